@@ -1,0 +1,57 @@
+"""The Typer application class shared by every command group.
+
+:class:`App` turns :class:`~toolkit.errors.UserError` (and OS errors about
+files) into one ``error: ...`` line on stderr with a non-zero exit status.
+Anything else is a bug: one line pointing at ``--debug``, or the full traceback
+when ``sptk-cli --debug`` was given.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import typer
+
+from toolkit.errors import UserError
+
+DEBUG = {"enabled": False}
+
+
+def fail(message: str) -> None:
+    """Stop the command with one error line (exit status 2)."""
+    raise UserError(message)
+
+
+def _print_error(message: str, code: int) -> int:
+    first = " ".join(str(message).split("\n")[0].split()) if message else "failed"
+    print(f"error: {first}", file=sys.stderr)
+    return code
+
+
+class App(typer.Typer):
+    """Typer app with one-line errors for bad input."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("no_args_is_help", True)
+        kwargs.setdefault("pretty_exceptions_enable", False)
+        kwargs.setdefault("context_settings", {"help_option_names": ["-h", "--help"]})
+        super().__init__(**kwargs)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return typer.main.get_command(self)(*args, **kwargs)
+        except UserError as e:
+            if DEBUG["enabled"]:
+                raise
+            sys.exit(_print_error(str(e), e.exit_code))
+        except OSError as e:
+            if DEBUG["enabled"]:
+                raise
+            where = f": {e.filename}" if getattr(e, "filename", None) else ""
+            sys.exit(_print_error(f"{e.strerror or e}{where}", 2))
+        except Exception as e:  # a bug: keep the traceback behind --debug
+            if DEBUG["enabled"]:
+                raise
+            msg = f"internal error {type(e).__name__}: {e} (rerun with --debug for the traceback)"
+            sys.exit(_print_error(msg, 1))

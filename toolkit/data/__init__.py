@@ -1,0 +1,1 @@
+"""Kaldi-style data directories, audio I/O and datasets."""

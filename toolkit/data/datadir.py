@@ -1,0 +1,242 @@
+"""Kaldi-style data directories: read and write.
+
+A data directory is a folder of text files, one ``<key> <value>`` per line,
+UTF-8, sorted by key in byte order (``LC_ALL=C sort``). The key is everything up
+to the first run of spaces or tabs; the value is the rest of the line, so paths
+with spaces and non-ASCII characters are fine. Relative paths in a value are
+relative to the current directory (Kaldi's convention: recipes run from their
+own folder); corpus builders write absolute paths.
+
+Files keyed by utterance ("roles"): ``wav.scp``, ``ref.scp``, ``speech.scp``,
+``label``, ``text``, ``utt2spk``, ``utt2lang``, ... (see
+:mod:`toolkit.tasks.roles`). Files keyed otherwise: ``spk2utt`` (by speaker,
+derived from ``utt2spk``), and with ``segments`` (``<utt> <recording> <start>
+<end>``) ``wav.scp`` and ``reco2dur`` are keyed by recording. ``meta.yaml``
+holds the sample rate, the task and the command that made the directory.
+
+Example::
+
+    data/train/
+      meta.yaml      sample_rate: 16000, task: aec, created_by: ...
+      wav.scp        utt001 /corpus/mic/utt 001.wav
+      ref.scp        utt001 /corpus/far/utt 001.wav
+      utt2delay      utt001 0.231
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import DataDirError
+
+META = "meta.yaml"
+# Files not keyed by utterance.
+SPEAKER_FILES = ("spk2utt", "spk2gender")
+RECORDING_FILES = ("reco2dur", "reco2file_and_channel")
+EMPTY_VALUE_OK = ("text",)
+
+
+def parse_line(line: str) -> tuple[str, str]:
+    """Split one ``key value`` line (value may contain spaces; may be empty)."""
+    line = line.rstrip("\r\n")
+    parts = line.split(None, 1)
+    if not parts:
+        return "", ""
+    key = parts[0]
+    value = parts[1].rstrip("\r") if len(parts) > 1 else ""
+    return key, value
+
+
+def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]:
+    """Read a ``key value`` file into an insertion-ordered dict.
+
+    Raises:
+        DataDirError: missing file, blank line, key without value, duplicate key.
+    """
+    path = Path(path)
+    if allow_empty is None:
+        allow_empty = path.name in EMPTY_VALUE_OK
+    if not path.is_file():
+        raise DataDirError(f"{path} does not exist")
+    out: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise DataDirError(f"{path}: not UTF-8 text (byte {e.start}); re-encode it as UTF-8") from None
+    for n, line in enumerate(text.splitlines(), 1):
+        key, value = parse_line(line)
+        if not key:
+            raise DataDirError(f"{path} line {n}: blank line; remove it")
+        if not value and not allow_empty:
+            raise DataDirError(f"{path} line {n}: key '{key}' has no value")
+        if key in out:
+            raise DataDirError(f"{path} line {n}: duplicate key '{key}'")
+        out[key] = value
+    return out
+
+
+def check_key(key: str, where: str) -> None:
+    """Keys are non-empty and contain no whitespace or control characters."""
+    if not key or any(c.isspace() or ord(c) < 32 for c in key):
+        raise DataDirError(f"{where}: key {key!r} is empty or contains whitespace; "
+                           "keys must be single tokens")
+
+
+def format_kv(mapping: dict[str, Any], where: str = "") -> str:
+    """``key value`` lines sorted in byte order (C locale)."""
+    lines = []
+    for key in sorted(mapping):
+        check_key(key, where or "data")
+        value = str(mapping[key])
+        if "\n" in value or "\r" in value:
+            raise DataDirError(f"{where}: value of '{key}' contains a line break")
+        lines.append(f"{key} {value}" if value else key)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def write_kv(path: str | Path, mapping: dict[str, Any]) -> None:
+    """Write a sorted ``key value`` file atomically."""
+    from toolkit.fsutil import atomic_write_text
+
+    atomic_write_text(path, format_kv(mapping, str(path)))
+
+
+def read_meta(path: str | Path) -> dict[str, Any]:
+    """Read ``meta.yaml`` of a data directory ({} when absent)."""
+    import yaml
+
+    meta = Path(path) / META
+    if not meta.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as e:
+        raise DataDirError(f"{meta}: not valid YAML ({e})") from None
+    if not isinstance(data, dict):
+        raise DataDirError(f"{meta}: expected a mapping")
+    return data
+
+
+def write_meta(path: str | Path, meta: dict[str, Any]) -> None:
+    """Write ``meta.yaml`` atomically."""
+    import yaml
+
+    from toolkit.fsutil import atomic_write_text
+
+    atomic_write_text(Path(path) / META, yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
+
+
+def spk2utt(utt2spk: dict[str, str]) -> dict[str, str]:
+    """Invert ``utt2spk`` (utterances in sorted order)."""
+    out: dict[str, list[str]] = {}
+    for utt in sorted(utt2spk):
+        out.setdefault(utt2spk[utt], []).append(utt)
+    return {spk: " ".join(utts) for spk, utts in out.items()}
+
+
+class DataDir:
+    """A data directory on disk, read lazily and cached.
+
+    Args:
+        path: the folder.
+
+    Raises:
+        DataDirError: the folder does not exist.
+    """
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        if not self.path.is_dir():
+            raise DataDirError(f"data directory {self.path} does not exist")
+        self._cache: dict[str, dict[str, str]] = {}
+
+    def __repr__(self) -> str:
+        return f"DataDir({str(self.path)!r})"
+
+    @property
+    def has_segments(self) -> bool:
+        return (self.path / "segments").is_file()
+
+    def files(self) -> list[str]:
+        """All ``key value`` files (everything but meta.yaml, hidden files, folders)."""
+        return sorted(p.name for p in self.path.iterdir()
+                      if p.is_file() and not p.name.startswith(".") and p.name != META
+                      and not p.name.endswith((".tmp", ".md", ".json", ".png")))
+
+    def roles(self) -> list[str]:
+        """Files keyed by utterance."""
+        skip = set(SPEAKER_FILES)
+        if self.has_segments:
+            skip |= {"wav.scp", *RECORDING_FILES}
+        return [f for f in self.files() if f not in skip]
+
+    def has(self, role: str) -> bool:
+        return (self.path / role).is_file()
+
+    def read(self, role: str) -> dict[str, str]:
+        """The mapping of one file (cached)."""
+        if role not in self._cache:
+            if not self.has(role):
+                raise DataDirError(f"{self.path} has no '{role}' file")
+            self._cache[role] = read_kv(self.path / role)
+        return self._cache[role]
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        if "__meta__" not in self._cache:
+            self._cache["__meta__"] = read_meta(self.path)  # type: ignore[assignment]
+        return self._cache["__meta__"]  # type: ignore[return-value]
+
+    @property
+    def sample_rate(self) -> int | None:
+        sr = self.meta.get("sample_rate")
+        return int(sr) if sr is not None else None
+
+    def keys(self) -> list[str]:
+        """Sorted utterance keys (from ``segments``, ``wav.scp`` or the first role)."""
+        if self.has_segments:
+            return sorted(self.read("segments"))
+        roles = self.roles()
+        if not roles:
+            raise DataDirError(f"{self.path} holds no key-value files")
+        primary = "wav.scp" if "wav.scp" in roles else roles[0]
+        return sorted(self.read(primary))
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def entry(self, key: str) -> dict[str, str]:
+        """All values of one utterance: {role: value} for the roles that have it."""
+        return {r: self.read(r)[key] for r in self.roles() if key in self.read(r)}
+
+    def audio_spec(self, key: str, role: str = "wav.scp") -> tuple[str, float, float | None]:
+        """(path, offset seconds, duration seconds or None) of one utterance's audio."""
+        if role == "wav.scp" and self.has_segments:
+            reco, start, end = self.read("segments")[key].split()[:3]
+            t0, t1 = float(start), float(end)
+            return self.read("wav.scp")[reco], t0, (t1 - t0) if t1 > 0 else None
+        return self.read(role)[key], 0.0, None
+
+
+def write_datadir(path: str | Path, files: dict[str, dict[str, Any]], meta: dict[str, Any],
+                  overwrite: bool = False) -> Path:
+    """Write a complete data directory atomically (temporary folder, rename, ``.done``).
+
+    Args:
+        path: destination folder.
+        files: {file name: {key: value}}; ``spk2utt`` is derived from ``utt2spk``.
+        meta: contents of ``meta.yaml`` (``created_by`` is added when missing).
+        overwrite: replace a finished directory.
+    """
+    from toolkit.fsutil import atomic_dir, command_line
+
+    meta = dict(meta)
+    meta.setdefault("created_by", command_line())
+    with atomic_dir(path, overwrite=overwrite) as tmp:
+        for name, mapping in files.items():
+            write_kv(tmp / name, mapping)
+        if "utt2spk" in files and "spk2utt" not in files:
+            write_kv(tmp / "spk2utt", spk2utt({k: str(v) for k, v in files["utt2spk"].items()}))
+        write_meta(tmp, meta)
+    return Path(path)

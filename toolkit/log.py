@@ -1,0 +1,87 @@
+"""One logging format for every command, configured once.
+
+Lines look like ``2026-11-21 10:00:00 INFO [toolkit.train] message``. On a
+terminal the handler is rich's (colours, progress bars elsewhere); otherwise
+(cluster logs) it is a plain stream handler with the same fields.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import shlex
+import sys
+from pathlib import Path
+
+FORMAT = "%(asctime)s %(levelname)s [%(name)s] %(message)s"
+DATEFMT = "%Y-%m-%d %H:%M:%S"
+_configured = False
+
+
+def setup_logging(level: int | str = logging.INFO) -> None:
+    """Configure the root logger once (later calls only change the level)."""
+    global _configured
+    root = logging.getLogger()
+    root.setLevel(level)
+    if _configured:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+    root.handlers[:] = [handler]
+    _configured = True
+
+
+def git_commit() -> str:
+    """Short commit of the checkout the toolkit runs from ('unknown' if none).
+
+    Reads ``.git`` directly instead of spawning git: this runs for every command.
+    """
+    git = Path(__file__).resolve().parents[1] / ".git"
+    try:
+        if git.is_file():  # a worktree: "gitdir: <path>"
+            git = Path(git.read_text().split(":", 1)[1].strip())
+        common = git
+        if (git / "commondir").exists():
+            common = (git / (git / "commondir").read_text().strip()).resolve()
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head[:10]
+        ref = head[5:]
+        for base in (git, common):
+            if (base / ref).exists():
+                return (base / ref).read_text().strip()[:10]
+        packed = common / "packed-refs"
+        for line in packed.read_text().splitlines() if packed.exists() else []:
+            if line.endswith(" " + ref):
+                return line[:10]
+    except OSError:
+        pass
+    return "unknown"
+
+
+def log_command_header(logger: logging.Logger | None = None) -> None:
+    """Log the command line, toolkit version, git commit and host."""
+    from toolkit import __version__
+
+    logger = logger or logging.getLogger("toolkit")
+    argv = [Path(sys.argv[0]).name] + sys.argv[1:]
+    logger.info("%s", shlex.join(argv))
+    logger.info(
+        "sptk-cli %s, commit %s, host %s, python %s, pid %d",
+        __version__, git_commit(), platform.node(), platform.python_version(), os.getpid(),
+    )
+
+
+def log_device(device: str, logger: logging.Logger | None = None) -> None:
+    """Log the compute device a command runs on (called by torch commands)."""
+    logger = logger or logging.getLogger("toolkit")
+    if device.startswith("cuda"):
+        import torch
+
+        name = torch.cuda.get_device_name(torch.device(device))
+        logger.info("device %s (%s)", device, name)
+    else:
+        import torch
+
+        logger.info("device %s (%d threads)", device, torch.get_num_threads())
