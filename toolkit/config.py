@@ -117,7 +117,8 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
         if origin is tuple and args and args[-1] is not Ellipsis:
             if len(args) != len(value):
                 raise ConfigError(f"{path}: expected {len(args)} values, got {len(value)}")
-            return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+            pairs = enumerate(zip(args, value, strict=True))
+            return tuple(_convert(a, v, f"{path}[{i}]") for i, (a, v) in pairs)
         item = args[0] if args else Any
         out = [_convert(item, v, f"{path}[{i}]") for i, v in enumerate(value)]
         return tuple(out) if origin is tuple else out
@@ -210,7 +211,9 @@ def dump_yaml(data: Any) -> str:
     return yaml.safe_dump(to_dict(data), sort_keys=False, allow_unicode=True)
 
 
-def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None) -> T:
+def load_config(
+    cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None
+) -> T:
     """Load ``cls`` from a YAML file (optional) plus ``--set`` overrides."""
     data = read_yaml(path) if path else {}
     data = apply_overrides(data, overrides)

@@ -1,0 +1,203 @@
+"""Operations on data directories: shard, subset, merge, combine, export.
+
+All of them write a new directory atomically (with ``.done``) and keep every
+file consistent: an utterance dropped from ``wav.scp`` is dropped from every
+role, ``spk2utt`` is rebuilt from ``utt2spk``, and recordings no longer used by
+``segments`` leave ``wav.scp``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+from toolkit.data.datadir import (
+    RECORDING_FILES,
+    SPEAKER_FILES,
+    DataDir,
+    read_kv,
+    write_datadir,
+)
+from toolkit.errors import DataDirError, UserError
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """Parse ``"J/N"`` (1-based job J of N) into (J, N); None passes through."""
+    if text is None or text == "":
+        return None
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", str(text))
+    if not m:
+        raise UserError(f"--shard {text!r}: expected J/N, for example 2/8")
+    j, n = int(m.group(1)), int(m.group(2))
+    if n < 1 or not 1 <= j <= n:
+        raise UserError(f"--shard {text}: J must be between 1 and N (N >= 1)")
+    return j, n
+
+
+def shard_keys(keys: list[str], j: int, n: int) -> list[str]:
+    """Contiguous chunk J of N of the sorted keys (sizes differ by at most one)."""
+    keys = sorted(keys)
+    base, extra = divmod(len(keys), n)
+    start = (j - 1) * base + min(j - 1, extra)
+    return keys[start : start + base + (1 if j <= extra else 0)]
+
+
+def _files_for(src: DataDir, keys: list[str]) -> dict[str, dict[str, str]]:
+    """Every file of ``src`` restricted to ``keys`` (speaker/recording files rebuilt)."""
+    keep = set(keys)
+    files: dict[str, dict[str, str]] = {}
+    for role in src.roles():
+        files[role] = {k: v for k, v in src.read(role).items() if k in keep}
+    if src.has_segments:
+        recos = {v.split()[0] for v in files["segments"].values()}
+        for name in ("wav.scp", *RECORDING_FILES):
+            if src.has(name):
+                files[name] = {k: v for k, v in src.read(name).items() if k in recos}
+    if "utt2spk" in files:
+        spks = set(files["utt2spk"].values())
+        for name in SPEAKER_FILES:
+            if name != "spk2utt" and src.has(name):
+                files[name] = {k: v for k, v in src.read(name).items() if k in spks}
+    return files
+
+
+def subset(src: str | Path, dst: str | Path, keys: list[str], note: str = "",
+           overwrite: bool = False) -> Path:
+    """Write the utterances ``keys`` of ``src`` to ``dst``.
+
+    Raises:
+        DataDirError: a key is not in ``src``.
+    """
+    d = DataDir(src)
+    known = set(d.keys())
+    missing = [k for k in keys if k not in known]
+    if missing:
+        raise DataDirError(f"{len(missing)} key(s) not in {d.path}, first '{missing[0]}'")
+    meta = dict(d.meta)
+    meta["derived_from"] = f"{d.path}{' ' + note if note else ''}"
+    meta.pop("created_by", None)
+    return write_datadir(dst, _files_for(d, keys), meta, overwrite=overwrite)
+
+
+def select_keys(src: str | Path, first: int | None = None, last: int | None = None,
+                random_n: int | None = None, seed: int = 0, key_file: str | Path | None = None,
+                speakers: list[str] | None = None) -> list[str]:
+    """Choose keys of ``src`` by position, at random, from a list file or by speaker."""
+    d = DataDir(src)
+    keys = d.keys()
+    if key_file is not None:
+        wanted = list(read_kv(key_file, allow_empty=True))
+        keys = wanted
+    if speakers is not None:
+        utt2spk = d.read("utt2spk")
+        spk = set(speakers)
+        keys = [k for k in keys if utt2spk.get(k) in spk]
+    if first is not None:
+        keys = keys[:first]
+    if last is not None:
+        keys = keys[-last:] if last else []
+    if random_n is not None:
+        if random_n > len(keys):
+            raise UserError(f"--random {random_n}: {d.path} has only {len(keys)} utterances")
+        keys = sorted(random.Random(seed).sample(keys, random_n))
+    return keys
+
+
+def shard(src: str | Path, dst: str | Path, j: int, n: int, overwrite: bool = False) -> Path:
+    """Write shard J of N (contiguous sorted keys) of ``src`` to ``dst``."""
+    keys = shard_keys(DataDir(src).keys(), j, n)
+    return subset(src, dst, keys, note=f"shard {j}/{n}", overwrite=overwrite)
+
+
+def _union(dirs: list[DataDir], prefixes: list[str] | None) -> dict[str, dict[str, str]]:
+    files: dict[str, dict[str, str]] = {}
+    names = [set(d.files()) - {"spk2utt"} for d in dirs]
+    if any(n != names[0] for n in names[1:]):
+        diff = sorted(names[0].symmetric_difference(*names[1:]))
+        raise DataDirError(f"the directories hold different files ({', '.join(diff)}); "
+                           "every input needs the same roles")
+    for i, d in enumerate(dirs):
+        pre = prefixes[i] if prefixes else ""
+        for name in sorted(names[0]):
+            out = files.setdefault(name, {})
+            for k, v in d.read(name).items():
+                key = pre + k
+                if name == "segments" and pre:
+                    parts = v.split()
+                    v = " ".join([pre + parts[0], *parts[1:]])
+                elif name in ("utt2spk",) and pre:
+                    v = pre + v
+                if key in out and out[key] != v:
+                    raise DataDirError(f"key '{key}' of {name} is in more than one input "
+                                       f"(again in {d.path}); use combine --prefix")
+                out[key] = v
+    return files
+
+
+def merge(srcs: list[str | Path], dst: str | Path, overwrite: bool = False) -> Path:
+    """Merge shards of one directory (same roles and meta, disjoint keys)."""
+    if not srcs:
+        raise UserError("merge needs at least one input directory")
+    dirs = [DataDir(s) for s in srcs]
+    seen: dict[str, Path] = {}
+    for d in dirs:
+        for k in d.keys():
+            if k in seen:
+                raise DataDirError(f"key '{k}' is in both {seen[k]} and {d.path}; "
+                                   "shards must not overlap")
+            seen[k] = d.path
+    rates = {d.sample_rate for d in dirs}
+    if len(rates) > 1:
+        raise DataDirError(f"inputs have different sample rates {sorted(map(str, rates))}")
+    meta = {k: v for k, v in dirs[0].meta.items() if k not in ("created_by", "derived_from")}
+    meta["merged_from"] = [str(d.path) for d in dirs]
+    return write_datadir(dst, _union(dirs, None), meta, overwrite=overwrite)
+
+
+def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
+            overwrite: bool = False) -> Path:
+    """Combine different data directories (optionally prefixing keys with the dir name).
+
+    Unlike :func:`merge`, inputs may come from different corpora: with
+    ``prefix`` each key (and speaker) becomes ``<dirname>-<key>`` so that
+    identical keys do not collide. Sample rates must agree.
+    """
+    if not srcs:
+        raise UserError("combine needs at least one input directory")
+    dirs = [DataDir(s) for s in srcs]
+    rates = {d.sample_rate for d in dirs}
+    if len(rates) > 1:
+        raise DataDirError(f"inputs have different sample rates {sorted(map(str, rates))}; "
+                           "resample one of them first")
+    prefixes = [f"{d.path.name}-" for d in dirs] if prefix else None
+    if prefixes and len(set(prefixes)) != len(prefixes):
+        raise UserError("combine --prefix needs input directories with different names")
+    tasks = {d.meta.get("task") for d in dirs} - {None}
+    meta: dict[str, Any] = {"sample_rate": dirs[0].sample_rate}
+    if len(tasks) == 1:
+        meta["task"] = tasks.pop()
+    meta["combined_from"] = [str(d.path) for d in dirs]
+    return write_datadir(dst, _union(dirs, prefixes), meta, overwrite=overwrite)
+
+
+def to_jsonl(src: str | Path, out: str | Path) -> Path:
+    """Export one JSON object per utterance: ``{"key": ..., "wav": ..., "label": ...}``.
+
+    Field names are the file names without ``.scp``; ``meta`` is not included.
+    """
+    from toolkit.fsutil import atomic_write_text
+
+    d = DataDir(src)
+    lines = []
+    for key in d.keys():
+        row: dict[str, Any] = {"key": key}
+        for role, value in d.entry(key).items():
+            row[role.removesuffix(".scp")] = value
+        if d.has_segments:
+            row["recording"] = d.read("wav.scp")[d.read("segments")[key].split()[0]]
+        lines.append(json.dumps(row, ensure_ascii=False))
+    atomic_write_text(out, "\n".join(lines) + ("\n" if lines else ""))
+    return Path(out)
