@@ -25,7 +25,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    debug: bool = typer.Option(False, "--debug", help="Show tracebacks instead of one-line errors."),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
     verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More log output (-vv)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only warnings and errors."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
