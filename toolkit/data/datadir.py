@@ -220,23 +220,45 @@ class DataDir:
 
 
 def write_datadir(path: str | Path, files: dict[str, dict[str, Any]], meta: dict[str, Any],
-                  overwrite: bool = False) -> Path:
-    """Write a complete data directory atomically (temporary folder, rename, ``.done``).
+                  overwrite: bool = False, in_place: bool = False) -> Path:
+    """Write a complete data directory atomically, ending with the ``.done`` marker.
 
     Args:
         path: destination folder.
         files: {file name: {key: value}}; ``spk2utt`` is derived from ``utt2spk``.
         meta: contents of ``meta.yaml`` (``created_by`` is added when missing).
         overwrite: replace a finished directory.
+        in_place: write into ``path`` itself instead of a temporary folder that is
+            renamed. Use it when ``path`` already holds payload the files point to
+            (audio a corpus builder wrote under ``path/audio``): the old marker is
+            removed first, every key-value file is written atomically, stale ones
+            are deleted, and the marker comes last, so an interrupted run is never
+            taken for a finished one.
     """
-    from toolkit.fsutil import atomic_dir, command_line
+    from toolkit.fsutil import DONE, atomic_dir, command_line, is_done, mark_done
 
     meta = dict(meta)
     meta.setdefault("created_by", command_line())
-    with atomic_dir(path, overwrite=overwrite) as tmp:
-        for name, mapping in files.items():
-            write_kv(tmp / name, mapping)
-        if "utt2spk" in files and "spk2utt" not in files:
-            write_kv(tmp / "spk2utt", spk2utt({k: str(v) for k, v in files["utt2spk"].items()}))
-        write_meta(tmp, meta)
-    return Path(path)
+    files = dict(files)
+    if "utt2spk" in files and "spk2utt" not in files:
+        files["spk2utt"] = spk2utt({k: str(v) for k, v in files["utt2spk"].items()})
+    if not in_place:
+        with atomic_dir(path, overwrite=overwrite) as tmp:
+            for name, mapping in files.items():
+                write_kv(tmp / name, mapping)
+            write_meta(tmp, meta)
+        return Path(path)
+    path = Path(path)
+    if is_done(path) and not overwrite:
+        raise DataDirError(f"{path} is already complete (has {DONE}); pass --overwrite to redo it")
+    path.mkdir(parents=True, exist_ok=True)
+    (path / DONE).unlink(missing_ok=True)
+    if path.is_dir():
+        for stale in DataDir(path).files():
+            if stale not in files:
+                (path / stale).unlink()
+    for name, mapping in files.items():
+        write_kv(path / name, mapping)
+    write_meta(path, meta)
+    mark_done(path)
+    return path
