@@ -1,0 +1,13 @@
+"""``sptk-cli corpus``: build the offline corpora (speech, noise, rooms, music).
+
+The commands live in two modules, each adding its own to this group:
+:mod:`toolkit.cli.corpus_speech` (speech pools, phonemes) and
+:mod:`toolkit.cli.corpus_sound` (noise, rooms, music, mixing).
+"""
+
+from toolkit.cli import corpus_sound, corpus_speech
+from toolkit.cli.app import App
+
+app = App(help="Build offline corpora as data directories (speech, noise, rooms, music).")
+corpus_speech.register(app)
+corpus_sound.register(app)

@@ -1,0 +1,5 @@
+"""Corpus commands (speech); see :mod:."""
+
+
+def register(app) -> None:
+    """Add this module's commands to the corpus group."""
