@@ -1,4 +1,4 @@
-"""Corpus commands (sound); see :mod:."""
+"""Corpus commands (sound); see toolkit.cli.corpus."""
 
 
 def register(app) -> None:

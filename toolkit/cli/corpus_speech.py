@@ -1,4 +1,4 @@
-"""Corpus commands (speech); see :mod:."""
+"""Corpus commands (speech); see toolkit.cli.corpus."""
 
 
 def register(app) -> None:
