@@ -25,6 +25,21 @@ DONE = ".done"
 log = logging.getLogger(__name__)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(path: str | Path, directory: bool = False) -> None:
+    """Give a temporary file/folder the permissions a plain open()/mkdir() would have.
+
+    mkstemp/mkdtemp create them private (0600/0700); outputs on a shared
+    cluster file system must stay readable by the group like any other file.
+    """
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 def command_line() -> str:
     """The current command line, as a shell would read it back."""
     return shlex.join([Path(sys.argv[0]).name] + sys.argv[1:])
@@ -48,6 +63,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -71,6 +87,7 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -96,6 +113,7 @@ def atomic_dir(path: str | Path, overwrite: bool = False, done: bool = True) -> 
         raise UserError(f"{path} is already complete (has {DONE}); pass --overwrite to redo it")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    _publish(tmp, directory=True)
     try:
         yield tmp
         if done:

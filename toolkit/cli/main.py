@@ -9,6 +9,7 @@ import typer
 from toolkit.cli import config as config_cli
 from toolkit.cli import corpus as corpus_cli
 from toolkit.cli import data as data_cli
+from toolkit.cli import features as features_cli
 from toolkit.cli import run as run_cli
 from toolkit.cli import task as task_cli
 from toolkit.cli.app import DEBUG, App
@@ -44,6 +45,7 @@ def main(
 app.add_typer(data_cli.app, name="data")
 app.add_typer(config_cli.app, name="config")
 app.add_typer(corpus_cli.app, name="corpus")
+app.add_typer(features_cli.app, name="features")
 run_cli.register(app)
 task_cli.register(app)
 

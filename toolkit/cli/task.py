@@ -1,5 +1,187 @@
-"""``sptk-cli train|decode|score|pack``: task commands (placeholder)."""
+"""``sptk-cli train | decode | score | pack | summarize``: the task commands.
+
+Each is a thin wrapper: the task (``toolkit/tasks/<name>.py``) supplies data,
+loss, inference and scoring; the trainer and the packer are shared.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import typer
+
+from toolkit.cli.app import fail
+
+log = logging.getLogger("toolkit")
+SET = typer.Option(None, "--set", help="Override a config value: --set trainer.epochs=3 "
+                   "(repeatable; the value is YAML).")
+DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N.")
+OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
 
 
-def register(app) -> None:
+def train(
+    task: str = typer.Option(..., "--task", "-t", help="Task name (tone, aec, se, aed, tts, svs)."),
+    config: Path = typer.Option(None, "--config", "-c", help="YAML config (defaults if omitted)."),
+    train_dir: Path = typer.Option(..., "--train", help="Training data directory."),
+    valid_dir: Path = typer.Option(None, "--valid", help="Validation data directory."),
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment directory (resumes from it)."),
+    overrides: list[str] = SET,
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Train a model; a rerun resumes from EXP/last.pt, a finished run is skipped."""
+    import shutil
+
+    from toolkit.config import dump_yaml, load_config
+    from toolkit.fsutil import atomic_write_text, skip_if_done
+    from toolkit.registry import build_model, get_task
+    from toolkit.train.distributed import dist_env
+    from toolkit.train.packing import write_exp_meta
+    from toolkit.train.trainer import Trainer, seed_everything
+
+    t = get_task(task)
+    cfg = load_config(t.config_class, config, overrides)
+    if overwrite and exp.exists() and dist_env().is_main:
+        shutil.rmtree(exp)
+    if skip_if_done(exp, overwrite=False):
+        return
+    resolved = dump_yaml(cfg)
+    saved = exp / "config.yaml"
+    if (exp / "last.pt").exists() and saved.exists() and saved.read_text() != resolved:
+        fail(f"{exp} holds a run with another config ({saved}); resume it with the same config, "
+             "pass --overwrite to start again, or choose another --exp")
+    from toolkit.log import log_device
+    from toolkit.train.distributed import resolve_device
+
+    log_device(resolve_device(device))
+    for d in (train_dir, valid_dir):
+        if d is not None and not d.is_dir():
+            fail(f"data directory {d} does not exist")
+    seed_everything(cfg.trainer.seed)
+    model = build_model(t.name, cfg.model)
+    train_set, valid_set = t.build_datasets(cfg, train_dir, valid_dir)
+    if len(train_set) == 0:
+        fail(f"{train_dir} holds no training items")
+    if dist_env().is_main:
+        exp.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(saved, resolved)
+        write_exp_meta(exp, t.name, cfg.model.name)
+    if not (exp / "last.pt").exists():
+        t.prepare_model(model, cfg, train_set, exp)
+    Trainer(model, t, cfg, train_set, valid_set, exp, device).fit()
+
+
+def decode(
+    model_dir: Path = typer.Option(None, "--model", "-m", help="Experiment or packed model "
+                                   "(default: the model shipped for --task)."),
+    task: str = typer.Option(None, "--task", "-t", help="Task of the default model."),
+    data: Path = typer.Option(..., "--data", "-d", help="Input data directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output data directory."),
+    shard: str = typer.Option(None, "--shard", help="Decode only shard J/N of the keys."),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Run inference on a data directory; the output is a data directory too."""
+    from toolkit.data.datadir import DataDir, write_datadir
+    from toolkit.data.ops import parse_shard, shard_keys
+    from toolkit.fsutil import skip_if_done
+    from toolkit.log import log_device
+    from toolkit.train.distributed import resolve_device
+    from toolkit.train.packing import default_model_dir, load_model_dir
+
+    if skip_if_done(out, overwrite):
+        return
+    if model_dir is None:
+        if task is None:
+            fail("give --model DIR, or --task T to use the default model of task T")
+        model_dir = default_model_dir(task)
+    dev = resolve_device(device)
+    log_device(dev)
+    t, cfg, model = load_model_dir(model_dir, dev)
+    d = DataDir(data)
+    keys = d.keys()
+    sh = parse_shard(shard)
+    if sh:
+        keys = shard_keys(keys, *sh)
+    files = t.decode(model, cfg, d.path, out, keys, dev)
+    meta = {"sample_rate": d.sample_rate, "task": t.name, "model": str(model_dir),
+            "source": str(data), "shard": shard}
+    write_datadir(out, files, meta, overwrite=True, in_place=True)
+    log.info("decoded %d utterances into %s", len(keys), out)
+
+
+def score(
+    ref: Path = typer.Option(..., "--ref", "-r", help="Reference data directory."),
+    hyp: Path = typer.Option(..., "--hyp", help="Decoded data directory."),
+    task: str = typer.Option(None, "--task", "-t", help="Task (default: from hyp meta.yaml)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
+) -> None:
+    """Compare a decode output with its reference and print the scores."""
+    import json
+
+    from toolkit.data.datadir import DataDir
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.registry import get_task
+
+    task = task or DataDir(hyp).meta.get("task") or DataDir(ref).meta.get("task")
+    if not task:
+        fail(f"neither {hyp}/meta.yaml nor {ref}/meta.yaml names the task; pass --task")
+    result = get_task(task).score(ref, hyp)
+    text = json.dumps(result, indent=1, ensure_ascii=False) + "\n"
+    if out:
+        atomic_write_text(out, text)
+    flat = {k: v for k, v in result.items() if isinstance(v, int | float)}
+    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in flat.items()))
+
+
+def pack(
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Bundle directory to write."),
+    scores: list[Path] = typer.Option(None, "--scores", help="Score JSON files for the card."),
+    fp32: bool = typer.Option(False, "--fp32", help="Keep fp32 weights (default fp16)."),
+    description: str = typer.Option("", "--description", help="Text for the model card "
+                                    "(training data, intended use)."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Bundle a trained model for inference (stage 9)."""
+    from toolkit.fsutil import skip_if_done
+    from toolkit.train.packing import pack as pack_model
+
+    if not skip_if_done(out, overwrite):
+        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description)
+
+
+def summarize(
+    files: list[Path] = typer.Argument(..., help="Score JSON files (from sptk-cli score)."),
+) -> None:
+    """Print one table of the numeric scores in several JSON files."""
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    rows, columns = [], []
+    for f in files:
+        if not f.is_file():
+            fail(f"scores file {f} does not exist")
+        try:
+            values = json.loads(f.read_text())
+        except json.JSONDecodeError:
+            fail(f"{f} is not a JSON scores file")
+        flat = {k: v for k, v in values.items() if isinstance(v, int | float)}
+        columns += [k for k in flat if k not in columns]
+        rows.append((str(f), flat))
+    table = Table(title="scores")
+    table.add_column("file")
+    for c in columns:
+        table.add_column(c, justify="right")
+    for name, flat in rows:
+        table.add_row(name, *(f"{flat[c]:.4g}" if c in flat else "-" for c in columns))
+    Console(width=200).print(table)
+
+
+def register(app: typer.Typer) -> None:
     """Add the task commands to ``app``."""
+    for fn in (train, decode, score, pack, summarize):
+        app.command()(fn)

@@ -45,7 +45,7 @@ def shard_keys(keys: list[str], j: int, n: int) -> list[str]:
     return keys[start : start + base + (1 if j <= extra else 0)]
 
 
-def _files_for(src: DataDir, keys: list[str]) -> dict[str, dict[str, str]]:
+def files_for(src: DataDir, keys: list[str]) -> dict[str, dict[str, str]]:
     """Every file of ``src`` restricted to ``keys`` (speaker/recording files rebuilt)."""
     keep = set(keys)
     files: dict[str, dict[str, str]] = {}
@@ -79,7 +79,7 @@ def subset(src: str | Path, dst: str | Path, keys: list[str], note: str = "",
     meta = dict(d.meta)
     meta["derived_from"] = f"{d.path}{' ' + note if note else ''}"
     meta.pop("created_by", None)
-    return write_datadir(dst, _files_for(d, keys), meta, overwrite=overwrite)
+    return write_datadir(dst, files_for(d, keys), meta, overwrite=overwrite)
 
 
 def select_keys(src: str | Path, first: int | None = None, last: int | None = None,
@@ -104,6 +104,59 @@ def select_keys(src: str | Path, first: int | None = None, last: int | None = No
             raise UserError(f"--random {random_n}: {d.path} has only {len(keys)} utterances")
         keys = sorted(random.Random(seed).sample(keys, random_n))
     return keys
+
+
+def parse_parts(text: str) -> list[tuple[str, float]]:
+    """Parse ``"train:0.8,dev:0.1,test:0.1"`` into [(name, fraction), ...]."""
+    parts = []
+    for item in text.split(","):
+        name, sep, frac = item.partition(":")
+        try:
+            value = float(frac)
+        except ValueError:
+            value = -1.0
+        if not sep or not name or value <= 0:
+            raise UserError(f"--parts {text!r}: expected name:fraction,... e.g. train:0.8,dev:0.2")
+        parts.append((name, value))
+    total = sum(f for _, f in parts)
+    if abs(total - 1.0) > 1e-6:
+        raise UserError(f"--parts {text!r}: the fractions add up to {total:g}, not 1")
+    return parts
+
+
+def split(src: str | Path, out_dir: str | Path, parts: list[tuple[str, float]], seed: int = 0,
+          by_speaker: bool = False, overwrite: bool = False) -> list[Path]:
+    """Split at random into disjoint parts (by utterance, or by speaker with ``by_speaker``).
+
+    Units (utterances or speakers) are shuffled with ``seed`` and cut by the
+    cumulative fractions; every part gets at least one unit.
+    """
+    d = DataDir(src)
+    keys = d.keys()
+    if by_speaker:
+        utt2spk = d.read("utt2spk")
+        units = sorted(set(utt2spk.values()))
+    else:
+        units = keys
+    if len(units) < len(parts):
+        raise UserError(f"{d.path}: {len(units)} {'speakers' if by_speaker else 'utterances'} "
+                        f"cannot make {len(parts)} non-empty parts")
+    order = units[:]
+    random.Random(seed).shuffle(order)
+    bounds, acc = [], 0.0
+    for _, frac in parts:
+        acc += frac
+        bounds.append(round(acc * len(order)))
+    outs, start = [], 0
+    for i, (name, _) in enumerate(parts):
+        end = max(bounds[i], start + 1)
+        end = min(end, len(order) - (len(parts) - 1 - i))
+        chosen = set(order[start:end])
+        start = end
+        picked = [k for k in keys if (d.read("utt2spk")[k] if by_speaker else k) in chosen]
+        outs.append(subset(src, Path(out_dir) / name, picked, note=f"split {name}",
+                           overwrite=overwrite))
+    return outs
 
 
 def shard(src: str | Path, dst: str | Path, j: int, n: int, overwrite: bool = False) -> Path:

@@ -1,0 +1,1 @@
+"""Corpus builders and preparers: one module per corpus, ``prepare(src, dst)`` style."""

@@ -1,0 +1,1 @@
+"""Signal processing: features, vocoder, delay estimation, rooms and echo."""

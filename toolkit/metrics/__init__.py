@@ -1,0 +1,1 @@
+"""Metrics: classification, signal (ERLE, SI-SDR), perceptual (PESQ, STOI, MOS models)."""

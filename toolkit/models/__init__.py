@@ -1,0 +1,1 @@
+"""Models, one per file, registered with ``@register_model(task, name)``."""

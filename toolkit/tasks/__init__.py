@@ -1,0 +1,1 @@
+"""Tasks: data roles, datasets, losses, inference and scoring, one module per task."""

@@ -1,0 +1,66 @@
+"""What a task provides to the shared commands (train, decode, score, pack).
+
+A task module ``toolkit/tasks/<name>.py`` defines a subclass of :class:`Task`
+and exposes an instance as ``TASK``. The shared trainer calls
+:meth:`Task.train_step` / :meth:`Task.valid_step`; ``sptk-cli decode`` calls
+:meth:`Task.decode` on a shard of a data directory and ``sptk-cli score``
+compares two data directories with :meth:`Task.score`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from toolkit.tasks.roles import RoleSpec, role_spec
+from toolkit.train.config import TrainConfig
+
+
+class Task:
+    """Base class of the tasks (override what the task needs)."""
+
+    name: str = ""
+    config_class: type[TrainConfig] = TrainConfig
+    #: Extra files an experiment directory holds that a packed model needs.
+    pack_files: tuple[str, ...] = ()
+
+    def roles(self) -> RoleSpec:
+        return role_spec(self.name)
+
+    def build_datasets(self, cfg: Any, train_dir: Path, valid_dir: Path | None) -> tuple[Any, Any]:
+        """Map-style training and validation datasets."""
+        raise NotImplementedError
+
+    def prepare_model(self, model: Any, cfg: Any, train_set: Any, exp_dir: Path) -> None:
+        """Fit anything data-dependent before training (normalisation statistics)."""
+
+    def collate(self, items: list[Any]) -> Any:
+        from torch.utils.data import default_collate
+
+        return default_collate(items)
+
+    def train_step(self, model: Any, batch: Any) -> tuple[Any, dict[str, float]]:
+        """Return (loss tensor, {metric: float}) for one training batch."""
+        raise NotImplementedError
+
+    def valid_step(self, model: Any, batch: Any) -> tuple[dict[str, float], int]:
+        """Return ({metric: batch mean}, batch size); the trainer averages over items."""
+        import torch
+
+        with torch.no_grad():
+            loss, values = self.train_step(model, batch)
+        n = len(next(iter(batch.values()))) if isinstance(batch, dict) else len(batch[0])
+        return {"loss": float(loss), **values}, n
+
+    def decode(self, model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: list[str],
+               device: str) -> dict[str, dict[str, str]]:
+        """Run inference on ``keys`` of ``data_dir``; return the files of the output data dir.
+
+        Audio outputs are written under ``out_dir`` (``out_dir/audio/``) and
+        referenced from the returned ``*.scp`` mappings.
+        """
+        raise NotImplementedError
+
+    def score(self, ref_dir: Path, hyp_dir: Path) -> dict[str, Any]:
+        """Compare a decode output with its reference; return {metric: value}."""
+        raise NotImplementedError
