@@ -20,14 +20,22 @@ _configured = False
 
 
 def setup_logging(level: int | str = logging.INFO) -> None:
-    """Configure the root logger once (later calls only change the level)."""
+    """Configure the root logger once (later calls only change the level).
+
+    ``level`` applies to the stderr handler; the root logger stays at INFO or
+    lower so that file handlers (a training run's train.log) still get INFO
+    lines when the terminal is quiet.
+    """
     global _configured
+    level = logging.getLevelName(level) if isinstance(level, str) else level
     root = logging.getLogger()
-    root.setLevel(level)
+    root.setLevel(min(level, logging.INFO))
     if _configured:
+        root.handlers[0].setLevel(level)
         return
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+    handler.setLevel(level)
     root.handlers[:] = [handler]
     _configured = True
 

@@ -27,6 +27,10 @@ def validate(
 
     if check_audio not in ("none", "header", "full"):
         fail(f"--check-audio {check_audio!r}: use none, header or full")
+    if task is not None:
+        from toolkit.tasks.roles import role_spec
+
+        role_spec(task)  # an unknown task is a usage error, not a data problem
     bad = 0
     for d in dirs:
         report = validate_datadir(d, task=task, check_audio=check_audio)  # type: ignore[arg-type]

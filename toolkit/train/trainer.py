@@ -159,15 +159,21 @@ class Trainer:
         """Train (resuming from last.pt when present); return the final validation metrics."""
         self.exp.mkdir(parents=True, exist_ok=True)
         file_handler = None
+        toolkit_log = logging.getLogger("toolkit")
+        old_level = toolkit_log.level
         if self.dist.is_main:
-            file_handler = logging.FileHandler(self.exp / "train.log", encoding="utf-8")
             from toolkit.log import DATEFMT, FORMAT
 
+            file_handler = logging.FileHandler(self.exp / "train.log", encoding="utf-8")
             file_handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
+            file_handler.setLevel(logging.INFO)
             logging.getLogger().addHandler(file_handler)
+            if toolkit_log.getEffectiveLevel() > logging.INFO:
+                toolkit_log.setLevel(logging.INFO)  # train.log gets INFO even when quiet
         try:
             return self._fit()
         finally:
+            toolkit_log.setLevel(old_level)
             if file_handler:
                 logging.getLogger().removeHandler(file_handler)
                 file_handler.close()

@@ -1,0 +1,79 @@
+"""A training run killed with SIGKILL and restarted ends with the same weights.
+
+Runs ``sptk-cli train`` on the template's tone task in a subprocess, kills it
+right after its first mid-epoch checkpoint, restarts it, and compares every
+tensor with an uninterrupted run (dropout is on, so the RNG state matters).
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+import torch
+
+from tests.conftest import ROOT, cli_env, run_cli
+
+CONFIG = """
+features: {n_mels: 32}
+model: {name: tone_cnn, conf: {n_mels: 32, channels: 8, dropout: 0.3}}
+optim: {lr: 3.0e-3, scheduler: cosine}
+trainer: {epochs: 4, batch_size: 4, save_every_steps: 3, log_every_steps: 100, metric: valid/acc,
+          mode: max}
+data: {crop_frames: 32}
+"""
+
+
+def train_args(conf, data, exp):
+    return ["train", "--task", "tone", "--config", conf, "--train", data / "train",
+            "--valid", data / "dev", "--exp", exp, "--device", "cpu"]
+
+
+def test_sigkill_and_resume_gives_identical_weights(tmp_path):
+    conf = tmp_path / "c.yaml"
+    conf.write_text(CONFIG)
+    run_cli("corpus", "tones", "--out", tmp_path / "corpus", "--n", "48", "--duration", "0.5",
+            check=True)
+    run_cli("data", "split", tmp_path / "corpus", "-o", tmp_path / "data", "--parts",
+            "train:0.75,dev:0.25", check=True)
+    run_cli(*train_args(conf, tmp_path / "data", tmp_path / "a"), check=True)
+
+    exp = tmp_path / "b"
+    cmd = [sys.executable, "-m", "toolkit", *map(str, train_args(conf, tmp_path / "data", exp))]
+    proc = subprocess.Popen(cmd, env=cli_env(), cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while not (exp / "last.pt").exists() and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert not (exp / ".done").exists(), "the run finished before it could be killed"
+    killed_at = torch.load(exp / "last.pt", weights_only=False)
+    assert killed_at["epoch"] < 4
+    run_cli(*train_args(conf, tmp_path / "data", exp), check=True)
+
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=False)
+    b = torch.load(exp / "last.pt", weights_only=False)
+    assert a["global_step"] == b["global_step"] and b["epoch"] == 4
+    for k, v in a["model"].items():
+        assert torch.equal(v, b["model"][k]), f"{k} differs after resume"
+    for k in ("state",):
+        for pid, s in a["optimizer"][k].items():
+            assert torch.equal(s["exp_avg"], b["optimizer"][k][pid]["exp_avg"])
+
+
+def test_resume_refuses_a_changed_config(tmp_path):
+    conf = tmp_path / "c.yaml"
+    conf.write_text(CONFIG)
+    run_cli("corpus", "tones", "--out", tmp_path / "corpus", "--n", "12", "--duration", "0.5",
+            check=True)
+    run_cli("data", "split", tmp_path / "corpus", "-o", tmp_path / "data", "--parts",
+            "train:0.5,dev:0.5", check=True)
+    exp = tmp_path / "e"
+    run_cli(*train_args(conf, tmp_path / "data", exp), "--set", "trainer.epochs=1", check=True)
+    (exp / ".done").unlink()  # pretend it was interrupted
+    proc = run_cli(*train_args(conf, tmp_path / "data", exp), "--set", "optim.lr=0.1")
+    assert proc.returncode == 2 and "another config" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -1,0 +1,80 @@
+# shellcheck shell=bash
+# Functions shared by the recipes' run.sh scripts. Source it after declaring
+# the options with their defaults:
+#
+#   stage=0; stop_stage=100; nj=4; backend=local; corpus=""; config=conf/demo.yaml
+#   . "$(dirname "$0")/../../tools/recipe_lib.sh"
+#   parse_options "$@"
+#
+# parse_options  --a-b V, --a_b V and --a-b=V all set the variable a_b; an option
+#                whose default is true/false is boolean (--flag alone means true,
+#                any value but true/false is an error); an unknown option is an
+#                error; --help prints the script's header comment. Arguments that
+#                are not options are left in the array POSITIONAL.
+# log MSG...     prints "ISO-timestamp (script:line) MSG" on stderr.
+# stage_on N     true when stage <= N <= stop_stage.
+#
+# It also puts the project's .venv/bin first on PATH, so sptk-cli is found.
+
+_recipe_lib_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -x $_recipe_lib_root/.venv/bin/sptk-cli ]]; then
+  PATH=$_recipe_lib_root/.venv/bin:$PATH
+fi
+export PATH LC_ALL=C.UTF-8 PYTHONUNBUFFERED=1
+
+log() {
+  local src=${BASH_SOURCE[1]:-${0}}
+  echo "$(date '+%Y-%m-%dT%H:%M:%S') (${src##*/}:${BASH_LINENO[0]}) $*" >&2
+}
+
+die() {
+  echo "error: $*" >&2
+  exit 2
+}
+
+_print_help() {
+  # The header comment: lines after the shebang that start with '#'.
+  sed -n '2,/^[^#]/{/^#/{s/^# \{0,1\}//;p}}' "$0"
+}
+
+parse_options() {
+  POSITIONAL=()
+  while (($#)); do
+    local arg=$1 name value has_value=false
+    case $arg in
+      --help|-h) _print_help; exit 0 ;;
+      --) shift; POSITIONAL+=("$@"); break ;;
+      --*=*) name=${arg%%=*}; value=${arg#*=}; has_value=true ;;
+      --*) name=$arg ;;
+      *) POSITIONAL+=("$arg"); shift; continue ;;
+    esac
+    name=${name#--}
+    name=${name//-/_}
+    [[ $name =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || die "bad option '$arg'"
+    if ! declare -p "$name" >/dev/null 2>&1 || [[ $name == POSITIONAL ]]; then
+      die "unknown option '--${name//_/-}' (see $0 --help)"
+    fi
+    local current=${!name}
+    if [[ $current == true || $current == false ]]; then
+      if ! $has_value; then
+        if [[ ${2-} == true || ${2-} == false ]]; then
+          value=$2; shift
+        else
+          value=true
+        fi
+      fi
+      [[ $value == true || $value == false ]] ||
+        die "option '--${name//_/-}' is boolean: give true or false, not '$value'"
+    elif ! $has_value; then
+      (($# >= 2)) || die "option '--${name//_/-}' needs a value"
+      value=$2; shift
+    fi
+    printf -v "$name" '%s' "$value"
+    shift
+  done
+}
+
+stage_on() {
+  local n=$1
+  ((stage <= n && n <= stop_stage))
+}
