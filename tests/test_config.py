@@ -72,3 +72,21 @@ def test_bad_yaml_file(tmp_path):
         load_config(Outer, path)
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(Outer, tmp_path / "missing.yaml")
+
+
+@dataclass
+class Spec:
+    name: str = ""
+    conf: dict = field(default_factory=dict)
+
+
+@dataclass
+class WithDefaults:
+    model: Spec = field(default_factory=lambda: Spec("a", {"depth": 2, "width": 8}))
+
+
+def test_partial_sections_keep_their_defaults():
+    cfg = from_dict(WithDefaults, {"model": {"conf": {"width": 16}}})
+    assert cfg.model == Spec("a", {"depth": 2, "width": 16})
+    other = from_dict(WithDefaults, {"model": {"name": "b", "conf": {"k": 1}}})
+    assert other.model == Spec("b", {"k": 1})  # another model: not a's defaults

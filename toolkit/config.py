@@ -181,7 +181,12 @@ def from_dict(cls: type[T], data: Any, path: str = "") -> T:
     for name, field in fields.items():
         sub = f"{path}.{name}" if path else name
         if name in data:
-            kwargs[name] = _convert(hints[name], data[name], sub)
+            value = data[name]
+            if field.default_factory is not dataclasses.MISSING and isinstance(value, dict):
+                default = field.default_factory()
+                if dataclasses.is_dataclass(default):
+                    value = _merge(to_dict(default), value)
+            kwargs[name] = _convert(hints[name], value, sub)
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(f"config key '{sub}' is required")
     try:
@@ -189,6 +194,20 @@ def from_dict(cls: type[T], data: Any, path: str = "") -> T:
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: {e}") from None
     return obj
+
+
+def _merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    """Given values over the defaults of a section, recursively.
+
+    A section whose ``name`` changes (another model) starts from the given
+    values alone: the defaults of one model are no defaults for another.
+    """
+    if "name" in given and given["name"] != base.get("name"):
+        return given
+    out = dict(base)
+    for k, v in given.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def to_dict(obj: Any) -> Any:

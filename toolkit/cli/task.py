@@ -90,6 +90,7 @@ def decode(
     from toolkit.train.distributed import resolve_device
     from toolkit.train.packing import default_model_dir, load_model_dir
 
+    sh = parse_shard(shard)  # bad input first, before loading anything
     if skip_if_done(out, overwrite):
         return
     if model_dir is None:
@@ -101,7 +102,6 @@ def decode(
     t, cfg, model = load_model_dir(model_dir, dev)
     d = DataDir(data)
     keys = d.keys()
-    sh = parse_shard(shard)
     if sh:
         keys = shard_keys(keys, *sh)
     files = t.decode(model, cfg, d.path, out, keys, dev)
