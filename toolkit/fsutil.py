@@ -40,9 +40,14 @@ def _publish(path: str | Path, directory: bool = False) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
 
 
+def _prog() -> str:
+    name = Path(sys.argv[0]).name
+    return "sptk-cli" if name in ("__main__.py", "-m") else name
+
+
 def command_line() -> str:
     """The current command line, as a shell would read it back."""
-    return shlex.join([Path(sys.argv[0]).name] + sys.argv[1:])
+    return shlex.join([_prog()] + sys.argv[1:])
 
 
 def is_done(path: str | Path) -> bool:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import shlex
 import sys
 from pathlib import Path
 
@@ -73,8 +72,9 @@ def log_command_header(logger: logging.Logger | None = None) -> None:
     from toolkit import __version__
 
     logger = logger or logging.getLogger("toolkit")
-    argv = [Path(sys.argv[0]).name] + sys.argv[1:]
-    logger.info("%s", shlex.join(argv))
+    from toolkit.fsutil import command_line
+
+    logger.info("%s", command_line())
     logger.info(
         "sptk-cli %s, commit %s, host %s, python %s, pid %d",
         __version__, git_commit(), platform.node(), platform.python_version(), os.getpid(),

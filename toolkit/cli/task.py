@@ -28,48 +28,33 @@ def train(
     exp: Path = typer.Option(..., "--exp", "-e", help="Experiment directory (resumes from it)."),
     overrides: list[str] = SET,
     device: str = DEVICE,
+    nproc: int = typer.Option(1, "--nproc", help="Processes per node (torch.distributed: "
+                              "torchrun locally, srun with --backend slurm)."),
+    nodes: int = typer.Option(1, "--nodes", help="Nodes (with --backend slurm)."),
+    backend: str = typer.Option("local", "--backend", help="local | slurm (launch through srun)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Train a model; a rerun resumes from EXP/last.pt, a finished run is skipped."""
-    import shutil
-
-    from toolkit.config import dump_yaml, load_config
-    from toolkit.fsutil import atomic_write_text, skip_if_done
-    from toolkit.registry import build_model, get_task
     from toolkit.train.distributed import dist_env
-    from toolkit.train.packing import write_exp_meta
-    from toolkit.train.trainer import Trainer, seed_everything
+    from toolkit.train.launch import launch_distributed
+    from toolkit.train.run import train_task
 
-    t = get_task(task)
-    cfg = load_config(t.config_class, config, overrides)
-    if overwrite and exp.exists() and dist_env().is_main:
-        shutil.rmtree(exp)
-    if skip_if_done(exp, overwrite=False):
-        return
-    resolved = dump_yaml(cfg)
-    saved = exp / "config.yaml"
-    if (exp / "last.pt").exists() and saved.exists() and saved.read_text() != resolved:
-        fail(f"{exp} holds a run with another config ({saved}); resume it with the same config, "
-             "pass --overwrite to start again, or choose another --exp")
-    from toolkit.log import log_device
-    from toolkit.train.distributed import resolve_device
-
-    log_device(resolve_device(device))
-    for d in (train_dir, valid_dir):
-        if d is not None and not d.is_dir():
-            fail(f"data directory {d} does not exist")
-    seed_everything(cfg.trainer.seed)
-    model = build_model(t.name, cfg.model)
-    train_set, valid_set = t.build_datasets(cfg, train_dir, valid_dir)
-    if len(train_set) == 0:
-        fail(f"{train_dir} holds no training items")
-    if dist_env().is_main:
-        exp.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(saved, resolved)
-        write_exp_meta(exp, t.name, cfg.model.name)
-    if not (exp / "last.pt").exists():
-        t.prepare_model(model, cfg, train_set, exp)
-    Trainer(model, t, cfg, train_set, valid_set, exp, device).fit()
+    if nproc < 1 or nodes < 1:
+        fail("--nproc and --nodes must be >= 1")
+    if backend not in ("local", "slurm"):
+        fail(f"--backend {backend!r}: use local or slurm")
+    if backend == "local" and nodes > 1:
+        fail("--nodes > 1 needs --backend slurm")
+    if not dist_env().enabled and (nproc > 1 or backend == "slurm"):
+        args = ["train", "--task", task, "--train", str(train_dir), "--exp", str(exp),
+                "--device", device]
+        args += ["--config", str(config)] if config else []
+        args += ["--valid", str(valid_dir)] if valid_dir else []
+        for o in overrides or []:
+            args += ["--set", o]
+        args += ["--overwrite"] if overwrite else []
+        raise typer.Exit(launch_distributed(args, nproc, nodes, backend))
+    train_task(task, config, overrides, train_dir, valid_dir, exp, device, overwrite)
 
 
 def decode(

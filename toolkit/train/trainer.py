@@ -200,6 +200,11 @@ class Trainer:
                 {"best": self.state["best"], "best_epoch": self.state["best_epoch"],
                  "epochs": self.state["epoch"], **metrics}, indent=1) + "\n")
             mark_done(self.exp)
+        if self.dist.enabled:
+            import torch.distributed as dist
+
+            dist.barrier()  # no process leaves while another still talks to it
+            dist.destroy_process_group()
         return metrics
 
     def _train_epoch(self, writer: ScalarWriter) -> dict[str, float]:
