@@ -1,0 +1,92 @@
+"""Local backend: run the job script for each job, at most ``max_jobs`` at a time.
+
+Each job is ``bash <script> <job>`` in its own session (so its own process
+group): Ctrl-C in the terminal reaches only ``sptk-cli run``, which then kills
+every running job's whole process group (SIGTERM, then SIGKILL after a grace
+period) and raises :class:`~toolkit.dispatch.status.JobsInterrupted`. The jobs
+it killed have no footer and are picked again by ``--pick incomplete``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from toolkit.dispatch.status import JobsInterrupted
+
+log = logging.getLogger(__name__)
+POLL_SECONDS = 0.05
+KILL_GRACE_SECONDS = 3.0
+
+
+def default_max_jobs() -> int:
+    """Number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def _kill_groups(running: dict[int, subprocess.Popen]) -> None:
+    """SIGTERM every running job's process group, SIGKILL what is left after the grace."""
+    for proc in running.values():
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + KILL_GRACE_SECONDS
+    for proc in running.values():
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+    for proc in running.values():
+        # the group may outlive its leader (background children): kill it regardless
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def run_local(script: str | Path, jobs: list[int], max_jobs: int | None = None) -> dict[int, int]:
+    """Run ``bash script J`` for each ``J`` in ``jobs`` with at most ``max_jobs`` at once.
+
+    Args:
+        script: the job script (see :mod:`toolkit.dispatch.script`).
+        jobs: job numbers to run, in order of start.
+        max_jobs: concurrency limit (default: the number of CPUs).
+
+    Returns:
+        Exit status of the script per job (the command's code, or negative for a signal).
+
+    Raises:
+        JobsInterrupted: on KeyboardInterrupt, after killing the running jobs.
+    """
+    max_jobs = max_jobs or default_max_jobs()
+    pending = list(jobs)
+    running: dict[int, subprocess.Popen] = {}
+    codes: dict[int, int] = {}
+    log.info("running %d job(s) locally, at most %d at once", len(jobs), max_jobs)
+    try:
+        while pending or running:
+            while pending and len(running) < max_jobs:
+                job = pending.pop(0)
+                running[job] = subprocess.Popen(
+                    ["bash", str(script), str(job)], stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            for job, proc in list(running.items()):
+                if proc.poll() is not None:
+                    codes[job] = proc.returncode
+                    del running[job]
+            if running:
+                time.sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        killed = sorted(running)
+        _kill_groups(running)
+        listed = ", ".join(map(str, killed)) or "none"
+        raise JobsInterrupted(
+            f"interrupted: killed {len(killed)} running job(s) ({listed}); "
+            "rerun the rest with --pick incomplete"
+        ) from None
+    return codes

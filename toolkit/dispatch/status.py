@@ -1,0 +1,177 @@
+"""Job status read from log footers; which jobs ``--pick`` reruns; the failure summary.
+
+Every job log ends with a footer written by the job script after the command
+returns::
+
+    # Ended (code 0) at Sat Nov 21 10:00:03 UTC 2026, elapsed 3 s
+
+Kaldi's ``queue.pl`` footer (``..., elapsed time 3 seconds``) is read too. A
+job succeeded when the last non-empty line of its log is a footer with code 0.
+A log whose last line is not a footer belongs to a job that was killed (or is
+still running); a missing log belongs to a job that never started.
+
+``--pick`` chooses the jobs to (re)run:
+
+- ``all``: every job of the range.
+- ``failed``: only jobs whose log ends with a non-zero footer.
+- ``incomplete``: every job that did not end with code 0: non-zero footer, no
+  footer (killed, timed out) or no log at all.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import re
+from pathlib import Path
+
+from toolkit.errors import UserError
+
+PICKS = ("all", "failed", "incomplete")
+MAX_LISTED = 10
+_FOOTER = re.compile(
+    r"^# Ended \(code (?P<code>-?\d+)\) at (?P<date>.*?)"
+    r"(?:, elapsed (?:time )?(?P<elapsed>\d+(?:\.\d+)?) ?(?:s|sec|seconds?))?\s*$"
+)
+_TAIL_BYTES = 4096
+
+
+class JobsFailed(UserError):
+    """Some jobs did not end with code 0; ``failed`` holds their :class:`JobStatus`."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, failed: list[JobStatus]):
+        super().__init__(message)
+        self.failed = failed
+
+
+class SubmitError(UserError):
+    """The scheduler refused the jobs (nothing was started)."""
+
+
+class JobsInterrupted(UserError):
+    """Ctrl-C or SIGTERM stopped the run after the running jobs were killed."""
+
+    exit_code = 130
+
+
+class State(enum.Enum):
+    """What a job's log says about it."""
+
+    SUCCEEDED = "succeeded"  # footer with code 0
+    FAILED = "failed"  # footer with a non-zero code
+    NO_FOOTER = "no footer"  # log without footer: killed, timed out, or still running
+    NO_LOG = "no log"  # never started
+
+
+@dataclasses.dataclass(frozen=True)
+class Footer:
+    """The parsed last line of a job log."""
+
+    code: int
+    date: str
+    elapsed: float | None
+
+
+@dataclasses.dataclass(frozen=True)
+class JobStatus:
+    """One job's state, its log, and (when known) what the scheduler said."""
+
+    job: int
+    log: str
+    state: State
+    code: int | None = None
+    scheduler_state: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.state is State.SUCCEEDED
+
+    def describe(self) -> str:
+        """``3 (logs/x.3.log)``, with the reason when the log has no footer."""
+        details = [self.log]
+        if self.state in (State.NO_FOOTER, State.NO_LOG):
+            details.append(self.state.value)
+        if self.scheduler_state and self.state is not State.FAILED:
+            details.append(self.scheduler_state)
+        return f"{self.job} ({', '.join(details)})"
+
+
+def parse_footer(line: str) -> Footer | None:
+    """Parse one footer line; ``None`` when the line is not a footer."""
+    match = _FOOTER.match(line.strip())
+    if not match:
+        return None
+    elapsed = float(match.group("elapsed")) if match.group("elapsed") else None
+    return Footer(int(match.group("code")), match.group("date"), elapsed)
+
+
+def read_footer(log: str | Path) -> Footer | None:
+    """The footer ending ``log`` (``None`` if the log's last non-empty line is not one).
+
+    Raises:
+        FileNotFoundError: no such log.
+    """
+    with open(log, "rb") as f:
+        f.seek(0, 2)
+        size = f.tell()
+        f.seek(max(0, size - _TAIL_BYTES))
+        tail = f.read().decode("utf-8", errors="replace")
+    lines = [line for line in tail.splitlines() if line.strip()]
+    return parse_footer(lines[-1]) if lines else None
+
+
+def job_status(job: int, log: str, scheduler_state: str | None = None,
+               path: str | Path | None = None) -> JobStatus:
+    """Read the status of ``job`` from its log.
+
+    Args:
+        job: job number.
+        log: the log path as shown to the user.
+        scheduler_state: what the scheduler said about the job, if anything.
+        path: where to read the log (default: ``log``).
+    """
+    try:
+        footer = read_footer(path or log)
+    except FileNotFoundError:
+        return JobStatus(job, log, State.NO_LOG, scheduler_state=scheduler_state)
+    if footer is None:
+        return JobStatus(job, log, State.NO_FOOTER, scheduler_state=scheduler_state)
+    state = State.SUCCEEDED if footer.code == 0 else State.FAILED
+    return JobStatus(job, log, state, footer.code, scheduler_state)
+
+
+def check_pick(pick: str) -> str:
+    """Validate a ``--pick`` value."""
+    if pick not in PICKS:
+        raise UserError(f"unknown --pick value {pick!r} (choose one of: {', '.join(PICKS)})")
+    return pick
+
+
+def pick_jobs(statuses: list[JobStatus], pick: str) -> list[int]:
+    """Job numbers to run for ``pick`` given the current statuses (see module doc)."""
+    check_pick(pick)
+    if pick == "all":
+        return [s.job for s in statuses]
+    if pick == "failed":
+        return [s.job for s in statuses if s.state is State.FAILED]
+    return [s.job for s in statuses if not s.ok]
+
+
+def failure_summary(statuses: list[JobStatus]) -> str | None:
+    """One line naming the jobs that did not succeed, or ``None`` when all did.
+
+    Example: ``2 of 4 jobs failed: 2 (logs/x.2.log), 4 (logs/x.4.log); rerun
+    them with --pick failed``. At most :data:`MAX_LISTED` jobs are named.
+    """
+    bad = [s for s in statuses if not s.ok]
+    if not bad:
+        return None
+    listed = ", ".join(s.describe() for s in bad[:MAX_LISTED])
+    if len(bad) > MAX_LISTED:
+        listed += f" and {len(bad) - MAX_LISTED} more"
+    all_footers = all(s.state is State.FAILED for s in bad)
+    pick = "failed" if all_footers else "incomplete"
+    noun = "job" if len(statuses) == 1 else "jobs"
+    return f"{len(bad)} of {len(statuses)} {noun} failed: {listed}; rerun them with --pick {pick}"
