@@ -13,6 +13,7 @@
 #                are not options are left in the array POSITIONAL.
 # log MSG...     prints "ISO-timestamp (script:line) MSG" on stderr.
 # stage_on N     true when stage <= N <= stop_stage.
+# require_int V...  each named variable must hold a non-negative integer.
 #
 # It also puts the project's .venv/bin first on PATH, so sptk-cli is found.
 
@@ -71,6 +72,13 @@ parse_options() {
     fi
     printf -v "$name" '%s' "$value"
     shift
+  done
+}
+
+require_int() {
+  local name
+  for name in "$@"; do
+    [[ ${!name} =~ ^[0-9]+$ ]] || die "--${name//_/-} must be a non-negative integer, not '${!name}'"
   done
 }
 

@@ -29,6 +29,7 @@ overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 ((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
+require_int stage stop_stage nj
 [[ -f $config ]] || die "config file $config does not exist"
 tag=$(basename "$config" .yaml)
 exp=${exp:-exp/$tag}
