@@ -7,6 +7,7 @@
 #   tools/slurm/local_cluster.sh down     # stop the daemons it started (by PID)
 #   eval "$(tools/slurm/local_cluster.sh env)"   # export SLURM_CONF for sbatch, squeue, ...
 #
+# Run it as root: the daemons run as root (SlurmUser=root), as on a throwaway test machine.
 # Everything lives in a state folder, $SPTK_SLURM_DIR (default /tmp/sptk-slurm):
 # the generated slurm.conf, pid files, daemon logs, spool and controller state.
 # One node (this host, reached at 127.0.0.1) with all its CPUs in partition
@@ -165,7 +166,7 @@ stop() {  # stop NAME: SIGTERM the daemon in $dir/NAME.pid, SIGKILL if it linger
     alive "$pidfile" || break
     sleep 0.1
   done
-  alive "$pidfile" && kill -KILL "$pid" 2>/dev/null || true
+  if alive "$pidfile"; then kill -KILL "$pid" 2>/dev/null || true; fi
   rm -f "$pidfile"
 }
 
