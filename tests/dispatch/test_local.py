@@ -128,7 +128,8 @@ def test_bad_input_gives_one_error_line(workdir, args, message):
     assert "Traceback" not in proc.stderr
 
 
-def test_sigint_kills_running_jobs(workdir):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_kills_running_jobs(workdir, signum):
     cmd = "sleep 60 & echo $! > pid.JOB; wait"
     proc = subprocess.Popen(cli_command("run", "JOB=1:2", "logs/s.JOB.log", "--", cmd),
                             cwd=workdir, env=cli_env(), stdin=subprocess.DEVNULL,
@@ -139,7 +140,7 @@ def test_sigint_kills_running_jobs(workdir):
     sleeps = [int(p.read_text()) for p in pid_files]
     assert all(process_alive(pid) for pid in sleeps)
     started = time.monotonic()
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=15)
     assert proc.returncode == 130
     assert time.monotonic() - started < 5

@@ -73,6 +73,12 @@ def test_failure_summary():
         "rerun them with --pick incomplete")
 
 
+def test_scheduler_state_shown_when_it_explains_the_failure():
+    oom = JobStatus(5, "l.5", State.FAILED, 137, scheduler_state="OUT_OF_MEMORY")
+    assert oom.describe() == "5 (l.5, OUT_OF_MEMORY)"
+    assert JobStatus(6, "l.6", State.FAILED, 1, scheduler_state="FAILED").describe() == "6 (l.6)"
+
+
 def test_failure_summary_lists_at_most_ten():
     many = [JobStatus(j, f"l.{j}", State.FAILED, 1) for j in range(1, 14)]
     summary = failure_summary(many)

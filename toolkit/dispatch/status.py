@@ -93,8 +93,9 @@ class JobStatus:
         details = [self.log]
         if self.state in (State.NO_FOOTER, State.NO_LOG):
             details.append(self.state.value)
-        if self.scheduler_state and self.state is not State.FAILED:
-            details.append(self.scheduler_state)
+        if self.scheduler_state and (self.state is not State.FAILED
+                                     or self.scheduler_state not in ("COMPLETED", "FAILED")):
+            details.append(self.scheduler_state)  # e.g. OUT_OF_MEMORY after code 137
         return f"{self.job} ({', '.join(details)})"
 
 

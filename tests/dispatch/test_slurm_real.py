@@ -1,0 +1,121 @@
+"""``sptk-cli run --backend slurm`` through a real one-node Slurm (tools/slurm/local_cluster.sh).
+
+Runs when ``CI=true`` or ``SPTK_TEST_SLURM=1`` (it starts daemons and, as root,
+may apt-get install slurm-wlm and munge); skipped otherwise. The session
+fixture brings the cluster up and, if it was not already running, down again.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+
+import pytest
+import yaml
+
+from tests.dispatch.helpers import (
+    REPO,
+    cli_command,
+    cli_env,
+    error_lines,
+    process_alive,
+    run_cli,
+    wait_until,
+)
+
+ENABLED = os.environ.get("CI") == "true" or os.environ.get("SPTK_TEST_SLURM") == "1"
+CLUSTER = REPO / "tools" / "slurm" / "local_cluster.sh"
+
+pytestmark = [
+    pytest.mark.slurm,
+    pytest.mark.skipif(not ENABLED, reason="starts a local Slurm cluster: set SPTK_TEST_SLURM=1 "
+                       "(or CI=true) to run it"),
+]
+
+
+def _cluster(command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(CLUSTER), command], capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="session")
+def slurm_conf_env() -> str:
+    """Bring the local cluster up for the session; yield its SLURM_CONF."""
+    was_running = "slurmctld: running" in _cluster("status").stdout
+    up = _cluster("up")
+    assert up.returncode == 0, f"local_cluster.sh up failed:\n{up.stderr}"
+    conf = re.search(r"SLURM_CONF=(\S+)", _cluster("env").stdout).group(1)
+    yield conf
+    if not was_running:
+        _cluster("down")
+
+
+@pytest.fixture
+def env(slurm_conf_env, tmp_path) -> dict[str, str]:
+    """Child env: the cluster's SLURM_CONF and the default site file polling fast."""
+    site = yaml.safe_load((REPO / "tools/backends/slurm.yaml").read_text())
+    site["poll_interval"] = 0.3
+    path = tmp_path / "slurm.yaml"
+    path.write_text(yaml.safe_dump(site))
+    return cli_env(SLURM_CONF=slurm_conf_env, SPTK_SLURM_CONF=str(path))
+
+
+def _squeue(job_id: str, env: dict[str, str], *extra: str) -> str:
+    """squeue's ``<id> <STATE>`` lines for the tasks of ``job_id``."""
+    return subprocess.run(["squeue", "--noheader", "--array", f"--jobs={job_id}",
+                           "--format=%i %T", *extra], capture_output=True, text=True,
+                          env=env).stdout
+
+
+def test_array_failure_and_pick_failed(workdir, env):
+    args = ["run", "--backend", "slurm", "--mem", "50M", "JOB=1:4", "logs/x.JOB.log", "--"]
+    proc = run_cli(*args, "echo job JOB on $(hostname); [ JOB != 3 ]", cwd=workdir, env=env,
+                   timeout=120)
+    assert proc.returncode == 1, proc.stderr
+    assert error_lines(proc) == [
+        "error: 1 of 4 jobs failed: 3 (logs/x.3.log); rerun them with --pick failed"]
+    for job in range(1, 5):
+        lines = (workdir / f"logs/x.{job}.log").read_text().splitlines()
+        assert lines[0].startswith(f"# echo job {job} on")
+        assert lines[2].startswith(f"job {job} on ")
+        assert re.match(rf"# Ended \(code {int(job == 3)}\) at .*, elapsed \d+ s$", lines[-1])
+
+    before = {j: (workdir / f"logs/x.{j}.log").stat().st_mtime_ns for j in (1, 2, 4)}
+    proc = run_cli(*args[:3], "--pick", "failed", *args[3:], "echo rerun JOB", cwd=workdir,
+                   env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "--array=3 " in proc.stderr  # the submission line logged by the backend
+    assert "rerun 3" in (workdir / "logs/x.3.log").read_text()
+    assert {j: (workdir / f"logs/x.{j}.log").stat().st_mtime_ns for j in before} == before
+
+
+def test_sigint_cancels_the_array(workdir, env):
+    cmd = "sleep 120 & echo $! > pid.JOB; wait"
+    proc = subprocess.Popen(
+        cli_command("run", "--backend", "slurm", "JOB=1:3", "logs/s.JOB.log", "--", cmd),
+        cwd=workdir, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    pid_file = workdir / "pid.1"
+    wait_until(lambda: pid_file.is_file() and pid_file.read_text().strip(), timeout=60,
+               what="job 1 to start")
+    sleep_pid = int(pid_file.read_text())
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    job_id = re.search(r"cancelled Slurm job (\d+) \(scancel\)", stderr).group(1)
+    assert _squeue(job_id, env) == ""  # nothing pending or running
+    # no accounting database here (sacct is disabled): squeue keeps finished tasks a while
+    states = _squeue(job_id, env, "--states=all").split()
+    assert states and set(states[1::2]) == {"CANCELLED"}, states
+    wait_until(lambda: not process_alive(sleep_pid), timeout=15, what="the job's sleep to die")
+    assert "# Ended" not in (workdir / "logs/s.1.log").read_text()
+
+
+def test_partition_that_does_not_exist(workdir, env):
+    proc = run_cli("run", "--backend", "slurm", "--opt", "partition=nosuch", "JOB=1:2",
+                   "logs/p.JOB.log", "--", "true", cwd=workdir, env=env, timeout=60)
+    assert proc.returncode == 2
+    [error] = error_lines(proc)
+    assert error.startswith("error: sbatch failed"), error
+    assert "invalid partition" in error.lower(), error
