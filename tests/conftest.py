@@ -14,11 +14,13 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
 
-def cli_env() -> dict[str, str]:
+def cli_env(**extra: str) -> dict[str, str]:
+    """Environment for a child ``python -m toolkit`` (or run.sh) that tests this tree."""
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     env.pop("WORLD_SIZE", None)
+    env.update(extra)
     return env
 
 
@@ -26,7 +28,8 @@ def run_cli(*args: str, cwd: str | Path | None = None, check: bool = False,
             timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m toolkit ARGS`` on this tree; returns the completed process."""
     proc = subprocess.run([sys.executable, "-m", "toolkit", *map(str, args)], cwd=cwd,
-                          env=env or cli_env(), capture_output=True, text=True, timeout=timeout)
+                          env=env or cli_env(), capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)
     if check and proc.returncode != 0:
         raise AssertionError(f"sptk-cli {' '.join(map(str, args))} failed ({proc.returncode}):\n"
                              f"{proc.stdout}\n{proc.stderr}")
@@ -76,3 +79,39 @@ def tiny_datadir(tmp_path: Path):
                              {"sample_rate": 16000, "task": "tone"})
 
     return make
+
+
+SLURM_ENABLED = os.environ.get("CI") == "true" or os.environ.get("SPTK_TEST_SLURM") == "1"
+SLURM_SKIP = pytest.mark.skipif(not SLURM_ENABLED, reason="starts a local Slurm cluster: set "
+                                "SPTK_TEST_SLURM=1 (or CI=true) to run it")
+
+
+def _cluster(command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(ROOT / "tools/slurm/local_cluster.sh"), command],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="session")
+def slurm_conf_env() -> str:
+    """Bring the local one-node Slurm up for the session; yield its SLURM_CONF."""
+    import re
+
+    was_running = "slurmctld: running" in _cluster("status").stdout
+    up = _cluster("up")
+    assert up.returncode == 0, f"local_cluster.sh up failed:\n{up.stderr}"
+    conf = re.search(r"SLURM_CONF=(\S+)", _cluster("env").stdout).group(1)
+    yield conf
+    if not was_running:
+        _cluster("down")
+
+
+@pytest.fixture
+def slurm_env(slurm_conf_env, tmp_path) -> dict[str, str]:
+    """Child env for the local cluster: its SLURM_CONF and a site file that polls fast."""
+    import yaml
+
+    site = yaml.safe_load((ROOT / "tools/backends/slurm.yaml").read_text())
+    site["poll_interval"] = 0.3
+    path = tmp_path / "slurm-site.yaml"
+    path.write_text(yaml.safe_dump(site))
+    return cli_env(SLURM_CONF=slurm_conf_env, SPTK_SLURM_CONF=str(path))

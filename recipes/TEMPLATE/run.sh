@@ -77,8 +77,11 @@ if stage_on 4; then
 fi
 
 if stage_on 5; then
-  log "stage 5: score"
-  sptk-cli score --ref "$data/test" --hyp "$exp/decode_test/hyp" --out "$exp/scores_test.json"
+  log "stage 5: score, $nj jobs"
+  "${run[@]}" JOB=1:"$nj" "$exp/score_test/log/score.JOB.log" -- \
+    sptk-cli score --ref "$data/test" --hyp "$exp/decode_test/hyp" \
+    --out "$exp/score_test/part.JOB.json" --shard JOB/"$nj"
+  sptk-cli score-merge "$exp"/score_test/part.*.json --out "$exp/scores_test.json"
 fi
 
 if stage_on 9; then

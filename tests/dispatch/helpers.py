@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
-
-def cli_env(**extra: str) -> dict[str, str]:
-    """Environment for a child ``python -m toolkit`` that tests this tree."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env.update(extra)
-    return env
+from tests.conftest import ROOT as REPO  # noqa: F401  (re-exported for the dispatch tests)
+from tests.conftest import cli_env  # noqa: F401
+from tests.conftest import run_cli as _run_cli
 
 
 def cli_command(*args: str) -> list[str]:
@@ -26,8 +19,7 @@ def cli_command(*args: str) -> list[str]:
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess:
     """Run ``sptk-cli ARGS`` in ``cwd`` and capture its output."""
-    return subprocess.run(cli_command(*args), cwd=cwd, env=env or cli_env(), text=True,
-                          capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return _run_cli(*args, cwd=cwd, env=env, timeout=timeout)
 
 
 def error_lines(proc: subprocess.CompletedProcess) -> list[str]:

@@ -7,59 +7,27 @@ fixture brings the cluster up and, if it was not already running, down again.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
 
 import pytest
-import yaml
 
+from tests.conftest import SLURM_SKIP
 from tests.dispatch.helpers import (
-    REPO,
     cli_command,
-    cli_env,
     error_lines,
     process_alive,
     run_cli,
     wait_until,
 )
 
-ENABLED = os.environ.get("CI") == "true" or os.environ.get("SPTK_TEST_SLURM") == "1"
-CLUSTER = REPO / "tools" / "slurm" / "local_cluster.sh"
-
-pytestmark = [
-    pytest.mark.slurm,
-    pytest.mark.skipif(not ENABLED, reason="starts a local Slurm cluster: set SPTK_TEST_SLURM=1 "
-                       "(or CI=true) to run it"),
-]
-
-
-def _cluster(command: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(CLUSTER), command], capture_output=True, text=True,
-                          timeout=600)
-
-
-@pytest.fixture(scope="session")
-def slurm_conf_env() -> str:
-    """Bring the local cluster up for the session; yield its SLURM_CONF."""
-    was_running = "slurmctld: running" in _cluster("status").stdout
-    up = _cluster("up")
-    assert up.returncode == 0, f"local_cluster.sh up failed:\n{up.stderr}"
-    conf = re.search(r"SLURM_CONF=(\S+)", _cluster("env").stdout).group(1)
-    yield conf
-    if not was_running:
-        _cluster("down")
+pytestmark = [pytest.mark.slurm, SLURM_SKIP]
 
 
 @pytest.fixture
-def env(slurm_conf_env, tmp_path) -> dict[str, str]:
-    """Child env: the cluster's SLURM_CONF and the default site file polling fast."""
-    site = yaml.safe_load((REPO / "tools/backends/slurm.yaml").read_text())
-    site["poll_interval"] = 0.3
-    path = tmp_path / "slurm.yaml"
-    path.write_text(yaml.safe_dump(site))
-    return cli_env(SLURM_CONF=slurm_conf_env, SPTK_SLURM_CONF=str(path))
+def env(slurm_env) -> dict[str, str]:
+    return slurm_env
 
 
 def _squeue(job_id: str, env: dict[str, str], *extra: str) -> str:

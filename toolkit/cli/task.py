@@ -101,21 +101,68 @@ def score(
     hyp: Path = typer.Option(..., "--hyp", help="Decoded data directory."),
     task: str = typer.Option(None, "--task", "-t", help="Task (default: from hyp meta.yaml)."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
+    shard: str = typer.Option(None, "--shard", help="Score only shard J/N of the keys and write "
+                              "per-utterance results to --out for 'sptk-cli score-merge'."),
 ) -> None:
     """Compare a decode output with its reference and print the scores."""
     import json
 
     from toolkit.data.datadir import DataDir
+    from toolkit.data.ops import parse_shard, shard_keys
     from toolkit.fsutil import atomic_write_text
     from toolkit.registry import get_task
 
+    sh = parse_shard(shard)
+    if sh and out is None:
+        fail("--shard needs --out (the part file that score-merge reads)")
     task = task or DataDir(hyp).meta.get("task") or DataDir(ref).meta.get("task")
     if not task:
         fail(f"neither {hyp}/meta.yaml nor {ref}/meta.yaml names the task; pass --task")
-    result = get_task(task).score(ref, hyp)
-    text = json.dumps(result, indent=1, ensure_ascii=False) + "\n"
+    t = get_task(task)
+    if sh:
+        keys = shard_keys(DataDir(ref).keys(), *sh)
+        part = {"task": task, "shard": shard, "per_key": t.score_keys(ref, hyp, keys)}
+        atomic_write_text(out, json.dumps(part, ensure_ascii=False) + "\n")
+        typer.echo(f"{out}: per-utterance results of {len(keys)} keys (shard {shard})")
+        return
+    _write_scores(t.score(ref, hyp), out)
+
+
+def score_merge(
+    parts: list[Path] = typer.Argument(..., help="Part files from 'score --shard J/N --out'."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
+) -> None:
+    """Aggregate per-shard scoring parts into the scores of the whole set."""
+    import json
+
+    from toolkit.registry import get_task
+
+    per_key: dict = {}
+    tasks = set()
+    for p in parts:
+        if not p.is_file():
+            fail(f"score part {p} does not exist; did every scoring job succeed?")
+        try:
+            part = json.loads(p.read_text(encoding="utf-8"))
+            tasks.add(part["task"])
+            overlap = set(per_key) & set(part["per_key"])
+            per_key.update(part["per_key"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            fail(f"{p} is not a part file written by 'sptk-cli score --shard'")
+        if overlap:
+            fail(f"{p} repeats key '{sorted(overlap)[0]}' of another part")
+    if len(tasks) != 1:
+        fail(f"the parts come from different tasks ({', '.join(sorted(tasks))})")
+    _write_scores(get_task(tasks.pop()).aggregate(per_key), out)
+
+
+def _write_scores(result: dict, out: Path | None) -> None:
+    import json
+
+    from toolkit.fsutil import atomic_write_text
+
     if out:
-        atomic_write_text(out, text)
+        atomic_write_text(out, json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     flat = {k: v for k, v in result.items() if isinstance(v, int | float)}
     typer.echo(" ".join(f"{k}={v:.4g}" for k, v in flat.items()))
 
@@ -170,3 +217,4 @@ def register(app: typer.Typer) -> None:
     """Add the task commands to ``app``."""
     for fn in (train, decode, score, pack, summarize):
         app.command()(fn)
+    app.command("score-merge")(score_merge)

@@ -61,6 +61,21 @@ class Task:
         """
         raise NotImplementedError
 
+    def score_keys(self, ref_dir: Path, hyp_dir: Path, keys: list[str]) -> dict[str, Any]:
+        """Per-utterance results for ``keys`` (JSON-serialisable), to be aggregated.
+
+        Scoring is split this way so that ``sptk-cli score --shard J/N`` can run
+        as many jobs (PESQ on thousands of files) and ``sptk-cli score-merge``
+        aggregates their parts into exactly the scores of a single job.
+        """
+        raise NotImplementedError
+
+    def aggregate(self, per_key: dict[str, Any]) -> dict[str, Any]:
+        """Corpus-level scores from the per-utterance results of :meth:`score_keys`."""
+        raise NotImplementedError
+
     def score(self, ref_dir: Path, hyp_dir: Path) -> dict[str, Any]:
         """Compare a decode output with its reference; return {metric: value}."""
-        raise NotImplementedError
+        from toolkit.data.datadir import DataDir
+
+        return self.aggregate(self.score_keys(ref_dir, hyp_dir, DataDir(ref_dir).keys()))

@@ -159,11 +159,19 @@ class ToneTask(Task):
                                                                      strict=True))
         return {"label": labels, "posterior": posts}
 
-    def score(self, ref_dir, hyp_dir):
+    def score_keys(self, ref_dir, hyp_dir, keys):
+        ref, hyp = DataDir(ref_dir).read("label"), DataDir(hyp_dir).read("label")
+        missing = [k for k in keys if k not in hyp]
+        if missing:
+            raise DataDirError(f"{hyp_dir}/label has no prediction for {len(missing)} "
+                               f"key(s), first '{missing[0]}'; decode every utterance first")
+        return {k: {"ref": ref[k], "hyp": hyp[k]} for k in keys}
+
+    def aggregate(self, per_key):
         from toolkit.metrics.classification import accuracy_report
 
-        ref, hyp = DataDir(ref_dir).read("label"), DataDir(hyp_dir).read("label")
-        return accuracy_report(ref, hyp)
+        return accuracy_report({k: v["ref"] for k, v in per_key.items()},
+                               {k: v["hyp"] for k, v in per_key.items()})
 
 
 TASK = ToneTask()
