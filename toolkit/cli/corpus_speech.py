@@ -69,6 +69,70 @@ def speech(
                    f"in {stats['wall']:.1f} s")
 
 
+def phonemes(
+    data: Path = typer.Option(..., "--data", help="Data directory with text (and utt2lang)."),
+    out: Path = typer.Option(..., "--out", help="New data directory: a copy with 'phones'."),
+    lang: str | None = typer.Option(None, "--lang", help="One language for all (no utt2lang)."),
+    voice_map: str | None = typer.Option(None, "--voice-map",
+                                         help="LANG=VOICE,... e.g. en=en-us,es=es-419,pt=pt-br"),
+    skip_langs: str | None = typer.Option(None, "--skip-langs", help="Languages to leave out."),
+    syllables: bool = typer.Option(False, "--syllables", help="Mark syllables with '.'."),
+    no_stress: bool = typer.Option(False, "--no-stress", help="Drop stress marks."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Fail on text espeak-ng cannot phonemize (default: warn)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo a finished directory."),
+) -> None:
+    """Add a 'phones' file (espeak-ng IPA, '|' between words) to a copy of a data directory."""
+    from toolkit.text.phonemize import add_phones
+
+    stats = add_phones(data, out, _voice_map(voice_map), lang, _split(skip_langs),
+                       not no_stress, syllables, strict, overwrite)
+    if not stats["skipped"]:
+        typer.echo(f"{out}: phones for {stats['utterances']} utterances "
+                   f"({stats['problems']} with unphonemizable input, {stats['dropped']} dropped)")
+
+
+def espeak_corpus(
+    out: Path | None = typer.Option(None, "--out", help="Data directory to write."),
+    lang: str | None = typer.Option(None, "--lang", help="espeak-ng language or voice (en-us)."),
+    sentences: Path | None = typer.Option(None, "--sentences", help="Text file, one per line."),
+    builtin: bool = typer.Option(False, "--builtin", help="Use the built-in sentences."),
+    voices: str | None = typer.Option(None, "--voices",
+                                      help="Comma-separated voices or variants (+f3,+m2)."),
+    strict: bool = typer.Option(False, "--strict",
+                                help="Fail on text espeak-ng cannot phonemize (default: warn)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Redo a finished directory."),
+    list_voices: bool = typer.Option(False, "--list-voices",
+                                     help="Print espeak-ng's languages and voices."),
+) -> None:
+    """Synthesize sentences with espeak-ng: 16 kHz speech with exact phone times
+    (phone_times: <utt> <start> <dur> <phone> ... per line) and phones."""
+    from toolkit.errors import UserError
+    from toolkit.text.espeak import espeak
+    from toolkit.text.synthesize import build_espeak_corpus, read_sentences
+
+    if list_voices:
+        engine = espeak()
+        typer.echo(f"espeak-ng {engine.version} ({engine.origin} library); "
+                   "use a language or the voice file with --lang")
+        for v in sorted(engine.voices, key=lambda v: v.identifier):
+            typer.echo(f"{','.join(v.languages):<24} {v.identifier:<28} {v.name}")
+        return
+    if out is None or lang is None:
+        raise UserError("--out DIR and --lang L are required (or pass --list-voices)")
+    if builtin == (sentences is not None):
+        raise UserError("pass exactly one of --sentences FILE and --builtin")
+    espeak().resolve(lang)  # an unknown language fails here, with its one-line hint
+    texts = read_sentences(sentences, lang)
+    stats = build_espeak_corpus(out, lang, texts, _split(voices), strict, overwrite)
+    if not stats["skipped"]:
+        typer.echo(f"{out}: {stats['utterances']} utterances, {stats['seconds'] / 60:.2f} min "
+                   f"in {stats['wall']:.1f} s ({stats['mismatched']} with phones that differ "
+                   "from the phonemizer's)")
+
+
 def register(app) -> None:
     """Add this module's commands to the corpus group."""
     app.command("speech")(speech)
+    app.command("phonemes")(phonemes)
+    app.command("espeak")(espeak_corpus)

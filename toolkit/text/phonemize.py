@@ -23,13 +23,17 @@ switch, or when a non-letter is read as several words (emoji names).
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from toolkit.errors import UserError
 from toolkit.text.espeak import SEPARATOR, espeak
 
+log = logging.getLogger(__name__)
 STRESS = "ˈˌ"
 IPA_VOWELS = set("iyɨʉɯuɪʏʊeøɘɵɤoəɛœɜɞʌɔæɐaɶɑɒᵻɚɝ")
 SYLLABIC = {"\u0329", "\u030d"}
@@ -195,3 +199,95 @@ def require_phonemizable(text: str, voice: str) -> None:
     found = check_text(text, voice)
     if found:
         raise UserError(f"espeak-ng voice '{voice}' cannot phonemize {found.describe()}")
+
+
+def add_phones(data: str | Path, out: str | Path, voice_map: dict[str, str] | None = None,
+               lang: str | None = None, skip_langs: list[str] | None = None,
+               stress: bool = True, syllables: bool = False, strict: bool = False,
+               overwrite: bool = False) -> dict[str, Any]:
+    """Copy data directory ``data`` to ``out`` with a ``phones`` file added.
+
+    ``phones`` holds, per utterance, the :func:`format_phones` line of its
+    ``text`` (``|`` between words, ``.`` between syllables when asked).
+
+    Args:
+        data: source data directory (needs ``text``, and ``utt2lang`` unless
+            ``lang`` is given).
+        out: destination (a new directory, written atomically).
+        voice_map: {language: espeak-ng voice}, e.g. ``{"en": "en-us"}``;
+            other languages use their code as the voice.
+        lang: one language for every utterance (instead of ``utt2lang``).
+        skip_langs: languages to leave out of ``out``.
+        stress: keep stress marks.
+        syllables: mark syllable boundaries.
+        strict: fail, instead of warning, on input espeak-ng cannot phonemize.
+        overwrite: redo a finished ``out``.
+
+    Returns:
+        Statistics: ``skipped``, ``utterances``, ``dropped`` (no phones at all),
+        ``problems`` (utterances with unphonemizable input).
+
+    Raises:
+        UserError: a language has no espeak-ng voice, or (``strict``)
+            unphonemizable input; the message lists them.
+    """
+    from toolkit.data.datadir import DataDir, write_datadir
+    from toolkit.data.ops import _files_for
+    from toolkit.fsutil import skip_if_done
+
+    if Path(out).resolve() == Path(data).resolve():
+        raise UserError(f"--out {out} is the input directory; choose a new one")
+    if skip_if_done(out, overwrite):
+        return {"skipped": True, "utterances": 0, "dropped": 0, "problems": 0}
+    src = DataDir(data)
+    texts = src.read("text")
+    langs = {k: lang for k in texts} if lang else src.read("utt2lang")
+    skip = set(skip_langs or [])
+    keys = [k for k in src.keys() if langs.get(k) not in skip]
+    voice_map = voice_map or {}
+    voices = {code: voice_map.get(code, code) for code in sorted({langs[k] for k in keys})}
+    engine = espeak()
+    unknown = []
+    for code, voice in voices.items():
+        try:
+            engine.resolve(voice)
+        except UserError:
+            unknown.append(code)
+    if unknown:
+        raise UserError(f"espeak-ng has no voice for language(s) {', '.join(unknown)}; map them "
+                        "with --voice-map LANG=VOICE or leave them out with --skip-langs; see "
+                        "the known ones with: sptk-cli corpus espeak --list-voices")
+    phones, problems, dropped = {}, {}, []
+    for key in keys:
+        voice = voices[langs[key]]
+        found = check_text(texts[key], voice)
+        if found:
+            problems[key] = f"[{langs[key]}] {found.describe()}"
+        words = phonemize(texts[key], voice)
+        if words:
+            phones[key] = format_phones(words, stress, syllables)
+        else:
+            dropped.append(key)
+    if problems:
+        listing = "; ".join(f"{k}: {v}" for k, v in list(problems.items())[:5])
+        more = " ..." if len(problems) > 5 else ""
+        message = (f"{len(problems)} utterance(s) hold text espeak-ng cannot phonemize: "
+                   f"{listing}{more}")
+        if strict:
+            raise UserError(message)
+        log.warning("%s (their phones are espeak-ng's best effort)", message)
+    if dropped:
+        log.warning("%d utterance(s) without any phones left out, first %s", len(dropped),
+                    dropped[0])
+    files = _files_for(src, sorted(phones))
+    files["phones"] = phones
+    meta = dict(src.meta)
+    meta["derived_from"] = str(src.path)
+    meta["phones"] = {"espeak_ng": f"{engine.version} ({engine.origin} library)",
+                      "voices": voices, "stress": stress, "syllables": syllables,
+                      "format": "IPA phones separated by spaces, '|' between words"
+                                + (", '.' between syllables" if syllables else "")}
+    meta.pop("created_by", None)
+    write_datadir(out, files, meta, overwrite=overwrite)
+    return {"skipped": False, "utterances": len(phones), "dropped": len(dropped),
+            "problems": len(problems)}
