@@ -38,9 +38,7 @@ def apt_line(packages: Iterable[str]) -> str:
     return "apt-get install -y --no-install-recommends " + " ".join(sorted(set(packages)))
 
 
-def missing_packages_error(what: str, packages: Iterable[str], detail: str = "") -> UserError:
-    """One-line error: ``what`` needs ``packages``; how to install them."""
-    packages = sorted(set(packages))
-    extra = f" ({detail})" if detail else ""
-    return UserError(f"{what} needs the Debian package(s) {', '.join(packages)}{extra}; "
-                     f"as root run: {apt_line(packages)} (or tools/install.sh)")
+def missing_packages_error(what: str, packages: Iterable[str]) -> UserError:
+    """One-line error: ``what`` needs Debian packages; the line that installs them."""
+    return UserError(f"{what} needs Debian packages that are not installed; as root run: "
+                     f"{apt_line(packages)} (tools/install.sh installs them all)")

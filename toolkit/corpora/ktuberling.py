@@ -24,6 +24,7 @@ talker per language is an assumption. Licence: GPL-2+ (per the copyright file).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -82,10 +83,16 @@ def strip_theme_prefix(names: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def languages(root: Path = SOUNDS) -> list[str]:
+def theme_languages(root: Path = SOUNDS) -> list[str]:
     """Languages with a sound theme and recordings (Serbian variants folded into sr)."""
     return sorted(p.stem for p in root.glob("*.soundtheme")
                   if "@" not in p.stem and (root / p.stem).is_dir())
+
+
+@functools.lru_cache(maxsize=4)
+def languages(root: Path = SOUNDS) -> list[str]:
+    """Languages that have recordings with known text (empty when not installed)."""
+    return sorted({c.lang for c in scan(None, root)}) if root.is_dir() else []
 
 
 def scan(langs: list[str] | None = None, root: Path = SOUNDS) -> list[Clip]:
@@ -99,7 +106,7 @@ def scan(langs: list[str] | None = None, root: Path = SOUNDS) -> list[Clip]:
 
     if not root.is_dir():
         raise missing_packages_error("the ktuberling speech pool", PACKAGES)
-    have = languages(root)
+    have = theme_languages(root)
     unknown = [lang for lang in langs or [] if lang not in have]
     if unknown:
         raise UserError(f"ktuberling has no language {', '.join(unknown)}; "
