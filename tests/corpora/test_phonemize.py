@@ -128,7 +128,8 @@ def test_cli_phonemes_problems(tmp_path, cli):
     proc = cli("corpus", "phonemes", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "p"),
                "--skip-langs", "wa", "--strict", check=False)
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
-    assert proc.returncode == 2 and len(errors) == 1 and "a-1: [ru] words 'hello'" in errors[0]
+    assert proc.returncode == 2 and len(errors) == 1 and "(first a-1)" in errors[0]
+    assert "[ru] words 'hello'" in errors[0]
     proc = cli("corpus", "phonemes", "--data", str(tmp_path / "d"), "--out", str(tmp_path / "p"),
                "--skip-langs", "wa")
     assert "cannot phonemize" in proc.stderr and (tmp_path / "p" / "phones").is_file()

@@ -24,7 +24,10 @@ Transcripts: entries that are only an annotation (``[ascending tones]``,
 symbols without letters (``at [@]``) are removed; an entry with any other
 bracketed remark is dropped because the remark may or may not be spoken
 (``Pour (emphase)``, ``(ne m'appelez plus, jamais)``). Prompts without a
-transcript are dropped. The Spanish transcripts are written without accents or
+transcript are dropped, and so are tones and noises whatever their transcript
+says (``beep``: "un suono beep"; ``silence/*``, ``tt-monkeys``) and entries
+into which upstream pasted other entries (``vm-tempremoved: ... vm-then-pound:
+...``). The Spanish transcripts are written without accents or
 tildes (``contrasena``), as upstream wrote them.
 """
 
@@ -48,6 +51,10 @@ DOCS = Path("/usr/share/doc")
 LANGS = ("en", "es", "fr", "it", "ru")
 _FOLDER = re.compile(r"^([a-z]{2})_([A-Z]{2})_([fm])_(\w+)$")
 _BRACKETED = re.compile(r"\[[^\]]*\]|\([^)]*\)|<[^>]*>")
+# Prompts that are tones or noises in every language.
+NON_SPEECH = {"beep", "beeperr", "ascending-2tone", "descending-2tone", "confbridge-join",
+              "confbridge-leave", "tt-monkeys"}
+_EMBEDDED_NAME = re.compile(r"(?:^|\s)([\w/-]+):(?:\s|$)")
 
 
 def packages(langs: list[str] | None = None) -> list[str]:
@@ -138,10 +145,13 @@ def scan(langs: list[str] | None = None, root: Path = SOUNDS, docs: Path = DOCS)
     clips = []
     for lang in wanted:
         folder, speaker = folders[lang], speaker_id(folders[lang])
-        for name, raw in sorted(read_transcripts(transcript_file(lang, docs)).items()):
+        transcripts = read_transcripts(transcript_file(lang, docs))
+        for name, raw in sorted(transcripts.items()):
             path = folder / f"{name}.g722"
             text = clean_transcript(raw)
-            if text is None or not path.is_file() or path.stat().st_size == 0:
+            if (text is None or name in NON_SPEECH or name.startswith("silence/")
+                    or not path.is_file() or path.stat().st_size == 0
+                    or any(m.group(1) in transcripts for m in _EMBEDDED_NAME.finditer(text))):
                 continue
             # G.722 at 64 kbit/s: 8000 bytes per second of 16 kHz audio.
             clips.append(Clip(make_key(f"{speaker}-{lang}", name), NAME, lang, speaker, text,

@@ -142,13 +142,24 @@ class Unphonemizable:
     def __bool__(self) -> bool:
         return bool(self.words or self.chars)
 
-    def describe(self) -> str:
+    def describe(self, limit: int | None = None) -> str:
+        """``words 'a', 'b'; characters 'c' (U+0063)``, at most ``limit`` of each."""
+        def listing(items: list[str]) -> str:
+            shown = items if limit is None else items[:limit]
+            more = f" (+{len(items) - len(shown)} more)" if len(shown) < len(items) else ""
+            return ", ".join(shown) + more
+
         parts = []
         if self.words:
-            parts.append("words " + ", ".join(repr(w) for w in self.words))
+            parts.append("words " + listing([repr(w) for w in self.words]))
         if self.chars:
-            parts.append("characters " + ", ".join(f"{c!r} (U+{ord(c):04X})" for c in self.chars))
+            parts.append("characters " + listing([f"{c!r} (U+{ord(c):04X})" for c in self.chars]))
         return "; ".join(parts)
+
+    def add(self, other: Unphonemizable) -> None:
+        """Merge another finding (keeping first occurrences)."""
+        self.words += [w for w in other.words if w not in self.words]
+        self.chars += [c for c in other.chars if c not in self.chars]
 
 
 def _strip_punctuation(word: str) -> str:
@@ -257,22 +268,24 @@ def add_phones(data: str | Path, out: str | Path, voice_map: dict[str, str] | No
         raise UserError(f"espeak-ng has no voice for language(s) {', '.join(unknown)}; map them "
                         "with --voice-map LANG=VOICE or leave them out with --skip-langs; see "
                         "the known ones with: sptk-cli corpus espeak --list-voices")
-    phones, problems, dropped = {}, {}, []
+    phones, problems, dropped = {}, [], []
+    by_lang: dict[str, Unphonemizable] = {}
     for key in keys:
         voice = voices[langs[key]]
         found = check_text(texts[key], voice)
         if found:
-            problems[key] = f"[{langs[key]}] {found.describe()}"
+            problems.append(key)
+            by_lang.setdefault(langs[key], Unphonemizable()).add(found)
         words = phonemize(texts[key], voice)
         if words:
             phones[key] = format_phones(words, stress, syllables)
         else:
             dropped.append(key)
     if problems:
-        listing = "; ".join(f"{k}: {v}" for k, v in list(problems.items())[:5])
-        more = " ..." if len(problems) > 5 else ""
-        message = (f"{len(problems)} utterance(s) hold text espeak-ng cannot phonemize: "
-                   f"{listing}{more}")
+        listing = "; ".join(f"[{code}] {found.describe(limit=8)}"
+                            for code, found in sorted(by_lang.items()))
+        message = (f"{len(problems)} utterance(s) (first {problems[0]}) hold text espeak-ng "
+                   f"cannot phonemize: {listing}")
         if strict:
             raise UserError(message)
         log.warning("%s (their phones are espeak-ng's best effort)", message)
