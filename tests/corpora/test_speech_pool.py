@@ -82,6 +82,8 @@ def test_asterisk_speakers(asterisk):
     texts = {c.key: c.text for c in clips}
     assert texts["asterisk-allison-en-digits-1"] == "one"
     assert not any("[" in t or "(" in t for t in texts.values())
+    assert "asterisk-carlo-it-beep" not in texts  # a tone, transcribed "un suono beep"
+    assert not any("silence" in key for key in texts)
 
 
 def test_list(tuxpaint, cli):
