@@ -44,8 +44,10 @@ def speech(
     list_only: bool = typer.Option(False, "--list", help="Print speakers, clips and minutes "
                                    "per language of the installed packages; build nothing."),
 ) -> None:
-    """Build a 16 kHz speech pool (wav.scp, text, utt2spk, utt2lang, utt2dur) from Debian
-    packages: asterisk prompts, tuxpaint stamp descriptions, ktuberling words."""
+    """Build a 16 kHz speech pool data directory from Debian packages.
+
+    Sources: asterisk prompts, tuxpaint stamp descriptions, ktuberling words.
+    """
     from toolkit.corpora.speech_pool import build_speech_pool, scan_sources, summarize
     from toolkit.data.ops import parse_shard
     from toolkit.errors import UserError
@@ -105,8 +107,10 @@ def espeak_corpus(
     list_voices: bool = typer.Option(False, "--list-voices",
                                      help="Print espeak-ng's languages and voices."),
 ) -> None:
-    """Synthesize sentences with espeak-ng: 16 kHz speech with exact phone times
-    (phone_times: <utt> <start> <dur> <phone> ... per line) and phones."""
+    """Synthesize sentences with espeak-ng: 16 kHz speech with exact phone times.
+
+    Writes wav.scp, text, phones and phone_times (<utt> <start> <dur> <phone> ...).
+    """
     from toolkit.errors import UserError
     from toolkit.text.espeak import espeak
     from toolkit.text.synthesize import build_espeak_corpus, read_sentences
