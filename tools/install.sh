@@ -16,11 +16,14 @@ venv=${SPTK_VENV:-$root/.venv}
 python=${PYTHON:-python3}
 
 # Debian packages the recipes need at run time (corpora, synthesis, cluster).
+# asterisk-core-sounds-<lang> (no codec suffix) holds the prompts' transcripts.
 apt_pkgs=(
   libsndfile1 espeak-ng libespeak-ng1 sox
   fluidsynth fluid-soundfont-gm
   asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
   asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722
+  asterisk-core-sounds-en asterisk-core-sounds-es asterisk-core-sounds-fr
+  asterisk-core-sounds-it asterisk-core-sounds-ru
   tuxpaint-stamps-default ktuberling-data hedgewars-data wesnoth-1.16-data
   slurm-wlm munge
 )
