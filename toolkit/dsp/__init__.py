@@ -1,0 +1,6 @@
+"""Signal processing: mixing, noise generation, rooms, echo paths, singing synthesis.
+
+Arrays are float ``(samples,)`` at a stated sample rate unless a docstring says
+otherwise. Random choices take a :class:`numpy.random.Generator` so that
+callers control reproducibility.
+"""
