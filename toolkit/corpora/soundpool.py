@@ -58,11 +58,11 @@ def dpkg_version(package: str) -> str | None:
     return proc.stdout.split("\t", 1)[1].strip()
 
 
-def start_pool(out: str | Path, overwrite: bool) -> bool:
+def start_pool(out: str | Path, overwrite: bool, folders: tuple[str, ...] = ("audio",)) -> bool:
     """Prepare ``out`` for a build; False when it is finished and must be skipped.
 
-    An unfinished (or overwritten) pool loses its marker and its old audio first,
-    so nothing from an interrupted or different build survives.
+    An unfinished (or overwritten) pool loses its marker and its old payload
+    ``folders`` first, so nothing from an interrupted or different build survives.
     """
     out = Path(out)
     if is_done(out) and not overwrite:
@@ -70,8 +70,9 @@ def start_pool(out: str | Path, overwrite: bool) -> bool:
         return False
     out.mkdir(parents=True, exist_ok=True)
     (out / DONE).unlink(missing_ok=True)
-    shutil.rmtree(out / "audio", ignore_errors=True)
-    (out / "audio").mkdir()
+    for name in folders:
+        shutil.rmtree(out / name, ignore_errors=True)
+        (out / name).mkdir()
     return True
 
 
