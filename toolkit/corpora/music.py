@@ -51,6 +51,7 @@ from toolkit.corpora.soundpool import (
     select_shard,
     start_pool,
 )
+from toolkit.data.ops import parse_shard
 from toolkit.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -259,10 +260,11 @@ def build_music(out: str | Path, n: int, speech_from: str | Path, duration: floa
 
     if n < 1 or duration < 2.0:
         raise UserError("--n must be at least 1 and --duration at least 2 s")
-    if not start_pool(out, overwrite, folders=("audio", "midi")):
-        return Path(out)
+    parse_shard(shard)
     renderer = FluidRenderer(soundfont)
     speech = SpeechSource(speech_from)
+    if not start_pool(out, overwrite, folders=("audio", "midi")):
+        return Path(out)
     out = Path(out).resolve()
     keys = select_shard([f"song{i:06d}" for i in range(n)], shard)
     names = ("wav.scp", "vocals.scp", "accomp.scp", *(f"{k}.scp" for k in INSTRUMENTS),

@@ -132,7 +132,8 @@ def _keys(rng, chords, bar_s) -> Stem:
         vel = int(rng.integers(70, 100))
         if style == "arpeggio":
             seq = [tones[i % 3] + 12 * (i // 3 % 2) for i in range(8)]
-            stem.notes += [(t0 + i * bar_s / 8, bar_s / 8 * 0.95, k, vel) for i, k in enumerate(seq)]
+            stem.notes += [(t0 + i * bar_s / 8, bar_s / 8 * 0.95, k, vel)
+                           for i, k in enumerate(seq)]
             continue
         hits = {"whole": [(0, 1)], "halves": [(0, 0.5), (0.5, 0.5)],
                 "quarters": [(i / 4, 0.25) for i in range(4)],

@@ -54,6 +54,7 @@ from toolkit.corpora.soundpool import (
     select_shard,
     start_pool,
 )
+from toolkit.data.ops import parse_shard
 from toolkit.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,17 @@ def _recorded_items(name: str, types: set[str], max_duration: float,
     return items
 
 
+def check_names(sources: list[str] | None, types: list[str] | None,
+                exclude_types: list[str] | None) -> None:
+    """Raise :class:`UserError` for an unknown source or noise type."""
+    for t in (types or []) + (exclude_types or []):
+        if t not in TYPES:
+            raise UserError(f"unknown noise type '{t}'; known: {', '.join(TYPES)}")
+    for s in sources or []:
+        if s not in ALL_SOURCES:
+            raise UserError(f"unknown noise source '{s}'; known: {', '.join(ALL_SOURCES)}")
+
+
 def catalogue(sources: list[str] | None = None, types: list[str] | None = None,
               exclude_types: list[str] | None = None, n_procedural: int = 20,
               max_duration: float = 10.0, babble_from: str | Path | None = None,
@@ -127,12 +139,7 @@ def catalogue(sources: list[str] | None = None, types: list[str] | None = None,
         UserError: unknown source or type, a requested source not installed,
             babble requested without ``babble_from``.
     """
-    for t in (types or []) + (exclude_types or []):
-        if t not in TYPES:
-            raise UserError(f"unknown noise type '{t}'; known: {', '.join(TYPES)}")
-    for s in sources or []:
-        if s not in ALL_SOURCES:
-            raise UserError(f"unknown noise source '{s}'; known: {', '.join(ALL_SOURCES)}")
+    check_names(sources, types, exclude_types)
     wanted = set(types or TYPES) - set(exclude_types or [])
     explicit = sources is not None
     sources = list(sources or ALL_SOURCES)
@@ -255,8 +262,10 @@ def build_noise_pool(out: str | Path, sources: list[str] | None = None,
     Returns:
         ``out``.
     """
-    if duration <= 0 or max_duration <= 0:
-        raise UserError("--duration and --max-duration must be positive")
+    if duration <= 0 or max_duration <= 0 or max_segments < 1:
+        raise UserError("--duration, --max-duration and --max-segments must be positive")
+    check_names(sources, types, exclude_types)
+    parse_shard(shard)
     if not start_pool(out, overwrite):
         return Path(out)
     items, skipped = catalogue(sources, types, exclude_types, n_procedural, max_duration,

@@ -39,6 +39,7 @@ from toolkit.corpora.soundpool import (
     select_shard,
     start_pool,
 )
+from toolkit.data.ops import parse_shard
 from toolkit.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ def build_rir_pool(out: str | Path, n: int, rt60: tuple[float, float] = (0.2, 0.
 
     if n < 1:
         raise UserError("--n must be at least 1")
+    parse_shard(shard)
     if not start_pool(out, overwrite):
         return Path(out)
     out = Path(out).resolve()
@@ -153,6 +155,10 @@ def import_rirs(out: str | Path, folder: str | Path | None = None,
     """
     if folder is None and not sofa_files:
         raise UserError("give --from-folder DIR or --sofa FILE")
+    parse_shard(shard)
+    for p in [*([folder] if folder is not None else []), *(sofa_files or [])]:
+        if not Path(p).exists():
+            raise UserError(f"{p}: no such file or directory")
     if not start_pool(out, overwrite):
         return Path(out)
     from toolkit.data.audio import save_audio

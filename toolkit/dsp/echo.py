@@ -112,8 +112,12 @@ def fractional_delay(x: np.ndarray, delay: float, method: str = "sinc",
     if method != "sinc":
         raise ValueError(f"unknown fractional delay method {method!r}; use 'sinc' or 'fft'")
     h, bulk = fractional_delay_filter(delay, taps)
-    y = np.convolve(x, h)[: len(x)]
-    return integer_delay(y, bulk)
+    full = np.convolve(x, h)  # out[n] = full[n - bulk]
+    out = np.zeros(len(x))
+    lo, hi = max(0, bulk), min(len(x), len(full) + bulk)
+    if hi > lo:
+        out[lo:hi] = full[lo - bulk:hi - bulk]
+    return out
 
 
 def convolve(x: np.ndarray, rir: np.ndarray) -> np.ndarray:

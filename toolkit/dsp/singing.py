@@ -49,6 +49,16 @@ class Unit:
     vowel_ap: np.ndarray
 
 
+def _pyworld():
+    """pyworld, imported without its pkg_resources deprecation warning."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        import pyworld
+    return pyworld
+
+
 def midi_to_hz(pitch: float) -> float:
     """Frequency of a MIDI note number (A4 = 69 = 440 Hz)."""
     return 440.0 * 2.0 ** ((pitch - 69) / 12.0)
@@ -56,8 +66,7 @@ def midi_to_hz(pitch: float) -> float:
 
 def world_f0(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """F0 per 5 ms frame ``(frames,)`` by DIO + StoneMask (0 = unvoiced)."""
-    import pyworld
-
+    pyworld = _pyworld()
     x = np.ascontiguousarray(x, dtype=np.float64)
     f0, t = pyworld.dio(x, sample_rate, f0_floor=60.0, f0_ceil=1100.0, frame_period=FRAME_MS)
     return pyworld.stonemask(x, f0, t, sample_rate)
@@ -65,8 +74,7 @@ def world_f0(x: np.ndarray, sample_rate: int) -> np.ndarray:
 
 @lru_cache(maxsize=32)
 def _analyse_cached(key: str, data: bytes, sample_rate: int):
-    import pyworld
-
+    pyworld = _pyworld()
     x = np.frombuffer(data, dtype=np.float64)
     f0 = world_f0(x, sample_rate)
     t = np.arange(len(f0)) * FRAME_MS / 1000.0
@@ -121,8 +129,7 @@ def sing(unit_list: list[Unit], notes: list[Note], duration: float, sample_rate:
         ``(vocal (samples,), score_f0 (frames,))``: the score F0 in Hz per 5 ms
         frame, 0 outside notes.
     """
-    import pyworld
-
+    pyworld = _pyworld()
     if not unit_list:
         raise ValueError("no voiced syllable in the speech given for singing")
     n_frames = int(np.ceil(duration * 1000 / FRAME_MS)) + 1
