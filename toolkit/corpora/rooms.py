@@ -9,13 +9,18 @@ licences apply; record them with ``--licence``).
 
 Layout written (a data directory holding its own audio)::
 
-    DIR/audio/<key>.wav      16 kHz mono, 32-bit float (physical amplitude kept)
+    DIR/audio/<key>.wav      16 kHz mono, 24-bit PCM (physical amplitude kept; an imported
+                             RIR peaking above 1 is scaled down, the gain noted in utt2origin)
     DIR/wav.scp              <key> DIR/audio/<key>.wav
     DIR/utt2rt60             <key> <target RT60 s>  (imported RIRs: the measured one)
     DIR/utt2rt60_measured    <key> <RT60 s from Schroeder integration, T30>
     DIR/utt2room             <key> dims=... src=... mic=... absorption=... (simulated)
     DIR/utt2origin           <key> <file> [m=<measurement> r=<receiver>] (imported)
     DIR/utt2dur              <key> <seconds>
+
+24-bit PCM rather than float: 144 dB of range covers any RIR tail, and
+libsndfile stamps float WAV files with the time of writing (PEAK chunk), which
+would make two identical builds differ byte-wise.
 
 Keys: ``rir<index>`` (6 digits) for simulated rooms; a slug of the file path,
 with ``-c<channel>`` for multichannel files and ``-m<M>-r<R>`` for SOFA
@@ -91,7 +96,7 @@ def build_rir_pool(out: str | Path, n: int, rt60: tuple[float, float] = (0.2, 0.
         rng = item_rng(seed, int(key[3:]))
         room = random_room(rng, rt60)
         rir, measured, used = simulate_to_rt60(room, SAMPLE_RATE, int(rng.integers(2**31)))
-        path = save_audio(out / "audio" / f"{key}.wav", rir, SAMPLE_RATE, subtype="FLOAT")
+        path = save_audio(out / "audio" / f"{key}.wav", rir, SAMPLE_RATE, subtype="PCM_24")
         files["wav.scp"][key] = path
         files["utt2rt60"][key] = fmt(room.rt60)
         files["utt2rt60_measured"][key] = fmt(measured)
@@ -173,8 +178,12 @@ def import_rirs(out: str | Path, folder: str | Path | None = None,
                                                         "utt2dur")}
     progress = Progress("rir import", len(items))
     for key, h, origin in items:
-        path = save_audio(out / "audio" / f"{key}.wav", h, SAMPLE_RATE, subtype="FLOAT")
         rt = fmt(measure_rt60(h, SAMPLE_RATE))
+        peak = float(np.abs(h).max()) if h.size else 0.0
+        if peak > 0.999:
+            h = h * (0.999 / peak)
+            origin += f" gain={0.999 / peak:.6g}"
+        path = save_audio(out / "audio" / f"{key}.wav", h, SAMPLE_RATE, subtype="PCM_24")
         files["wav.scp"][key] = path
         files["utt2rt60"][key] = files["utt2rt60_measured"][key] = rt
         files["utt2origin"][key] = origin
