@@ -26,11 +26,13 @@ The accompaniment is the sum of the four instrument stems and the mixture the
 sum of accompaniment and vocals (equal up to 16-bit rounding). Licences: the
 soundfont's for the instrument stems; the speech directory's for the vocals.
 
-FluidSynth keeps state between notes (voices reused from a pool): the same
-stem rendered after other stems in one synthesizer differs by up to -30 dB
-from a first rendering. Each song therefore gets its own synthesizer (about
-0.1 s; the soundfont file stays in the page cache), with all sound stopped
-between its stems, so a song depends only on its seed and index.
+The soundfont is loaded once per process (held by a silent synthesizer). Each
+song is rendered by a fresh synthesizer that borrows it (1-5 ms to create):
+FluidSynth voices keep state between notes, so the same stem rendered after
+other stems in one synthesizer differs from a first rendering by up to -30 dB,
+which would make a song depend on the songs built before it. With a fresh
+synthesizer per song (all sound stopped between its stems) a song depends only
+on its seed and index, and shards are bit-identical to the unsharded build.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from toolkit.corpora.soundpool import (
 )
 from toolkit.data.ops import parse_shard
 from toolkit.errors import UserError
+from toolkit.fsutil import is_done
 
 log = logging.getLogger(__name__)
 RENDER_RATE = 32000
@@ -65,7 +68,9 @@ MIX_DBFS = -20.0
 
 
 class FluidRenderer:
-    """Renders song stems with one soundfont; a fresh synthesizer per song."""
+    """Renders song stems: one soundfont load per process, a fresh synthesizer per song."""
+
+    FLUID_WARN = 2  # FluidSynth log level of "no preset on channel N" chatter
 
     def __init__(self, soundfont: str | Path = DEFAULT_SOUNDFONT, sample_rate: int = RENDER_RATE):
         self.soundfont = Path(soundfont)
@@ -81,27 +86,52 @@ class FluidRenderer:
         self.fs = fluidsynth
         self.rate = sample_rate
         lib = fluidsynth._fl
-        self._write = lib.fluid_synth_write_float
-        self._write.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
-                                ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int]
-        self._write.restype = ctypes.c_int
-        self._sounds_off = lib.fluid_synth_all_sounds_off
-        self._sounds_off.argtypes = [ctypes.c_void_p, ctypes.c_int]
-        self._active = lib.fluid_synth_get_active_voice_count
-        self._active.argtypes = [ctypes.c_void_p]
+        self._c = {}
+        for name, restype, argtypes in (
+                ("fluid_synth_write_float", ctypes.c_int,
+                 [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                  ctypes.c_void_p, ctypes.c_int, ctypes.c_int]),
+                ("fluid_synth_all_sounds_off", ctypes.c_int, [ctypes.c_void_p, ctypes.c_int]),
+                ("fluid_synth_get_active_voice_count", ctypes.c_int, [ctypes.c_void_p]),
+                ("fluid_synth_get_sfont_by_id", ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int]),
+                ("fluid_synth_add_sfont", ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
+                ("fluid_synth_remove_sfont", ctypes.c_int, [ctypes.c_void_p, ctypes.c_void_p]),
+                ("fluid_set_log_function", ctypes.c_void_p,
+                 [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p])):
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = restype, argtypes
+            self._c[name] = fn
+        self._c["fluid_set_log_function"](self.FLUID_WARN, None, None)
+        self._holder = self._new_synth()
+        sfid = self._holder.sfload(str(self.soundfont))
+        if sfid < 0:
+            self.close()
+            raise UserError(f"{self.soundfont}: FluidSynth cannot load this soundfont")
+        self._sfont = self._c["fluid_synth_get_sfont_by_id"](self._holder.synth, sfid)
+
+    def _new_synth(self):
+        settings = {"synth.reverb.active": 0, "synth.chorus.active": 0}
+        return self.fs.Synth(gain=0.5, samplerate=float(self.rate), channels=16, **settings)
+
+    def close(self) -> None:
+        """Free the soundfont (and its holder synthesizer)."""
+        if getattr(self, "_holder", None) is not None:
+            self._holder.delete()
+            self._holder = None
 
     def _render(self, synth, n: int) -> np.ndarray:
         left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
-        if self._write(synth.synth, n, left.ctypes.data, 0, 1, right.ctypes.data, 0, 1) != 0:
+        write = self._c["fluid_synth_write_float"]
+        if write(synth.synth, n, left.ctypes.data, 0, 1, right.ctypes.data, 0, 1) != 0:
             raise RuntimeError("fluid_synth_write_float failed")
         return 0.5 * (left + right)
 
     def _silence(self, synth) -> None:
         """Stop every voice and render until none is left (released voices fade first)."""
-        self._sounds_off(synth.synth, -1)
+        self._c["fluid_synth_all_sounds_off"](synth.synth, -1)
         for _ in range(1000):
             self._render(synth, 64)
-            if self._active(synth.synth) == 0:
+            if self._c["fluid_synth_get_active_voice_count"](synth.synth) == 0:
                 break
         synth.system_reset()
         self._render(synth, 64)
@@ -132,15 +162,16 @@ class FluidRenderer:
 
     def render(self, song) -> dict[str, np.ndarray]:
         """``{stem name: (samples,)}`` at the render rate, ``song.duration`` long."""
-        settings = {"synth.reverb.active": 0, "synth.chorus.active": 0}
-        synth = self.fs.Synth(gain=0.5, samplerate=float(self.rate), **settings)
+        synth = self._new_synth()
+        sfid = self._c["fluid_synth_add_sfont"](synth.synth, self._sfont)
         try:
-            sfid = synth.sfload(str(self.soundfont))
             if sfid < 0:
-                raise UserError(f"{self.soundfont}: FluidSynth cannot load this soundfont")
+                raise RuntimeError("fluid_synth_add_sfont failed")
             n = int(round(song.duration * self.rate))
             return {s.name: self._stem(synth, sfid, s, n) for s in song.stems}
         finally:
+            if sfid >= 0:  # give the soundfont back before the synthesizer frees it
+                self._c["fluid_synth_remove_sfont"](synth.synth, self._sfont)
             synth.delete()
 
 
@@ -256,16 +287,25 @@ def build_music(out: str | Path, n: int, speech_from: str | Path, duration: floa
     Returns:
         ``out``; ``meta.yaml`` holds the median pitch error over the songs.
     """
-    from toolkit.data.audio import save_audio
-
     if n < 1 or duration < 2.0:
         raise UserError("--n must be at least 1 and --duration at least 2 s")
     parse_shard(shard)
-    renderer = FluidRenderer(soundfont)
     speech = SpeechSource(speech_from)
-    if not start_pool(out, overwrite, folders=("audio", "midi")):
+    if is_done(out) and not overwrite:
+        start_pool(out, overwrite)  # logs the skip
         return Path(out)
-    out = Path(out).resolve()
+    renderer = FluidRenderer(soundfont)  # bad soundfont: fail before touching ``out``
+    start_pool(out, overwrite, folders=("audio", "midi"))
+    try:
+        return _build(Path(out).resolve(), n, speech, renderer, duration, soundfont, shard, seed)
+    finally:
+        renderer.close()
+
+
+def _build(out: Path, n: int, speech: SpeechSource, renderer: FluidRenderer, duration: float,
+           soundfont: str | Path, shard: str | None, seed: int) -> Path:
+    from toolkit.data.audio import save_audio
+
     keys = select_shard([f"song{i:06d}" for i in range(n)], shard)
     names = ("wav.scp", "vocals.scp", "accomp.scp", *(f"{k}.scp" for k in INSTRUMENTS),
              "utt2pitch_err", "utt2vocal_db", "utt2song", "utt2spk", "utt2speech", "utt2dur",
