@@ -22,6 +22,7 @@ apt_pkgs=(
   asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
   asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722
   tuxpaint-stamps-default ktuberling-data hedgewars-data wesnoth-1.16-data
+  colobot-common-sounds sound-theme-freedesktop timgm6mb-soundfont
   slurm-wlm munge
 )
 
