@@ -107,3 +107,18 @@ def test_read_sofa_rejects_non_fir_and_non_sofa(tmp_path):
     (tmp_path / "text.sofa").write_text("hello")
     with pytest.raises(UserError, match="HDF5"):
         list(rir.read_sofa(tmp_path / "text.sofa"))
+
+
+def test_simulated_rirs_use_the_free_field_amplitude_and_fit_full_scale():
+    import pyroomacoustics as pra
+
+    room = rir.RoomSpec((10.0, 10.0, 10.0), (5.0, 5.0, 5.0), (6.0, 5.0, 5.0), 0.3, 0.99, 0)
+    h = rir.simulate_rir(room, SR)  # order 0, almost no reflections: the direct path
+    direct = pra.ShoeBox([10, 10, 10], fs=SR, max_order=0)
+    direct.add_source([5, 5, 5])
+    direct.add_microphone([6, 5, 5])
+    direct.compute_rir()
+    assert abs(h.max() - direct.rir[0][0].max() / (4 * np.pi)) < 1e-3  # 1 / (4 pi d), d = 1 m
+    for i in range(20):
+        close = rir.random_room(item_rng(2, i))
+        assert np.abs(rir.simulate_rir(close, SR, seed=i)).max() < 1.0

@@ -9,8 +9,9 @@ licences apply; record them with ``--licence``).
 
 Layout written (a data directory holding its own audio)::
 
-    DIR/audio/<key>.wav      16 kHz mono, 24-bit PCM (physical amplitude kept; an imported
-                             RIR peaking above 1 is scaled down, the gain noted in utt2origin)
+    DIR/audio/<key>.wav      16 kHz mono, 24-bit PCM (simulated: direct path 1/(4 pi d);
+                             an imported RIR peaking above 1 is scaled down, the gain noted
+                             in utt2origin)
     DIR/wav.scp              <key> DIR/audio/<key>.wav
     DIR/utt2rt60             <key> <target RT60 s>  (imported RIRs: the measured one)
     DIR/utt2rt60_measured    <key> <RT60 s from Schroeder integration, T30>

@@ -90,8 +90,12 @@ def random_room(rng: np.random.Generator, rt60: tuple[float, float] = (0.2, 0.8)
 def simulate_rir(room: RoomSpec, sample_rate: int = 16000, seed: int = 0) -> np.ndarray:
     """The RIR ``(samples,)`` from source to microphone (hybrid ISM + ray tracing).
 
-    The amplitude is physical (direct path ``1 / (4 pi d)``); pyroomacoustics
-    delays everything by 40 samples (half its fractional-delay filter).
+    pyroomacoustics scales paths by ``1 / d``; the result is divided by ``4 pi``
+    to give the free-field convention ``1 / (4 pi d)`` (the direct path at the
+    0.3 m minimum distance peaks near 0.27, so RIRs fit a PCM file without
+    clipping; one constant for all rooms keeps levels comparable between
+    them). pyroomacoustics delays everything by 40 samples (half its
+    fractional-delay filter).
     """
     import pyroomacoustics as pra
 
@@ -103,7 +107,7 @@ def simulate_rir(room: RoomSpec, sample_rate: int = 16000, seed: int = 0) -> np.
     shoebox.add_source(list(room.source))
     shoebox.add_microphone(list(room.mic))
     shoebox.compute_rir()
-    return np.asarray(shoebox.rir[0][0], dtype=np.float32)
+    return np.asarray(shoebox.rir[0][0] / (4 * np.pi), dtype=np.float32)
 
 
 def simulate_to_rt60(room: RoomSpec, sample_rate: int = 16000, seed: int = 0,
