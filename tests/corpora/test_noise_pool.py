@@ -148,3 +148,9 @@ def test_cli_list_build_and_errors(tmp_path):
     assert "Traceback" not in bad.stderr
     bad = run_cli("corpus", "noise", "--out", tmp_path / "bad", "--shard", "3/2")
     assert bad.returncode == 2 and "error: --shard" in bad.stderr
+
+
+def test_empty_shard_is_a_valid_empty_pool(tmp_path):
+    """More jobs than clips (JOB=1:N with a small pool) must not fail a job."""
+    out = build(tmp_path / "e", sources=["procedural"], types=["white"], shard="3/3")
+    assert is_done(out) and read_scp(out / "wav.scp") == {}

@@ -111,9 +111,9 @@ def _report(out: Path) -> None:
     build = meta.get("build", {})
     line = (f"{out}: {len(d)} items, {build.get('audio_seconds', 0):.1f} s of audio, "
             f"built at {build.get('audio_s_per_s', 0):.1f} s of audio per second")
-    if "pitch_err_median_cents" in meta:
+    if meta.get("pitch_err_median_cents") is not None:
         line += f"; median pitch error of the sung vocals {meta['pitch_err_median_cents']} cents"
-    if "rt60_relative_error" in meta:
+    if meta.get("rt60_relative_error"):
         err = meta["rt60_relative_error"]
         line += (f"; RT60 relative error median {100 * err['median']:.1f} %, "
                  f"max {100 * err['max']:.1f} %")

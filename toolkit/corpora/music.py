@@ -339,6 +339,6 @@ def _build(out: Path, n: int, speech: SpeechSource, renderer: FluidRenderer, dur
             "speech_from": {"path": str(speech.dir.path.resolve()),
                             "licence": str(speech.dir.meta.get("licence")
                                            or speech.dir.meta.get("license") or "not recorded")},
-            "pitch_err_median_cents": round(float(np.nanmedian(errors)), 2),
+            "pitch_err_median_cents": round(float(np.nanmedian(errors)), 2) if errors else None,
             "build": progress.summary()}
     return finish_pool(out, files, meta)

@@ -56,6 +56,7 @@ from toolkit.corpora.soundpool import (
 )
 from toolkit.data.ops import parse_shard
 from toolkit.errors import UserError
+from toolkit.fsutil import is_done
 
 log = logging.getLogger(__name__)
 ALL_SOURCES = (*SOURCES, "procedural", "babble")
@@ -266,14 +267,19 @@ def build_noise_pool(out: str | Path, sources: list[str] | None = None,
         raise UserError("--duration, --max-duration and --max-segments must be positive")
     check_names(sources, types, exclude_types)
     parse_shard(shard)
-    if not start_pool(out, overwrite):
+    if is_done(out) and not overwrite:
+        start_pool(out, overwrite)  # logs the skip
         return Path(out)
     items, skipped = catalogue(sources, types, exclude_types, n_procedural, max_duration,
                                babble_from, max_segments)
-    keys = set(select_shard([it.key for it in items], shard))
-    items = [it for it in items if it.key in keys]
     if not items:
         raise UserError("no noise clips match these --sources/--types; see --list")
+    keys = set(select_shard([it.key for it in items], shard))
+    total = len(items)
+    items = [it for it in items if it.key in keys]
+    if not items:
+        log.warning("shard %s of %d clips is empty", shard, total)
+    start_pool(out, overwrite)
     out = Path(out).resolve()
     babble_src = BabbleSource(babble_from) if babble_from and any(
         it.source == "babble" for it in items) else None

@@ -110,7 +110,7 @@ def build_rir_pool(out: str | Path, n: int, rt60: tuple[float, float] = (0.2, 0.
             "simulator": f"pyroomacoustics {pra.__version__} hybrid ISM (order <= 3) + "
                          "ray tracing, absorption from inverse Sabine, corrected to the target",
             "rt60_relative_error": {"median": round(float(np.nanmedian(errors)), 4),
-                                    "max": round(float(np.nanmax(errors)), 4)},
+                                    "max": round(float(np.nanmax(errors)), 4)} if errors else None,
             "licence": GENERATED_LICENCE, "build": progress.summary()}
     return finish_pool(out, files, meta)
 
