@@ -25,6 +25,7 @@ apt_pkgs=(
   asterisk-core-sounds-en asterisk-core-sounds-es asterisk-core-sounds-fr
   asterisk-core-sounds-it asterisk-core-sounds-ru
   tuxpaint-stamps-default ktuberling-data hedgewars-data wesnoth-1.16-data
+  colobot-common-sounds sound-theme-freedesktop timgm6mb-soundfont
   slurm-wlm munge
 )
 

@@ -7,26 +7,20 @@ to run ``python -m toolkit`` in a child process.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from sound_helpers import make_speech_dir
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT, cli_env
+from tests.conftest import run_cli as _run_cli
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None,
             check: bool = True) -> subprocess.CompletedProcess:
-    """Run ``python -m toolkit ARGS`` with the repository on PYTHONPATH."""
-    child = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
-    proc = subprocess.run([sys.executable, "-m", "toolkit", *args], capture_output=True,
-                          text=True, env=child, cwd=ROOT)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"sptk-cli {' '.join(args)} failed ({proc.returncode}):\n"
-                             f"{proc.stderr[-3000:]}")
-    return proc
+    """Run ``python -m toolkit ARGS`` in the repository; fails the test unless ``check=False``."""
+    return _run_cli(*args, cwd=ROOT, check=check, env=cli_env(**(env or {})))
 
 
 def require(folder: str, package: str) -> None:
@@ -82,3 +76,9 @@ def ktuberling():
 @pytest.fixture
 def espeak_lib():
     require_espeak()
+
+
+@pytest.fixture(scope="session")
+def speech_dir(tmp_path_factory) -> Path:
+    """A tiny speech data directory (wav.scp, utt2spk, text) at 16 kHz."""
+    return make_speech_dir(tmp_path_factory.mktemp("speech"))

@@ -1,4 +1,5 @@
-"""Corpus builders and preparers: one module per source, each opening with a description.
+"""Corpus builders and preparers: one module per source, each opening with a
+paragraph describing its source, layout and licence.
 
 Speech pools from Debian packages (read by :mod:`toolkit.corpora.speech_pool`):
 
@@ -7,6 +8,8 @@ Speech pools from Debian packages (read by :mod:`toolkit.corpora.speech_pool`):
 - :mod:`toolkit.corpora.ktuberling`: single spoken words, 15 languages with known text.
 
 :mod:`toolkit.corpora.debian` finds the packages and says which ``apt-get
-install`` line to run when one is missing. :mod:`toolkit.corpora.tones` is the
-template recipe's synthetic corpus.
+install`` line to run when one is missing. Noise, rooms and music:
+:mod:`toolkit.corpora.noise`, :mod:`toolkit.corpora.rooms`,
+:mod:`toolkit.corpora.music`. :mod:`toolkit.corpora.tones` is the template
+recipe's synthetic corpus.
 """
