@@ -205,7 +205,8 @@ def merge(srcs: list[str | Path], dst: str | Path, overwrite: bool = False) -> P
     rates = {d.sample_rate for d in dirs}
     if len(rates) > 1:
         raise DataDirError(f"inputs have different sample rates {sorted(map(str, rates))}")
-    meta = {k: v for k, v in dirs[0].meta.items() if k not in ("created_by", "derived_from")}
+    meta = {k: v for k, v in dirs[0].meta.items()
+            if k not in ("created_by", "derived_from", "shard")}
     meta["merged_from"] = [str(d.path) for d in dirs]
     return write_datadir(dst, _union(dirs, None), meta, overwrite=overwrite)
 
