@@ -31,13 +31,18 @@ def train_args(conf, data, exp):
             "--valid", data / "dev", "--exp", exp, "--device", "cpu"]
 
 
-def test_sigkill_and_resume_gives_identical_weights(tmp_path):
+def make_data(tmp_path, n: int, parts: str):
     conf = tmp_path / "c.yaml"
     conf.write_text(CONFIG)
-    run_cli("corpus", "tones", "--out", tmp_path / "corpus", "--n", "48", "--duration", "0.5",
+    run_cli("corpus", "tones", "--out", tmp_path / "corpus", "--n", str(n), "--duration", "0.5",
             check=True)
-    run_cli("data", "split", tmp_path / "corpus", "-o", tmp_path / "data", "--parts",
-            "train:0.75,dev:0.25", check=True)
+    run_cli("data", "split", tmp_path / "corpus", "-o", tmp_path / "data", "--parts", parts,
+            check=True)
+    return conf
+
+
+def test_sigkill_and_resume_gives_identical_weights(tmp_path):
+    conf = make_data(tmp_path, 48, "train:0.75,dev:0.25")
     run_cli(*train_args(conf, tmp_path / "data", tmp_path / "a"), check=True)
 
     exp = tmp_path / "b"
@@ -65,12 +70,7 @@ def test_sigkill_and_resume_gives_identical_weights(tmp_path):
 
 
 def test_resume_refuses_a_changed_config(tmp_path):
-    conf = tmp_path / "c.yaml"
-    conf.write_text(CONFIG)
-    run_cli("corpus", "tones", "--out", tmp_path / "corpus", "--n", "12", "--duration", "0.5",
-            check=True)
-    run_cli("data", "split", tmp_path / "corpus", "-o", tmp_path / "data", "--parts",
-            "train:0.5,dev:0.5", check=True)
+    conf = make_data(tmp_path, 12, "train:0.5,dev:0.5")
     exp = tmp_path / "e"
     run_cli(*train_args(conf, tmp_path / "data", exp), "--set", "trainer.epochs=1", check=True)
     (exp / ".done").unlink()  # pretend it was interrupted

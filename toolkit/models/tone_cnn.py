@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from toolkit.models.layers import FeatureNorm
 from toolkit.registry import register_model
 
 
@@ -14,8 +15,7 @@ from toolkit.registry import register_model
 class ToneCNN(nn.Module):
     """Two conv blocks over a log-mel spectrogram, mean pooling, a linear classifier.
 
-    Input features are normalised with stored per-band statistics (buffers, so
-    they travel with the weights).
+    Input features are normalised with stored per-band statistics (:class:`FeatureNorm`).
     """
 
     @dataclass
@@ -38,8 +38,7 @@ class ToneCNN(nn.Module):
         super().__init__()
         self.conf = conf
         c = conf.channels
-        self.register_buffer("feat_mean", torch.zeros(conf.n_mels))
-        self.register_buffer("feat_std", torch.ones(conf.n_mels))
+        self.norm = FeatureNorm(conf.n_mels)
         self.body = nn.Sequential(
             nn.Conv2d(1, c, 3, padding=1), nn.BatchNorm2d(c), nn.ReLU(), nn.MaxPool2d(2),
             nn.Conv2d(c, 2 * c, 3, padding=1), nn.BatchNorm2d(2 * c), nn.ReLU(),
@@ -56,6 +55,6 @@ class ToneCNN(nn.Module):
         Returns:
             ``(batch, n_classes)`` logits.
         """
-        x = (feats - self.feat_mean) / self.feat_std
+        x = self.norm(feats)
         x = self.body(x.unsqueeze(1))  # (batch, 2c, frames/2, n_mels/2)
         return self.out(self.dropout(x.mean(dim=(2, 3))))

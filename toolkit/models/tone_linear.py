@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from toolkit.models.layers import FeatureNorm
 from toolkit.registry import register_model
 
 
@@ -33,8 +34,7 @@ class ToneLinear(nn.Module):
     def __init__(self, conf: Conf):
         super().__init__()
         self.conf = conf
-        self.register_buffer("feat_mean", torch.zeros(conf.n_mels))
-        self.register_buffer("feat_std", torch.ones(conf.n_mels))
+        self.norm = FeatureNorm(conf.n_mels)
         self.out = nn.Linear(2 * conf.n_mels, conf.n_classes)
 
     def forward(self, feats: torch.Tensor) -> torch.Tensor:
@@ -46,5 +46,5 @@ class ToneLinear(nn.Module):
         Returns:
             ``(batch, n_classes)`` logits.
         """
-        x = (feats - self.feat_mean) / self.feat_std
+        x = self.norm(feats)
         return self.out(torch.cat([x.mean(1), x.std(1)], dim=-1))

@@ -134,8 +134,7 @@ class ToneTask(Task):
         """Per-band mean and std of the training features (first 500 items)."""
         feats = np.concatenate([load_features(train_set.dir, k, cfg.features)
                                 for k in train_set.keys[:500]])
-        model.feat_mean.copy_(torch.from_numpy(feats.mean(0)))
-        model.feat_std.copy_(torch.from_numpy(feats.std(0) + 1e-5))
+        model.norm.set_stats(torch.from_numpy(feats.mean(0)), torch.from_numpy(feats.std(0)))
 
     def train_step(self, model, batch):
         logits = model(batch["feats"])
