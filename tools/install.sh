@@ -54,13 +54,16 @@ fi
 
 [[ -x $venv/bin/python ]] || "$python" -m venv "$venv"
 pip=("$venv/bin/python" -m pip install -q --disable-pip-version-check)
-"${pip[@]}" --upgrade pip "setuptools<81" wheel
+# pip.conf on some machines lists local mirrors that lack packages; pip warns once per
+# package about them. Keep the install log readable by dropping those lines.
+quiet_pip() { "${pip[@]}" "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+quiet_pip --upgrade pip "setuptools<81" wheel
 wheel=$(ls /opt/wheels/torch-*+cpu-*.whl 2>/dev/null | head -n1 || true)
 if [[ -n $wheel ]]; then
-  "${pip[@]}" "$wheel"
+  quiet_pip "$wheel"
 elif ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
-  "${pip[@]}" torch --index-url https://download.pytorch.org/whl/cpu || "${pip[@]}" torch
+  quiet_pip torch --index-url https://download.pytorch.org/whl/cpu || quiet_pip torch
 fi
-"${pip[@]}" -e ".[corpus,dev]"
+quiet_pip -e ".[corpus,dev]"
 echo "$want" >"$stamp"
 echo "install.sh: environment ready in $venv"
