@@ -98,3 +98,14 @@ def test_full_path_through_the_commands(cli, tone_data, tmp_path):
     cli("decode", "--model", tmp_path / "pack", "--data", tone_data / "dev", "--out",
         tmp_path / "h3", check=True)
     assert (tmp_path / "h3" / "label").read_text() == (tmp_path / "h" / "label").read_text()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["corpus", "tones"], "Missing option '--out'"),
+    (["corpus", "tones", "--out", "x", "--n", "many"], "--n"),
+    (["nosuchcommand"], "No such command"),
+    (["data", "validate"], "Missing argument"),
+])
+def test_usage_errors_are_one_line(cli, args, needle):
+    line = assert_one_line_error(cli(*args), needle)
+    assert "--help" in line and cli(*args).returncode == 2

@@ -39,8 +39,24 @@ class App(typer.Typer):
         super().__init__(**kwargs)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:  # typer >= 0.20 vendors click
+            from typer._click import exceptions as cx
+        except ImportError:  # pragma: no cover - older typer depends on click
+            from click import exceptions as cx
+
+        kwargs["standalone_mode"] = False  # usage errors come back here, not to click's box
         try:
-            return typer.main.get_command(self)(*args, **kwargs)
+            code = typer.main.get_command(self).main(*args, **kwargs)
+        except cx.UsageError as e:
+            if type(e).__name__ == "NoArgsIsHelpError":
+                e.show()  # a group called without a command: its help
+                sys.exit(e.exit_code)
+            where = f"; see '{e.ctx.command_path} --help'" if e.ctx else ""
+            sys.exit(_print_error(f"{e.format_message().rstrip('.')}{where}", 2))
+        except (typer.Abort, KeyboardInterrupt):
+            sys.exit(_print_error("interrupted", 130))
+        except cx.ClickException as e:
+            sys.exit(_print_error(e.format_message(), e.exit_code))
         except UserError as e:
             if DEBUG["enabled"]:
                 raise
@@ -55,3 +71,4 @@ class App(typer.Typer):
                 raise
             msg = f"internal error {type(e).__name__}: {e} (rerun with --debug for the traceback)"
             sys.exit(_print_error(msg, 1))
+        sys.exit(code if isinstance(code, int) else 0)
