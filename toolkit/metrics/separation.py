@@ -64,14 +64,15 @@ def mixture_sdr(refs: np.ndarray, mixture: np.ndarray) -> np.ndarray:
     return sdr
 
 
-def summarize(per_clip: dict[str, dict[str, Any]], prefix: str = "") -> dict[str, float]:
+def summarize(per_clip: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Corpus scores from per-clip results ``{key: {"samples": n, "vocals": {...}, ...}}``.
 
     Returns:
-        Flat ``{"<prefix><source>/<name>": value}`` with G<measure> (length-weighted
-        means), mean, median and std of each measure.
+        ``{"<source>/G<measure>": length-weighted mean, "<source>/<measure>": mean,
+        "stats": {"<source>/<measure>": {"median", "std", "min", "max"}}}``.
     """
-    out: dict[str, float] = {}
+    out: dict[str, Any] = {}
+    stats: dict[str, dict[str, float]] = {}
     keys = [k for k, v in per_clip.items() if v.get("vocals")]
     if not keys:
         return out
@@ -79,10 +80,11 @@ def summarize(per_clip: dict[str, dict[str, Any]], prefix: str = "") -> dict[str
     for s in SOURCES:
         for m in MEASURES:
             x = np.array([per_clip[k][s][m] for k in keys])
-            out[f"{prefix}{s}/G{m}"] = float(np.sum(w * x) / np.sum(w))
-            out[f"{prefix}{s}/{m}"] = float(x.mean())
-            out[f"{prefix}{s}/{m}_median"] = float(np.median(x))
-            out[f"{prefix}{s}/{m}_std"] = float(x.std())
+            out[f"{s}/G{m}"] = float(np.sum(w * x) / np.sum(w))
+            out[f"{s}/{m}"] = float(x.mean())
+            stats[f"{s}/{m}"] = {"median": float(np.median(x)), "std": float(x.std()),
+                                 "min": float(x.min()), "max": float(x.max())}
+    out["stats"] = stats
     return out
 
 

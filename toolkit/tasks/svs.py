@@ -211,6 +211,7 @@ class SVSTask(Task):
     def train_step(self, model, batch):
         masks = model(batch["mix"])
         loss, per = separation_loss(masks, batch["mix"], batch["target"])
+        per = per.detach()
         return loss, {"l1_vocals": float(per[0]), "l1_accomp": float(per[1])}
 
     def decode(self, model, cfg, data_dir, out_dir, keys, device):
@@ -284,10 +285,11 @@ class SVSTask(Task):
         scored = {k: v for k, v in per_key.items() if "skipped" not in v}
         result: dict[str, Any] = {"n": len(scored), "n_skipped": len(per_key) - len(scored)}
         result.update(summarize(scored))
-        for recon in RECONS:
+        for recon in RECONS:  # the second reconstruction, nested (not in the printed line)
             sub = {k: {"samples": v["samples"], "vocals": v.get(f"{recon}/vocals"),
                        "accomp": v.get(f"{recon}/accomp")} for k, v in scored.items()}
-            result.update(summarize(sub, prefix=f"{recon}/"))
+            if any(v["vocals"] for v in sub.values()):
+                result[recon] = summarize(sub)
         result["per_clip"] = per_key
         return result
 
