@@ -196,6 +196,11 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
     x = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
     n = x.shape[1]
     mono = torch.from_numpy(resample(audio.mean(axis=0), sr, spec.sample_rate).copy())
+    # Pad by one window so that the frames cover the end with room to spare: with hop 768
+    # and a 1024 window the overlap-add envelope (sum of squared windows) falls towards 0
+    # after the last frame centre, and dividing a masked (inconsistent) STFT by it there
+    # gives huge samples (an oracle mask scored -7 dB SDR on a MIR-1K clip, +10.7 padded).
+    mono = torch.nn.functional.pad(mono, (0, spec.n_fft))
     z_low, mag = model_input(mono, spec)
     masks = predict_masks(model, mag, spec, sep, device)
     out = {}
@@ -208,10 +213,10 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
         out["lowrate"] = y[:, None, :].astype(np.float32)
     if "fullrate" in reconstructions:
         n_fft, hop = fullrate_stft_size(sr, spec)
-        z = stft(x, n_fft, hop)  # (channels, bins, frames)
+        z = stft(torch.nn.functional.pad(x, (0, n_fft)), n_fft, hop)  # (channels, bins, frames)
         m = fullrate_masks(masks, spec, sep, sr, n_fft, hop, z.shape[2])
-        y = istft((m[:, None] * z[None]).reshape(-1, *z.shape[1:]), n_fft, hop, n)
-        out["fullrate"] = y.reshape(2, x.shape[0], n).numpy().astype(np.float32)
+        y = istft((m[:, None] * z[None]).reshape(-1, *z.shape[1:]), n_fft, hop, n + n_fft)
+        out["fullrate"] = y[:, :n].reshape(2, x.shape[0], n).numpy().astype(np.float32)
     return out
 
 
