@@ -97,7 +97,9 @@ def stft(x: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
 def istft(spec: torch.Tensor, n_fft: int, hop: int, length: int) -> torch.Tensor:
     """Inverse of :func:`stft` with the output cut or padded to ``length`` samples."""
     win = torch.hann_window(n_fft, device=spec.device)
-    return torch.istft(spec, n_fft, hop, window=win, center=True, length=length)
+    covered = hop * (spec.shape[-1] - 1)  # what the frames reach (center=True)
+    y = torch.istft(spec, n_fft, hop, window=win, center=True, length=min(length, covered))
+    return torch.nn.functional.pad(y, (0, length - y.shape[-1]))
 
 
 def model_input(mono: torch.Tensor, spec: SpecConfig) -> tuple[torch.Tensor, torch.Tensor]:
