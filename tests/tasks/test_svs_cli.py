@@ -81,3 +81,17 @@ def test_bad_inputs_give_one_line(tmp_path, tiny_model):
     assert_one_line_error(run_cli("separate", good, "--model", tmp_path, "-o", tmp_path / "o"),
                           "not a model directory")
     assert not (tmp_path / "o" / "notes").exists() or not any((tmp_path / "o" / "notes").iterdir())
+
+
+def test_shipped_default_model_separates(tmp_path):
+    """A fresh install separates without --model (toolkit/assets/svs, fp16, <= 15 MB)."""
+    from toolkit.train.packing import ASSETS
+
+    bundle = ASSETS / "svs"
+    assert (bundle / "model.pt").stat().st_size <= 15e6
+    assert "Trained on" in (bundle / "model_card.md").read_text()
+    song = _song(tmp_path / "mono.wav", 3.0, 11025, 1)
+    proc = run_cli("separate", song, "--pad", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    y, sr = sf.read(str(tmp_path / "out" / "mono" / "vocals.wav"))
+    assert sr == 11025 and y.shape == (3 * 11025,) and np.abs(y).max() > 0
