@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.metrics.separation import box_plot, bss_eval_clip, summarize
+from toolkit.metrics.separation import box_plot, bss_eval_clip, clip_table, summarize
 
 
 def _sources(n: int = 16000, seed: int = 0):
@@ -37,3 +37,12 @@ def test_gnsdr_weights_by_length(tmp_path):
     assert s["stats"]["accomp/NSDR"]["median"] == 6.0
     out = box_plot({"one": {"a": clip(1, 1.0), "b": clip(1, 3.0)}}, tmp_path / "fig.png")
     assert out.stat().st_size > 1000 and out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_clip_table():
+    r = {m: 1.5 for m in ("SDR", "SIR", "SAR", "NSDR")}
+    table = clip_table({"b": {"samples": 10, "vocals": r, "accomp": r},
+                        "a": {"samples": 5, "skipped": "a reference stem is silent"}})
+    lines = table.splitlines()
+    assert lines[0].split("\t")[:3] == ["key", "samples", "vocals_SDR"]
+    assert lines[1].startswith("a\t5\tnan") and lines[2].split("\t")[2] == "1.500"

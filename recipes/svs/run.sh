@@ -93,6 +93,7 @@ if stage_on 5; then
       sptk-cli score --ref "$data/test" --hyp "$exp/$m/decode_test/hyp" \
       --out "$exp/$m/score_test/part.JOB.json" --shard JOB/"$nj"
     sptk-cli score-merge "$exp/$m/score_test"/part.*.json --out "$exp/scores_test_$m.json"
+    sptk-cli svs clips "$exp/scores_test_$m.json" --out "$exp/clips_test_$m.tsv"
     plots+=("$m=$exp/scores_test_$m.json" "$m-lowrate:lowrate/=$exp/scores_test_$m.json")
   done
   sptk-cli svs boxplot "${plots[@]}" --out "$exp/boxplot_test.png" --title "$tag test set"

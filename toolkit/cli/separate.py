@@ -185,6 +185,31 @@ def boxplot(
     typer.echo(str(box_plot(data, out, title)))
 
 
+@svs_app.command("clips")
+def clips(
+    scores: Path = typer.Argument(..., help="An svs scores file (sptk-cli score output)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the table here (TSV)."),
+    prefix: str = typer.Option("", "--prefix", help="Another reconstruction, e.g. lowrate/."),
+) -> None:
+    """Per-clip SDR / SIR / SAR / NSDR table of a scores file."""
+    import json
+
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.metrics.separation import clip_table
+
+    try:
+        per_clip = json.loads(scores.read_text())["per_clip"]
+    except (OSError, json.JSONDecodeError, KeyError):
+        fail(f"{scores}: not an svs scores file (no per_clip)")
+    if prefix and not any(f"{prefix}vocals" in v for v in per_clip.values()):
+        fail(f"{scores} has no '{prefix}' scores (try lowrate/ or fullrate/)")
+    table = clip_table(per_clip, prefix)
+    if out:
+        atomic_write_text(out, table)
+    else:
+        typer.echo(table, nl=False)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``separate`` and the ``svs`` group to ``app``."""
     app.command("separate")(separate)

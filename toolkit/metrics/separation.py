@@ -92,6 +92,20 @@ def summarize(per_clip: dict[str, dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def clip_table(per_clip: dict[str, dict[str, Any]], prefix: str = "") -> str:
+    """Per-clip scores as tab-separated text (one row per clip, sorted by key)."""
+    cols = [(s, m) for s in SOURCES for m in MEASURES]
+    lines = ["key\tsamples\t" + "\t".join(f"{s}_{m}" for s, m in cols)]
+    for key in sorted(per_clip):
+        v = per_clip[key]
+        if "skipped" in v:
+            lines.append(f"{key}\t{v['samples']}\t" + "\t".join("nan" for _ in cols))
+            continue
+        lines.append(f"{key}\t{v['samples']}\t" + "\t".join(
+            f"{v[f'{prefix}{s}'][m]:.3f}" for s, m in cols))
+    return "\n".join(lines) + "\n"
+
+
 def box_plot(systems: dict[str, dict[str, dict[str, Any]]], out: str | Path,
              title: str = "") -> Path:
     """The paper's Figure 2: per-clip NSDR, SIR and SAR of several systems as box plots.
