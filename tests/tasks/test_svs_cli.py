@@ -1,0 +1,97 @@
+"""sptk-cli separate on files (rates, channels, formats) and its one-line answers to bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from tests.conftest import assert_one_line_error, run_cli
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    """A packed-bundle layout holding an untrained small U-Net (64-frame patches)."""
+    from toolkit.config import dump_yaml, from_dict
+    from toolkit.registry import build_model
+    from toolkit.tasks.svs import SVSConfig
+    from toolkit.train.packing import write_exp_meta
+
+    d = tmp_path_factory.mktemp("model")
+    cfg = from_dict(SVSConfig, {"model": {"name": "unet_svs",
+                                          "conf": {"channels": [4, 4, 8, 8, 8, 8]}},
+                                "features": {"patch_frames": 64},
+                                "decode": {"chunk_seconds": 16.0, "overlap_seconds": 4.0}})
+    torch.manual_seed(0)
+    model = build_model("svs", cfg.model)
+    torch.save({k: v.half() if v.is_floating_point() else v
+                for k, v in model.state_dict().items()}, d / "model.pt")
+    (d / "config.yaml").write_text(dump_yaml(cfg))
+    write_exp_meta(d, "svs", "unet_svs")
+    return d
+
+
+def _song(path: Path, seconds: float, sr: int, channels: int, fmt: str | None = None) -> Path:
+    rng = np.random.default_rng(1)
+    t = np.arange(int(seconds * sr)) / sr
+    x = 0.2 * np.sin(2 * np.pi * 440 * t)[:, None] + 0.05 * rng.standard_normal((len(t),
+                                                                                  channels))
+    sf.write(path, x.astype(np.float32), sr, format=fmt)
+    return path
+
+
+def test_separate_keeps_rate_and_channels(tmp_path, tiny_model):
+    song = _song(tmp_path / "my song.flac", 20.0, 22050, 2)
+    proc = run_cli("separate", song, "-o", tmp_path / "out", "--model", tiny_model)
+    assert proc.returncode == 0, proc.stderr
+    for stem in ("vocals", "accompaniment"):
+        info = sf.info(str(tmp_path / "out" / "my song" / f"{stem}.wav"))
+        assert (info.samplerate, info.channels, info.frames) == (22050, 2, 20 * 22050)
+    proc = run_cli("separate", song, "-o", tmp_path / "out", "--model", tiny_model)
+    assert proc.returncode == 0 and "skipping" in proc.stderr
+    low = run_cli("separate", song, "-o", tmp_path / "low", "--model", tiny_model,
+                  "--stems", "vocals", "--reconstruction", "lowrate")
+    assert low.returncode == 0, low.stderr
+    assert [p.name for p in (tmp_path / "low" / "my song").iterdir()] == ["vocals.wav"]
+    assert sf.info(str(tmp_path / "low" / "my song" / "vocals.wav")).channels == 1
+
+
+def test_bad_inputs_give_one_line(tmp_path, tiny_model):
+    m = ["--model", str(tiny_model), "-o", str(tmp_path / "o")]
+    text = tmp_path / "notes.wav"
+    text.write_text("this is not audio\n" * 50)
+    assert_one_line_error(run_cli("separate", text, *m), "notes.wav", "not a readable audio")
+    silent = tmp_path / "silent.wav"
+    sf.write(silent, np.zeros((20 * 8000, 1), np.float32), 8000)
+    assert_one_line_error(run_cli("separate", silent, *m), "silent.wav", "silent")
+    short = _song(tmp_path / "short.wav", 2.0, 16000, 1)
+    assert_one_line_error(run_cli("separate", short, *m), "short.wav", "shorter than one",
+                          "--pad")
+    assert run_cli("separate", short, *m, "--pad").returncode == 0
+    odd = tmp_path / "song.xyz"
+    odd.write_bytes(bytes(range(256)) * 40)
+    assert_one_line_error(run_cli("separate", odd, *m), "song.xyz")
+    assert_one_line_error(run_cli("separate", tmp_path / "missing.wav", *m), "missing.wav")
+    good = _song(tmp_path / "good.wav", 13.0, 16000, 1)
+    assert_one_line_error(run_cli("separate", good, *m, "--stems", "drums"), "--stems",
+                          "vocals, accompaniment")
+    assert_one_line_error(run_cli("separate", good, "--model", tmp_path, "-o", tmp_path / "o"),
+                          "not a model directory")
+    assert not (tmp_path / "o" / "notes").exists() or not any((tmp_path / "o" / "notes").iterdir())
+
+
+def test_shipped_default_model_separates(tmp_path):
+    """A fresh install separates without --model (toolkit/assets/svs, fp16, <= 15 MB)."""
+    from toolkit.train.packing import ASSETS
+
+    bundle = ASSETS / "svs"
+    assert (bundle / "model.pt").stat().st_size <= 15e6
+    assert "Trained on" in (bundle / "model_card.md").read_text()
+    song = _song(tmp_path / "mono.wav", 3.0, 11025, 1)
+    proc = run_cli("separate", song, "--pad", "-o", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    y, sr = sf.read(str(tmp_path / "out" / "mono" / "vocals.wav"))
+    assert sr == 11025 and y.shape == (3 * 11025,) and np.abs(y).max() > 0
