@@ -10,7 +10,9 @@
 #   --corpus PATH      MIR-1K, iKala, MUSDB18 (decoded stems) or a data directory with
 #                      wav.scp, vocals.scp, accomp.scp; default: build the synthetic songs
 #   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
-#   --exp DIR          experiment folder (default exp/<config name>)
+#   --data-tag NAME    name of data/, dump/ and exp/ folders (default: the config name);
+#                      give one per corpus when running one config on several corpora
+#   --exp DIR          experiment folder (default exp/<data tag>)
 #   --baseline BOOL    also train, decode and score the no-skip baseline (default true)
 #   --overwrite        redo finished steps (default false)
 #
@@ -27,6 +29,7 @@ backend=local
 corpus=""
 config=conf/demo.yaml
 exp=""
+data_tag=""
 baseline=true
 overwrite=false
 . ../../tools/recipe_lib.sh
@@ -35,7 +38,7 @@ parse_options "$@"
 require_int stage stop_stage nj
 [[ -f $config ]] || die "config file $config does not exist"
 [[ -z $corpus || -d $corpus ]] || die "--corpus $corpus is not a directory"
-tag=$(basename "$config" .yaml)
+tag=${data_tag:-$(basename "$config" .yaml)}
 exp=${exp:-exp/$tag}
 data=data/$tag
 dump=dump/$tag

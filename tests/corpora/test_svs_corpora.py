@@ -66,6 +66,9 @@ def test_splits_by_speaker_and_by_song(tmp_path):
                               SVSSplitConfig(test_speakers=["bobon"]))
     assert sorted(parts) == ["dev", "test", "train"]
     assert DataDir(parts["test"]).keys() == ["bobon_1_01", "bobon_2_01"]
+    _fake_mir1k(tmp_path / "other")
+    with pytest.raises(UserError, match="was prepared from"):  # another corpus, same folder
+        prepare_and_split(tmp_path / "other", tmp_path / "split", SVSSplitConfig())
 
 
 def test_ikala_layout(tmp_path):

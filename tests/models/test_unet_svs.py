@@ -43,19 +43,9 @@ def test_paper_architecture():
     deconvs = [m for m in base.decoder.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
     assert [d.in_channels for d in deconvs] == [512, 256, 128, 64, 32, 16]
     assert set(unet.nets) == {"vocals", "accomp"}  # two networks, Theta_v and Theta_i
-
-
-def test_skip_changes_the_output():
-    torch.manual_seed(0)
-    unet = build_model("svs", {"name": "unet_svs", "conf": {"channels": SMALL}}).eval()
-    base = build_model("svs", {"name": "unet_svs_noskip", "conf": {"channels": SMALL}}).eval()
-    # the baseline's mask is built from the 8 x 1 bottleneck only: much smoother in frequency
-    x = torch.rand(1, 512, 64)
-    with torch.no_grad():
-        detail_unet = unet(x).diff(dim=2).abs().mean()
-        detail_base = base(x).diff(dim=2).abs().mean()
-    assert detail_unet > 0 and detail_base >= 0
-    assert sum(p.numel() for p in unet.parameters()) > sum(p.numel() for p in base.parameters())
+    assert unet.nets["vocals"] is not unet.nets["accomp"]
+    n_unet = sum(p.numel() for p in unet.parameters())
+    assert 19.5e6 < n_unet < 19.8e6  # 9.82 M per network
 
 
 @pytest.mark.parametrize("name", ["unet_svs", "unet_svs_noskip"])

@@ -130,10 +130,17 @@ def prepare_and_split(src: str | Path, out_dir: str | Path, split: Any, layout: 
     """``out_dir/{all,train,dev,test}`` from a corpus in any known layout."""
     from toolkit.data.datadir import DataDir
     from toolkit.data.ops import subset
-    from toolkit.fsutil import skip_if_done
+    from toolkit.fsutil import atomic_write_text, skip_if_done
 
     out_dir = Path(out_dir)
+    marker = out_dir / "corpus_source"
+    source = str(Path(src).resolve())
+    if marker.is_file() and not overwrite and marker.read_text().strip() != source:
+        raise UserError(f"{out_dir} was prepared from {marker.read_text().strip()}, not "
+                        f"{source}; give another --data-tag (run.sh) or --out-dir, or "
+                        "--overwrite to redo everything")
     whole = prepare_corpus(src, out_dir / "all", layout, overwrite)
+    atomic_write_text(marker, source + "\n")
     d = DataDir(whole)
     parts = split_keys(d, split)
     for name, keys in parts.items():
