@@ -144,9 +144,6 @@ def _folders(src: Path, files: dict) -> None:
             files["label"][key] = label
 
 
-def _find_audio(root: Path, stem: str, index: dict[str, Path]) -> Path | None:
-    return index.get(stem)
-
 
 def _csv(path: Path, root: Path, files: dict) -> None:
     index = {p.stem: p for p in root.rglob("*") if p.suffix.lower() in AUDIO_EXT}

@@ -76,8 +76,11 @@ class AedDataConfig:
 
 @dataclass
 class AedCorpusConfig:
-    """The built-in corpus (``sptk-cli aed corpus``): clips per class, length, seed."""
+    """The corpus: built-in corpus size (``sptk-cli aed corpus``) and the folds that
+    ``sptk-cli aed prepare --config`` puts in the train and test data directories."""
 
+    train_folds: list[str] = field(default_factory=lambda: ["1", "2", "3", "4"])
+    test_folds: list[str] = field(default_factory=lambda: ["5"])
     per_class: int = 40
     duration: float = 5.0
     seed: int = 0
