@@ -141,6 +141,8 @@ def _frames(wave: torch.Tensor, opts: FbankOptions) -> torch.Tensor:
         left = wave[..., :pad_left].flip(-1)
         right = wave.flip(-1)
         wave = torch.cat([left, wave, right], -1)[..., :need]
+    if m == 0:
+        return wave.new_zeros(*wave.shape[:-1], 0, win)
     return wave.unfold(-1, win, shift)[..., :m, :]
 
 
@@ -157,6 +159,8 @@ def kaldi_fbank(wave: torch.Tensor, opts: FbankOptions | None = None) -> torch.T
     """
     opts = opts or FbankOptions()
     x = _frames(wave.float(), opts)
+    if x.shape[-2] == 0:
+        return x.new_zeros(*x.shape[:-1], opts.num_mel_bins)
     if opts.remove_dc_offset:
         x = x - x.mean(-1, keepdim=True)
     if opts.preemph_coeff:
