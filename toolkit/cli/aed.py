@@ -157,9 +157,11 @@ def macs(
     cfg = load_config(AedConfig, config, overrides)
     model = build_model("aed", cfg.model)
     t = frames or cfg.data.target_frames
-    m = count_macs(model, (1, t, cfg.features.n_mels))
+    shape = (1, t, cfg.features.n_mels)
+    m, m_no_attn = count_macs(model, shape), count_macs(model, shape, attention=False)
     typer.echo(json.dumps({"model": cfg.model.name, "frames": t, "n_mels": cfg.features.n_mels,
                            "gmacs": round(m / 1e9, 4),
+                           "gmacs_without_attention": round(m_no_attn / 1e9, 4),
                            "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6,
                                              4)}))
 
