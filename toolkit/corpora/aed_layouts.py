@@ -150,8 +150,9 @@ def _csv(path: Path, root: Path, files: dict) -> None:
     names = _audioset_names(path.parent / "class_labels_indices.csv")
     with open(path, newline="", encoding="utf-8") as f:
         lines = [ln for ln in f if ln.strip()]
-    header_line = lines[0].lstrip("# ").strip() if lines else ""
-    if lines and lines[0].startswith("#"):  # AudioSet: comment lines, then rows
+    if lines and lines[0].startswith("#"):  # AudioSet: comment lines (one names columns)
+        header_line = next((ln.lstrip("# ").strip() for ln in lines
+                            if ln.startswith("#") and "YTID" in ln), "YTID,start,end,labels")
         head = [h.strip() for h in next(csv.reader([header_line]))]
         body = [ln for ln in lines if not ln.startswith("#")]
     else:
