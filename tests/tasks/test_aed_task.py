@@ -18,7 +18,6 @@ CONF = {"n_mels": 32, "target_frames": 64, "n_classes": 3, "dims": [8, 16, 16, 3
 
 def _cfg(**data):
     from toolkit.config import from_dict
-
     from toolkit.tasks.aed import AedConfig
 
     return from_dict(AedConfig, {
@@ -100,7 +99,8 @@ def test_scores_top5_per_class_and_map():
     multi = {"a": {"ref": "dog,rain", "hyp": "dog", "post": post},
              "b": {"ref": "siren", "hyp": "dog", "post": {"dog": 0.6, "rain": 0.1, "siren": 0.3}}}
     m = aggregate_scores(multi)
-    assert m["acc"] == 0.5 and m["mAP"] == pytest.approx((0.5 + 1.0 + 1.0) / 3)  # dog: a negative ranks first
+    # AP(dog) = 0.5: the negative b outranks the positive a; rain and siren rank perfectly
+    assert m["acc"] == 0.5 and m["mAP"] == pytest.approx((0.5 + 1.0 + 1.0) / 3)
 
 
 def test_confusion_plot(tmp_path):
