@@ -143,3 +143,17 @@ def test_classify_bad_input(tmp_path, bundle):
     clip = write_wav(tmp_path / "c.wav", 0.5)
     assert_one_line_error(run_cli("classify", clip, "--model", bundle, "--top", "0"), "--top")
     assert_one_line_error(run_cli("classify", clip, "--model", tmp_path), "model directory")
+
+
+def test_classify_with_the_shipped_default_model(tmp_path):
+    from tests.conftest import ROOT
+
+    assets = ROOT / "toolkit/assets/aed"
+    if not (assets / "model.pt").is_file():
+        pytest.skip("no default aed model packed yet (recipes/aed/local/default_model.sh)")
+    assert "folds 1-3" in (assets / "model_card.md").read_text()
+    assert (assets / "model.pt").stat().st_size < 15e6
+    clip = write_wav(tmp_path / "c.wav", 5.0)
+    row = json.loads(run_cli("classify", clip, "--json", check=True).stdout)
+    assert len(row["top"]) == 5 and "dog_bark" in (assets / "config.yaml").read_text()
+    assert 0.5 <= sum(t["prob"] for t in row["top"]) <= 1.0 + 1e-4  # top 5 of 10 classes
