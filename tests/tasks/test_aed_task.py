@@ -157,3 +157,23 @@ def test_classify_with_the_shipped_default_model(tmp_path):
     row = json.loads(run_cli("classify", clip, "--json", check=True).stdout)
     assert len(row["top"]) == 5 and "dog_bark" in (assets / "config.yaml").read_text()
     assert 0.5 <= sum(t["prob"] for t in row["top"]) <= 1.0 + 1e-4  # top 5 of 10 classes
+
+
+def test_pretraining_objective_ignores_labels_and_fine_tuning_loads_the_encoder(tmp_path):
+    from toolkit.registry import build_model
+    from toolkit.tasks.aed import TASK, load_init
+
+    d = _datadir(tmp_path, ["whale", "dog"])  # labels are not read when pretraining
+    cfg = _cfg(pretrain=True, mask_ratio=0.5, mask_patch=8)
+    train, _ = TASK.build_datasets(cfg, d, None)
+    batch = TASK.collate([train[0], train[1]])
+    torch.manual_seed(0)
+    model = build_model("aed", cfg.model)
+    loss, _ = TASK.train_step(model, batch)
+    assert torch.isfinite(loss) and loss > 0
+    torch.save({"model": model.state_dict()}, tmp_path / "pre.pt")
+    fresh = build_model("aed", _cfg().model)
+    n = load_init(fresh, str(tmp_path / "pre.pt"))
+    assert n > 10
+    torch.testing.assert_close(fresh.stages[2][0].attn.proj_q.weight,
+                               model.stages[2][0].attn.proj_q.weight)

@@ -266,7 +266,7 @@ class AedTask(Task):
         dc = self.data  # set by build_datasets: the trainer passes only (model, batch)
         x, target = batch["feats"], batch["target"]
         if dc.pretrain:
-            rec, spec, mask = model(x, mask_ratio=dc.mask_ratio)
+            rec, spec, mask = model(x, mask_ratio=dc.mask_ratio, mask_patch=dc.mask_patch)
             return ((rec - spec) ** 2)[mask].mean(), {}
         logits = model(x)
         if dc.multilabel:
