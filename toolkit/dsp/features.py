@@ -22,7 +22,8 @@ class FeatureConfig:
     """Feature extraction settings (the ``features:`` section of a config).
 
     Attributes:
-        kind: logmel | raw (no features: the model reads the waveform).
+        kind: logmel | kaldi_fbank (AST's front end) | raw (no features: the model
+            reads the waveform).
         sample_rate: audio is resampled to this rate first.
         n_fft: FFT size in samples; win_length defaults to it.
         hop_length: frame shift in samples.
@@ -56,9 +57,28 @@ def raw(wave: np.ndarray, conf: FeatureConfig) -> np.ndarray:
     return wave.astype(np.float32)[:, None]
 
 
+def kaldi_fbank(wave: np.ndarray, conf: FeatureConfig) -> np.ndarray:
+    """AST's Kaldi-compatible fbank (:mod:`toolkit.dsp.kaldi_fbank`), ``(frames, n_mels)``.
+
+    ``win_length`` / ``hop_length`` in samples (default 25 ms / 10 ms), hanning window,
+    ``fmin`` 0 means Kaldi's 20 Hz, ``fmax`` 0 means Nyquist.
+    """
+    import torch
+
+    from toolkit.dsp.kaldi_fbank import FbankOptions, ast_fbank
+
+    sr = conf.sample_rate
+    opts = FbankOptions(sample_rate=sr, num_mel_bins=conf.n_mels,
+                        frame_length_ms=1000.0 * (conf.win_length or int(0.025 * sr)) / sr,
+                        frame_shift_ms=1000.0 * conf.hop_length / sr,
+                        low_freq=conf.fmin or 20.0, high_freq=conf.fmax)
+    return ast_fbank(torch.from_numpy(wave.astype(np.float32)), opts).numpy()
+
+
 EXTRACTORS: dict[str, Callable[[np.ndarray, FeatureConfig], np.ndarray]] = {
     "logmel": logmel,
     "raw": raw,
+    "kaldi_fbank": kaldi_fbank,
 }
 
 

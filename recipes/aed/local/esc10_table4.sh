@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The RESULTS.md experiments on ESC-10 (train folds 1-2, test fold 3): Table 4 ablations,
+# AST, and pretraining vs from scratch. Each row: run.sh stages 3-5 with its config;
+# stages 0-2 (data dirs and fbank) are shared through --data-tag esc10.
+# Usage: local/esc10_table4.sh [ESC10_DIR] [CONFIG_NAME...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+esc=${1:-../../../shared/data/esc10}
+shift || true
+rows=("$@")
+((${#rows[@]})) || rows=(datar_nodeform datar_deform datar_gauss datar_laplace datar_adaptor02
+                         datar ast datar_pretrained ast_pretrained)
+common=(--corpus "$esc" --data-tag esc10 --nj 2)
+./run.sh "${common[@]}" --config conf/esc10/datar.yaml --stage 0 --stop-stage 2
+for row in "${rows[@]}"; do
+  pre=()
+  case $row in
+    datar_pretrained) pre=(--pretrain conf/esc10/pretrain_datar.yaml) ;;
+    ast_pretrained) pre=(--pretrain conf/esc10/pretrain_ast.yaml) ;;
+  esac
+  ./run.sh "${common[@]}" --config "conf/esc10/$row.yaml" "${pre[@]}" --stage 3 --stop-stage 5
+done
