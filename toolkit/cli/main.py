@@ -12,6 +12,7 @@ from toolkit.cli import data as data_cli
 from toolkit.cli import features as features_cli
 from toolkit.cli import run as run_cli
 from toolkit.cli import task as task_cli
+from toolkit.cli import tts as tts_cli
 from toolkit.cli.app import DEBUG, App
 
 app = App(help="Speech and audio recipes: data directories, jobs, training, decoding, scoring.")
@@ -48,6 +49,7 @@ app.add_typer(corpus_cli.app, name="corpus")
 app.add_typer(features_cli.app, name="features")
 run_cli.register(app)
 task_cli.register(app)
+tts_cli.register(app)
 
 if __name__ == "__main__":
     app()

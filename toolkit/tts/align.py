@@ -203,6 +203,14 @@ def _new_stats(hmm: HmmSet) -> dict:
             "loops": np.zeros((p, s))}
 
 
+def backoff(name: str, index: dict[str, int]) -> str:
+    """A trained model for ``name``: itself, else the same IPA phone of another language."""
+    if name in index:
+        return name
+    phone = name.split(":", 1)[-1]
+    return next((n for n in index if n.split(":", 1)[-1] == phone), name)
+
+
 def train_aligner(utts: list[tuple[np.ndarray, list[str]]], conf: AlignConfig) -> HmmSet:
     """Flat-start training on ``[(mfcc (frames, 39), model names), ...]`` (module doc)."""
     phones = sorted({n for _, names in utts for n in names})
@@ -249,6 +257,7 @@ def align_utterances(utts: dict[str, tuple[np.ndarray, list[str]]], hmm: HmmSet,
     index = hmm.index()
     durations, score, rejected = {}, {}, {}
     for key, (x, names) in utts.items():
+        names = [backoff(n, index) for n in names]
         unknown = sorted({n for n in names if n not in index})
         if unknown:
             rejected[key] = f"phones the aligner was not trained on: {' '.join(unknown[:5])}"
