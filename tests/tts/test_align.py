@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from toolkit.tts.align import (AlignConfig, HmmSet, align_utterances, build_graph,
-                               durations_from_path, viterbi)
+from toolkit.tts.align import (
+    AlignConfig,
+    HmmSet,
+    align_utterances,
+    build_graph,
+    durations_from_path,
+    viterbi,
+)
 from toolkit.tts.frontend import SIL
 
 

@@ -7,9 +7,21 @@ import pytest
 
 from tests.tts.conftest import needs_espeak
 from toolkit.errors import UserError
-from toolkit.tts.frontend import (SIL, Phrase, PhoneSet, coarse_coding, format_phrases,
-                                  frame_dim, frame_features, label_sequence, normalize_text,
-                                  parse_phrases, phone_dim, phone_features, text_to_phrases)
+from toolkit.tts.frontend import (
+    SIL,
+    PhoneSet,
+    Phrase,
+    coarse_coding,
+    format_phrases,
+    frame_dim,
+    frame_features,
+    label_sequence,
+    normalize_text,
+    parse_phrases,
+    phone_dim,
+    phone_features,
+    text_to_phrases,
+)
 
 
 def test_normalize_text():

@@ -217,6 +217,30 @@ def tts_corpus(
         typer.echo(f"{out}/pool: {stats['clips']} clips, {stats['seconds'] / 60:.1f} min")
 
 
+@tts_app.command("import")
+def tts_import(
+    kind: str = typer.Argument(..., help="Corpus layout: arctic | vctk | css10."),
+    src: Path = typer.Argument(..., help="The corpus folder on disk."),
+    out: Path = typer.Option(..., "--out", "-o", help="Data directory to write."),
+    lang: str = typer.Option(None, "--lang", help="css10: the language (default: from the "
+                             "folder name)."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """A TTS corpus on disk (CMU ARCTIC, VCTK, CSS10) as a data dir for run.sh --corpus."""
+    from toolkit.corpora import arctic, css10, vctk
+
+    if not src.is_dir():
+        fail(f"corpus folder {src} does not exist")
+    if kind == "css10":
+        stats = css10.prepare(src, out, lang, overwrite)
+    elif kind in ("arctic", "vctk"):
+        stats = {"arctic": arctic, "vctk": vctk}[kind].prepare(src, out, overwrite)
+    else:
+        fail(f"unknown corpus layout '{kind}' (known: arctic, vctk, css10)")
+    if not stats["skipped"]:
+        typer.echo(f"{out}: {stats['utterances']} utterances")
+
+
 @tts_app.command("prepare")
 def tts_prepare(
     pool: Path = typer.Option(..., "--pool", help="Speech pool data dir (utt2lang, utt2spk)."),

@@ -77,7 +77,8 @@ def make_report(exp: str | Path, out: str | Path) -> str:
     exp = Path(exp)
     if not exp.is_dir():
         raise UserError(f"experiment folder {exp} does not exist")
-    names = sorted(p.stem.split("_", 2)[2] for p in exp.glob("scores_test_*.json"))
+    names = sorted({p.stem.split("_", 2)[2] for p in exp.glob("scores_test_*.json")}
+                   | {p.stem.split("_", 3)[3] for p in exp.glob("scores_adapt_test_*.json")})
     bases = [n for n in names if n.startswith("base_")]
     pairs = [_pair_of(n, "base_") for n in bases]
     lines = ["| system | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
