@@ -10,10 +10,16 @@
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import nn
 
 from toolkit.errors import UserError
+
+# torch falls back from oneDNN to its own kernel for LSTMs with projections; say it once in
+# the docs, not on every forward pass.
+warnings.filterwarnings("ignore", message="LSTM with projections is not supported with oneDNN")
 
 
 class Tower(nn.Module):

@@ -174,7 +174,7 @@ def align_datadir(data: str | Path, out: str | Path, conf: AlignConfig,
 def _base(phone: str) -> str:
     from toolkit.text.phonemize import strip_stress
 
-    phone = strip_stress(phone).replace("ː", "").replace("ˑ", "")
+    phone = strip_stress(phone).replace("ː", "").replace("ˑ", "").strip("-")
     return re.sub(r"(.)\1+", r"\1", phone)
 
 
