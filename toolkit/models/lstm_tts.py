@@ -37,6 +37,7 @@ class SingleSpeakerLSTM(nn.Module):
         cells: int = 256
         lstm_proj: int = 128
         layers: int = 3
+        proj_mode: str = "recurrent"
         out_dim: int = 49
 
     def __init__(self, conf: Conf):
@@ -46,7 +47,8 @@ class SingleSpeakerLSTM(nn.Module):
         self.speakers = NamedSlots(conf.speakers, "speaker")
         self.in_dim = frame_dim(conf.phone_slots)
         self.in_norm, self.out_norm = FeatureNorm(self.in_dim), FeatureNorm(conf.out_dim)
-        self.tower = Tower(self.in_dim, conf.proj_dim, conf.cells, conf.lstm_proj, conf.layers)
+        self.tower = Tower(self.in_dim, conf.proj_dim, conf.cells, conf.lstm_proj, conf.layers,
+                           conf.proj_mode)
         self.out = RecurrentOutput(self.tower.out_dim, conf.out_dim)
 
     def forward(self, x: torch.Tensor, lang: torch.Tensor, spk: torch.Tensor) -> torch.Tensor:

@@ -55,6 +55,7 @@ class MLMS(nn.Module):
             speakers: speaker names, one output layer each.
             n_basis: language basis towers L.
             proj_dim, cells, lstm_proj, layers: tower structure.
+            proj_mode: recurrent (LSTMP, the paper) | output (faster on CPU; see Tower).
             out_dim: vocoder features (49).
             code_init: rand | onehot | onehot_fixed.
             code_std: standard deviation of the random code initialisation.
@@ -69,6 +70,7 @@ class MLMS(nn.Module):
         cells: int = 256
         lstm_proj: int = 128
         layers: int = 3
+        proj_mode: str = "recurrent"
         out_dim: int = 49
         code_init: Literal["rand", "onehot", "onehot_fixed"] = "rand"
         code_std: float = 0.5
@@ -81,7 +83,8 @@ class MLMS(nn.Module):
         self.speakers = NamedSlots(conf.speakers, "speaker")
         self.in_dim = frame_dim(conf.phone_slots)
         self.in_norm, self.out_norm = FeatureNorm(self.in_dim), FeatureNorm(conf.out_dim)
-        tower = (self.in_dim, conf.proj_dim, conf.cells, conf.lstm_proj, conf.layers)
+        tower = (self.in_dim, conf.proj_dim, conf.cells, conf.lstm_proj, conf.layers,
+                 conf.proj_mode)
         self.mean = Tower(*tower)
         self.basis = nn.ModuleList(Tower(*tower) for _ in range(conf.n_basis))
         n_lang = len(conf.languages)

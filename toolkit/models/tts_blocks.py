@@ -25,24 +25,50 @@ warnings.filterwarnings("ignore", message="LSTM with projections is not supporte
 class Tower(nn.Module):
     """ReLU projection to ``proj_dim``, ``layers`` LSTMs of ``cells`` with ``lstm_proj`` outputs.
 
+    Two forms of the LSTM output projection:
+
+    - ``recurrent`` (the paper's LSTMP, Sak et al. 2014): the projected output is
+      also the recurrent input (``torch.nn.LSTM(proj_size=...)``);
+    - ``output``: a plain LSTM layer followed by a linear projection that feeds only
+      the next layer. On CPU torch runs LSTMP through a slow fallback kernel (about
+      15x slower than a plain LSTM here), so the small configs use this form.
+
     Args:
         in_dim: input feature size.
         proj_dim: size of the ReLU projection (256 in the paper).
         cells: LSTM memory cells (256).
         lstm_proj: LSTM output projection (128); 0 for none.
         layers: LSTM layers (3).
+        proj_mode: ``recurrent`` or ``output``.
     """
 
-    def __init__(self, in_dim: int, proj_dim: int, cells: int, lstm_proj: int, layers: int):
+    def __init__(self, in_dim: int, proj_dim: int, cells: int, lstm_proj: int, layers: int,
+                 proj_mode: str = "recurrent"):
         super().__init__()
+        if proj_mode not in ("recurrent", "output"):
+            raise UserError(f"model.conf.proj_mode '{proj_mode}': use recurrent or output")
         self.proj = nn.Linear(in_dim, proj_dim)
-        self.lstm = nn.LSTM(proj_dim, cells, num_layers=layers, batch_first=True,
-                            proj_size=lstm_proj if 0 < lstm_proj < cells else 0)
-        self.out_dim = lstm_proj if 0 < lstm_proj < cells else cells
+        use_proj = 0 < lstm_proj < cells
+        self.out_dim = lstm_proj if use_proj else cells
+        self.stack = None
+        if proj_mode == "recurrent" or not use_proj:
+            self.lstm = nn.LSTM(proj_dim, cells, num_layers=layers, batch_first=True,
+                                proj_size=lstm_proj if use_proj else 0)
+        else:
+            self.stack = nn.ModuleList()
+            for i in range(layers):
+                self.stack.append(nn.LSTM(proj_dim if i == 0 else lstm_proj, cells,
+                                          batch_first=True))
+                self.stack.append(nn.Linear(cells, lstm_proj))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, frames, in_dim)`` -> ``(batch, frames, out_dim)``."""
-        return self.lstm(torch.relu(self.proj(x)))[0]
+        h = torch.relu(self.proj(x))
+        if self.stack is None:
+            return self.lstm(h)[0]
+        for lstm, proj in zip(self.stack[::2], self.stack[1::2], strict=True):
+            h = proj(lstm(h)[0])
+        return h
 
 
 class RecurrentOutput(nn.Module):
