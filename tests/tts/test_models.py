@@ -10,7 +10,8 @@ from toolkit.models.tts_blocks import RecurrentOutput
 from toolkit.registry import build_model
 from toolkit.tts.frontend import frame_dim, phone_dim
 
-SMALL = {"phone_slots": 8, "proj_dim": 16, "cells": 16, "lstm_proj": 8, "layers": 2}
+SMALL = {"phone_slots": 8, "proj_dim": 16, "cells": 16, "lstm_proj": 8, "layers": 2,
+         "proj_mode": "output"}
 
 
 def mlms(**kw):
@@ -40,7 +41,8 @@ def fit(model, b, steps: int = 30) -> tuple[float, float]:
 
 
 def test_mlms_paper_sizes():
-    m = mlms(**{"proj_dim": 256, "cells": 256, "lstm_proj": 128, "layers": 3, "n_basis": 6})
+    m = mlms(**{"proj_dim": 256, "cells": 256, "lstm_proj": 128, "layers": 3, "n_basis": 6,
+                "proj_mode": "recurrent"})
     assert m.mean.proj.out_features == 256 and m.mean.lstm.proj_size == 128
     assert m.mean.lstm.num_layers == 3 and m.mean.lstm.hidden_size == 256
     assert len(m.basis) == 6 and m.code.shape == (3, 6)
@@ -48,6 +50,17 @@ def test_mlms_paper_sizes():
     assert out.forward_proj.weight.shape == (49, 128) and out.recurrent.weight.shape == (49, 49)
     y = m(torch.randn(2, 7, frame_dim(8)), torch.tensor([0, 2]), torch.tensor([1, 2]))
     assert y.shape == (2, 7, 49)
+
+
+def test_tower_projection_modes():
+    from toolkit.models.tts_blocks import Tower
+
+    x = torch.randn(2, 5, 10)
+    for mode in ("recurrent", "output"):
+        t = Tower(10, 16, 16, 8, 2, mode)
+        assert t(x).shape == (2, 5, 8) and t.out_dim == 8
+    with pytest.raises(UserError, match="proj_mode"):
+        Tower(10, 16, 16, 8, 2, "sideways")
 
 
 def test_recurrent_output_is_the_linear_recurrence():
