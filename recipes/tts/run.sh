@@ -38,6 +38,9 @@ data=data/$tag
 dump=dump/$tag
 ow=(); $overwrite && ow=(--overwrite)
 run=(sptk-cli run --backend "$backend")
+# Jobs run side by side: one BLAS/OpenMP thread each (torch's default of one per core
+# made training 100x slower on a loaded 2-core machine).
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 c=(--config "$config")
 
 # One line per experiment: name, dev set, test set, --set overrides of sptk-cli train.
