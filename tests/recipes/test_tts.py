@@ -7,15 +7,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.recipes.test_template import copy_recipe, run_recipe
+from tests.conftest import cli_env
+from tests.recipes.test_template import copy_recipe
 
 
+def run_recipe(recipe: Path, *args: str):
+    """run.sh with a long limit: about 130 sptk-cli processes (19 s of torch imports alone)."""
+    import subprocess
+
+    return subprocess.run(["./run.sh", *args], cwd=recipe, env=cli_env(), capture_output=True,
+                          text=True, timeout=2400, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.timeout(3000)
 def test_tts_recipe_end_to_end(tmp_path):
     if not Path("/usr/share/asterisk/sounds").exists():
         pytest.skip("needs asterisk-core-sounds-{en,fr,it}-g722 (tools/install.sh)")
     pytest.importorskip("G722", reason="PyPI g722 decodes the asterisk prompts")
     recipe = copy_recipe("tts", tmp_path)
-    first = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "2")
+    first = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
     assert first.returncode == 0, first.stderr[-3000:]
     exp = recipe / "exp/tiny"
     mlms = json.loads((exp / "scores_test_mlms_rand.json").read_text())
@@ -36,6 +46,6 @@ def test_tts_recipe_end_to_end(tmp_path):
     bad = run_cli("synthesize", "Hello.", "--lang", "de", "--speaker", "asterisk-allison",
                   "-o", out, "--model", exp / "bundle")
     assert bad.returncode == 2 and "knows: en, fr" in bad.stderr
-    second = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "2")
+    second = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.stderr.count("skipping") >= 10
