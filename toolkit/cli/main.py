@@ -14,6 +14,7 @@ from toolkit.cli import features as features_cli
 from toolkit.cli import run as run_cli
 from toolkit.cli import separate as separate_cli
 from toolkit.cli import task as task_cli
+from toolkit.cli import tts as tts_cli
 from toolkit.cli.app import DEBUG, App
 
 app = App(help="Speech and audio recipes: data directories, jobs, training, decoding, scoring.")
@@ -52,6 +53,7 @@ run_cli.register(app)
 task_cli.register(app)
 separate_cli.register(app)
 aed_cli.register(app)
+tts_cli.register(app)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,51 @@
+"""recipes/tts end to end on its tiny config (asterisk prompts + espeak-ng), then again."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cli_env
+from tests.recipes.test_template import copy_recipe
+
+
+def run_recipe(recipe: Path, *args: str):
+    """run.sh with a long limit: about 130 sptk-cli processes (19 s of torch imports alone)."""
+    import subprocess
+
+    return subprocess.run(["./run.sh", *args], cwd=recipe, env=cli_env(), capture_output=True,
+                          text=True, timeout=2400, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.timeout(3000)
+def test_tts_recipe_end_to_end(tmp_path):
+    if not Path("/usr/share/asterisk/sounds").exists():
+        pytest.skip("needs asterisk-core-sounds-{en,fr,it}-g722 (tools/install.sh)")
+    pytest.importorskip("G722", reason="PyPI g722 decodes the asterisk prompts")
+    recipe = copy_recipe("tts", tmp_path)
+    first = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    exp = recipe / "exp/tiny"
+    mlms = json.loads((exp / "scores_test_mlms_rand.json").read_text())
+    assert 0 < mlms["mcd_db"] < 30 and set(mlms["per_language"]) == {"en", "fr"}
+    assert json.loads((exp / "scores_adapt_test_adapt_v4_it_asterisk-carlo.json").read_text())[
+        "utterances"] == 2
+    align = json.loads((exp / "scores_align_espeak.json").read_text())
+    assert align["boundaries"] > 100 and 0 <= align["within_50ms"] <= 1
+    assert (exp / "figure2_dev_mse.png").is_file() and (exp / "figure3_adapt_dev_mse.png").is_file()
+    for part in ("acoustic", "duration"):
+        assert (exp / "bundle" / part / "model.pt").is_file()
+    out = tmp_path / "hello.wav"
+    from tests.conftest import run_cli
+
+    run_cli("synthesize", "Hello there.", "--lang", "en", "--speaker", "asterisk-allison",
+            "-o", out, "--model", exp / "bundle", check=True)
+    assert out.stat().st_size > 1000
+    bad = run_cli("synthesize", "Hello.", "--lang", "de", "--speaker", "asterisk-allison",
+                  "-o", out, "--model", exp / "bundle")
+    assert bad.returncode == 2 and "knows: en, fr" in bad.stderr
+    second = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert second.stderr.count("skipping") >= 10

@@ -1,0 +1,119 @@
+"""Building blocks of the LSTM TTS models (Zen & Sak 2015; Li & Zen 2016).
+
+- :class:`Tower`: ReLU projection, then stacked LSTM layers with output projection.
+- :class:`RecurrentOutput`: the linear RNN output layer ``y_t = W h_t + R y_{t-1} + b``
+  (``W``: out x in, ``R``: out x out), whose recurrence smooths the trajectories
+  so that no dynamic features are needed.
+- :class:`NamedSlots`: the language / speaker names a model knows, with one-line
+  errors listing them.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import torch
+from torch import nn
+
+from toolkit.errors import UserError
+
+# torch falls back from oneDNN to its own kernel for LSTMs with projections; say it once in
+# the docs, not on every forward pass.
+warnings.filterwarnings("ignore", message="LSTM with projections is not supported with oneDNN")
+
+
+class Tower(nn.Module):
+    """ReLU projection to ``proj_dim``, ``layers`` LSTMs of ``cells`` with ``lstm_proj`` outputs.
+
+    Two forms of the LSTM output projection:
+
+    - ``recurrent`` (the paper's LSTMP, Sak et al. 2014): the projected output is
+      also the recurrent input (``torch.nn.LSTM(proj_size=...)``);
+    - ``output``: a plain LSTM layer followed by a linear projection that feeds only
+      the next layer. On CPU torch runs LSTMP through a slow fallback kernel (about
+      15x slower than a plain LSTM here), so the small configs use this form.
+
+    Args:
+        in_dim: input feature size.
+        proj_dim: size of the ReLU projection (256 in the paper).
+        cells: LSTM memory cells (256).
+        lstm_proj: LSTM output projection (128); 0 for none.
+        layers: LSTM layers (3).
+        proj_mode: ``recurrent`` or ``output``.
+    """
+
+    def __init__(self, in_dim: int, proj_dim: int, cells: int, lstm_proj: int, layers: int,
+                 proj_mode: str = "recurrent"):
+        super().__init__()
+        if proj_mode not in ("recurrent", "output"):
+            raise UserError(f"model.conf.proj_mode '{proj_mode}': use recurrent or output")
+        self.proj = nn.Linear(in_dim, proj_dim)
+        use_proj = 0 < lstm_proj < cells
+        self.out_dim = lstm_proj if use_proj else cells
+        self.stack = None
+        if proj_mode == "recurrent" or not use_proj:
+            self.lstm = nn.LSTM(proj_dim, cells, num_layers=layers, batch_first=True,
+                                proj_size=lstm_proj if use_proj else 0)
+        else:
+            self.stack = nn.ModuleList()
+            for i in range(layers):
+                self.stack.append(nn.LSTM(proj_dim if i == 0 else lstm_proj, cells,
+                                          batch_first=True))
+                self.stack.append(nn.Linear(cells, lstm_proj))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(batch, frames, in_dim)`` -> ``(batch, frames, out_dim)``."""
+        h = torch.relu(self.proj(x))
+        if self.stack is None:
+            return self.lstm(h)[0]
+        for lstm, proj in zip(self.stack[::2], self.stack[1::2], strict=True):
+            h = proj(lstm(h)[0])
+        return h
+
+
+class RecurrentOutput(nn.Module):
+    """Linear recurrent output layer ``y_t = W h_t + R y_{t-1} + b`` (``y_0 = 0``).
+
+    Args:
+        in_dim: size of ``h`` (128).
+        out_dim: size of ``y`` (49).
+    """
+
+    def __init__(self, in_dim: int, out_dim: int):
+        super().__init__()
+        self.forward_proj = nn.Linear(in_dim, out_dim)
+        self.recurrent = nn.Linear(out_dim, out_dim, bias=False)
+        nn.init.zeros_(self.recurrent.weight)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """``(batch, frames, in_dim)`` -> ``(batch, frames, out_dim)``."""
+        u = self.forward_proj(h)
+        r = self.recurrent.weight.t()
+        y = torch.zeros_like(u[:, 0])
+        out = []
+        for t in range(u.shape[1]):
+            y = u[:, t] + y @ r
+            out.append(y)
+        return torch.stack(out, 1)
+
+
+class NamedSlots:
+    """Index of names (languages or speakers) with a clear error for unknown ones."""
+
+    def __init__(self, names: list[str], what: str):
+        if len(set(names)) != len(names) or not names:
+            raise UserError(f"model.conf.{what}s must list distinct names (got {names})")
+        self.names, self.what = list(names), what
+        self.index = {n: i for i, n in enumerate(names)}
+
+    def __call__(self, name: str) -> int:
+        if name not in self.index:
+            raise UserError(f"unknown {self.what} '{name}' (the model knows: "
+                            f"{', '.join(self.names)})")
+        return self.index[name]
+
+
+def set_trainable(module: nn.Module, trainable: bool) -> None:
+    """Switch ``requires_grad`` of every parameter of ``module``."""
+    for p in module.parameters():
+        p.requires_grad_(trainable)

@@ -1,0 +1,130 @@
+"""Decoding and scoring of the tts task (natural durations, the paper's protocol).
+
+Decoding an acoustic model writes, per utterance of the model's languages and
+speakers: the predicted ``(frames, 49)`` features (``feats.scp``), the MSE of the
+normalised outputs against the natural features (``utt2mse``: the development
+error of the paper's Figures 2 and 3) and, when ``decode.write_wav``, the WORLD
+waveform with the cepstral postfilter (``wav.scp``). A duration model writes the
+predicted ``durations``. Utterances of other languages or speakers are left
+out and counted, so one test set serves every baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from toolkit.data.datadir import DataDir
+from toolkit.errors import DataDirError
+
+log = logging.getLogger(__name__)
+
+
+def decode_datadir(model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: list[str],
+                   device: str) -> dict[str, dict[str, str]]:
+    """Run ``model`` on ``keys`` of a stage-2 data directory (module doc)."""
+    from toolkit.data.audio import save_audio
+    from toolkit.dsp.world import synthesize
+    from toolkit.fsutil import atomic_file
+    from toolkit.tasks.tts import TtsDataset, load_phone_set
+
+    ds = TtsDataset(data_dir, cfg, model, False, load_phone_set(data_dir))
+    wanted = set(keys)
+    index = [i for i, k in enumerate(ds.keys) if k in wanted]
+    skipped = len(wanted) - len(index)
+    if skipped:
+        log.info("%d of %d utterance(s) are not of the model's languages/speakers (or not "
+                 "aligned) and are left out", skipped, len(wanted))
+    d = DataDir(data_dir)
+    langs, spks = d.read("utt2lang"), d.read("utt2spk")
+    files: dict[str, dict[str, str]] = {"utt2lang": {}, "utt2spk": {}, "utt2mse": {}}
+    if model.target == "acoustic":
+        files["feats.scp"] = {}
+        if cfg.decode.write_wav:
+            files["wav.scp"] = {}
+    else:
+        files["durations"] = {}
+    model.eval()
+    for i in index:
+        key = ds.keys[i]
+        x, y = ds.arrays(i)
+        xt = torch.from_numpy(x).to(device)
+        lang, spk = langs[key], spks[key]
+        with torch.no_grad():
+            li = torch.tensor([ds.lang[i]], device=device)
+            si = torch.tensor([ds.spk[i]], device=device)
+            pred_n = model(xt[None], li, si)[0]
+            ref_n = model.out_norm(torch.from_numpy(y).to(device))
+            mse = float(((pred_n - ref_n) ** 2).mean())
+            pred = (pred_n * model.out_norm.std + model.out_norm.mean).cpu().numpy()
+        files["utt2lang"][key], files["utt2spk"][key] = lang, spk
+        files["utt2mse"][key] = f"{mse:.6f}"
+        if model.target == "acoustic":
+            path = out_dir / "feats" / f"{key}.npy"
+            with atomic_file(path, suffix=".npy") as tmp:
+                np.save(tmp, pred.astype(np.float32))
+            files["feats.scp"][key] = str(path.resolve())
+            if cfg.decode.write_wav:
+                wav = save_audio(out_dir / "audio" / f"{key}.wav",
+                                 synthesize(pred, cfg.vocoder), cfg.vocoder.sample_rate)
+                files["wav.scp"][key] = str(wav.resolve())
+        else:
+            frames = np.maximum(np.expm1(pred[:, 0]), 0)
+            files["durations"][key] = " ".join(str(int(round(v))) for v in frames)
+    return files
+
+
+def score_keys(ref_dir: Path, hyp_dir: Path, keys: list[str]) -> dict[str, Any]:
+    """Per-utterance sums for the keys the hypothesis decoded (others are counted as absent)."""
+    from toolkit.metrics.tts import acoustic_sums
+
+    ref, hyp = DataDir(ref_dir), DataDir(hyp_dir)
+    hyp_keys = set(hyp.keys()) if hyp.roles() else set()
+    present = [k for k in keys if k in hyp_keys]
+    if keys and not present:
+        raise DataDirError(f"{hyp_dir} holds none of the {len(keys)} reference utterances; "
+                           "decode them first (or check that the model knows their languages)")
+    langs, spks, mse = hyp.read("utt2lang"), hyp.read("utt2spk"), hyp.read("utt2mse")
+    out: dict[str, Any] = {}
+    for k in present:
+        item: dict[str, Any] = {"lang": langs[k], "spk": spks[k], "mse": float(mse[k])}
+        if hyp.has("feats.scp"):
+            item.update(acoustic_sums(np.load(ref.read("feats.scp")[k]),
+                                      np.load(hyp.read("feats.scp")[k])))
+        else:
+            r = np.array(ref.read("durations")[k].split(), dtype=float)
+            h = np.array(hyp.read("durations")[k].split(), dtype=float)
+            item.update(phones=float(len(r)), dur_sq=float(((r - h) ** 2).sum()))
+        out[k] = item
+    return out
+
+
+def _group(items: list[dict[str, Any]]) -> dict[str, float]:
+    from toolkit.metrics.tts import aggregate_acoustic
+
+    out: dict[str, float] = {"utterances": len(items),
+                             "mse": float(np.mean([it["mse"] for it in items]))}
+    if items and "mcd_sum" in items[0]:
+        out.update(aggregate_acoustic(items))
+    elif items:
+        n = sum(it["phones"] for it in items)
+        out["duration_rmse_frames"] = math.sqrt(sum(it["dur_sq"] for it in items) / max(n, 1))
+    return out
+
+
+def aggregate(per_key: dict[str, Any]) -> dict[str, Any]:
+    """Overall scores, then ``per_language``, ``per_speaker`` and ``per_pair`` (lang/spk)."""
+    items = list(per_key.values())
+    out: dict[str, Any] = _group(items)
+    for field, name in (("lang", "per_language"), ("spk", "per_speaker"), ("pair", "per_pair")):
+        groups: dict[str, list] = {}
+        for it in items:
+            groups.setdefault(f"{it['lang']}/{it['spk']}" if field == "pair" else it[field],
+                              []).append(it)
+        out[name] = {g: _group(v) for g, v in sorted(groups.items())}
+    return out

@@ -1,0 +1,138 @@
+"""Results of the tts recipe: the paper's comparisons as Markdown tables and figures.
+
+Reads the score files stage 5 writes, ``EXP/scores_<set>_<experiment>.json``
+(experiments: ``mlms_rand``, ``mlms_onehot``, ``mlms_onehot_fixed``,
+``base_<lang>_<spk>``, ``scratch_<lang>_<spk>``, ``adapt_v<k>_<lang>_<spk>``,
+``duration``), plus ``scores_align_espeak.json`` and
+``scores_vocoder_copysynth.json``, and writes:
+
+- Figure 2 (``figure2_dev_mse.png``): development MSE per (language, speaker) of the
+  single-speaker baselines and the three language-code strategies;
+- Figure 3 (``figure3_adapt_dev_mse.png``): development MSE of the adaptation
+  variants and the from-scratch models on the adaptation languages;
+- a Markdown report with the test MCD / F0 RMSE / V/UV error of each system.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from toolkit.errors import UserError
+
+CODES = ("mlms_rand", "mlms_onehot", "mlms_onehot_fixed")
+VARIANTS = ("v1", "v2", "v3", "v4")
+
+
+def _load(exp: Path, name: str) -> dict[str, Any] | None:
+    path = exp / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
+def bar_chart(groups: list[str], systems: dict[str, list[float]], out: Path, title: str,
+              ylabel: str) -> None:
+    """Grouped bars: one group per entry of ``groups``, one bar per system."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from toolkit.fsutil import atomic_file
+
+    width = 0.8 / max(len(systems), 1)
+    fig, ax = plt.subplots(figsize=(2.0 + 1.3 * len(groups), 3.4))
+    for i, (label, vals) in enumerate(systems.items()):
+        ax.bar([j + i * width for j in range(len(groups))], vals, width, label=label)
+    ax.set_xticks([j + width * (len(systems) - 1) / 2 for j in range(len(groups))], groups,
+                  fontsize=7, rotation=20)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    with atomic_file(out, suffix=".png") as tmp:
+        fig.savefig(tmp, dpi=120)
+    plt.close(fig)
+
+
+def _pair_metric(scores: dict | None, pair: str, metric: str) -> float:
+    if not scores:
+        return float("nan")
+    return float(scores.get("per_pair", {}).get(pair, {}).get(metric, float("nan")))
+
+
+def _fmt(v: float, digits: int = 3) -> str:
+    return "n/a" if v != v else f"{v:.{digits}f}"
+
+
+def _pair_of(name: str, prefix: str) -> str:
+    lang, spk = name[len(prefix):].split("_", 1)
+    return f"{lang}/{spk}"
+
+
+def make_report(exp: str | Path, out: str | Path) -> str:
+    """Write the figures beside ``out`` and the Markdown report to ``out``; return it."""
+    from toolkit.fsutil import atomic_write_text
+
+    exp = Path(exp)
+    if not exp.is_dir():
+        raise UserError(f"experiment folder {exp} does not exist")
+    names = sorted({p.stem.split("_", 2)[2] for p in exp.glob("scores_test_*.json")}
+                   | {p.stem.split("_", 3)[3] for p in exp.glob("scores_adapt_test_*.json")})
+    bases = [n for n in names if n.startswith("base_")]
+    pairs = [_pair_of(n, "base_") for n in bases]
+    lines = ["| system | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
+    fig2: dict[str, list[float]] = {"baseline": [
+        _pair_metric(_load(exp, f"scores_dev_{n}"), p, "mse") for n, p in zip(bases, pairs,
+                                                                               strict=True)]}
+    for code in CODES:
+        fig2[code.replace("mlms_", "MLMS ")] = [_pair_metric(_load(exp, f"scores_dev_{code}"), p,
+                                                             "mse") for p in pairs]
+    for label, vals in fig2.items():
+        lines.append(f"| dev MSE, {label} | " + " | ".join(_fmt(v) for v in vals) + " |")
+    for metric, unit in (("mcd_db", "MCD dB"), ("f0_rmse_cents", "F0 RMSE cents"),
+                         ("vuv_error", "V/UV error")):
+        base = [_pair_metric(_load(exp, f"scores_test_{n}"), p, metric)
+                for n, p in zip(bases, pairs, strict=True)]
+        lines.append(f"| test {unit}, baseline | " + " | ".join(_fmt(v) for v in base) + " |")
+        for code in CODES:
+            vals = [_pair_metric(_load(exp, f"scores_test_{code}"), p, metric) for p in pairs]
+            lines.append(f"| test {unit}, {code.replace('mlms_', 'MLMS ')} | "
+                         + " | ".join(_fmt(v) for v in vals) + " |")
+    if pairs:
+        bar_chart(pairs, fig2, Path(out).parent / "figure2_dev_mse.png",
+                  "Figure 2: dev MSE, training languages", "MSE (normalised)")
+    scratch = [n for n in names if n.startswith("scratch_")]
+    apairs = [_pair_of(n, "scratch_") for n in scratch]
+    alines = ["| system | " + " | ".join(f"{p} dev MSE | {p} test MCD | {p} test F0 cents | "
+                                         f"{p} test V/UV" for p in apairs) + " |",
+              "|---" * (4 * len(apairs) + 1) + "|"]
+    fig3: dict[str, list[float]] = {}
+    for label, prefix in [("from scratch", "scratch_"),
+                          *[(v, f"adapt_{v}_") for v in VARIANTS]]:
+        row, dev = [], []
+        for p in apairs:
+            name = prefix + p.replace("/", "_")
+            d, t = _load(exp, f"scores_adapt_dev_{name}"), _load(exp, f"scores_adapt_test_{name}")
+            dev.append(_pair_metric(d, p, "mse"))
+            row += [_fmt(dev[-1]), *(_fmt(_pair_metric(t, p, m), k) for m, k in
+                                     (("mcd_db", 3), ("f0_rmse_cents", 1), ("vuv_error", 3)))]
+        fig3[label] = dev
+        alines.append(f"| {label} | " + " | ".join(row) + " |")
+    if apairs:
+        bar_chart(apairs, fig3, Path(out).parent / "figure3_adapt_dev_mse.png",
+                  "Figure 3: dev MSE, adaptation languages", "MSE (normalised)")
+    extra = []
+    for name, label in (("scores_align_espeak", "aligner on espeak-ng speech"),
+                        ("scores_vocoder_copysynth", "vocoder copy synthesis (test set)"),
+                        ("scores_test_duration", "duration model (test set)")):
+        s = _load(exp, name)
+        flat = {k: v for k, v in (s or {}).items() if isinstance(v, int | float)}
+        extra.append(f"- {label}: " + (", ".join(f"{k} = {v:.4g}" for k, v in flat.items())
+                                      if s else "not yet measured"))
+    text = "\n".join(["# tts results", "", f"Experiment folder: `{exp}`", "",
+                      "## Training languages (Figure 2 and test scores per language/speaker)",
+                      "", *lines, "", "## Adaptation to new languages (Figure 3)", "", *alines,
+                      "", "## Aligner, vocoder ceiling, durations", "", *extra, ""])
+    atomic_write_text(out, text)
+    return text
