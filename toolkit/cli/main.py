@@ -11,6 +11,7 @@ from toolkit.cli import corpus as corpus_cli
 from toolkit.cli import data as data_cli
 from toolkit.cli import features as features_cli
 from toolkit.cli import run as run_cli
+from toolkit.cli import se as se_cli
 from toolkit.cli import task as task_cli
 from toolkit.cli.app import DEBUG, App
 
@@ -48,6 +49,7 @@ app.add_typer(corpus_cli.app, name="corpus")
 app.add_typer(features_cli.app, name="features")
 run_cli.register(app)
 task_cli.register(app)
+se_cli.register(app)
 
 if __name__ == "__main__":
     app()
