@@ -80,6 +80,21 @@ def step(
     typer.echo(str(final))
 
 
+@group.command("table")
+def table(
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment root (one folder per step)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the Markdown table here."),
+) -> None:
+    """Table 1 of the paper from the scores of every step, with the share of the gap closed."""
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.tasks.se_table import markdown_table
+
+    text = markdown_table(exp)
+    if out:
+        atomic_write_text(out, text)
+    typer.echo(text, nl=False)
+
+
 @group.command("prepare-librispeech-wham")
 def prepare_librispeech_wham(
     librispeech: Path = typer.Option(..., "--librispeech", help="LibriSpeech root (holds "
