@@ -55,7 +55,8 @@ def corpus(
     for name, types, given in (("noise_source", cc.source_noise_types, source_noise),
                                ("noise_target", cc.target_noise_types, target_noise)):
         if given is None:
-            build_noise_pool(out / name, types=types, seed=cc.seed, overwrite=overwrite)
+            build_noise_pool(out / name, cc.noise_sources or None, types, seed=cc.seed,
+                             n_procedural=cc.n_procedural, overwrite=overwrite)
     mix_uda_corpus(out / "mix", speech, source_noise or out / "noise_source",
                    target_noise or out / "noise_target", cc, overwrite)
     typer.echo(f"{out / 'mix'}: source_train source_dev target_train target_dev target_test")

@@ -57,6 +57,8 @@ class UDACorpusConfig:
         max_per_lang: clips per language and source taken from the pools (0: all).
         source_langs / target_langs: languages of each domain.
         source_noise_types / target_noise_types: disjoint noise families.
+        noise_sources: noise pool sources to scan (empty: all installed).
+        n_procedural: clips per procedural noise type.
         n_source_train, n_source_dev, n_target_train, n_target_dev: mixtures.
         n_target_test: test utterances, each mixed at every ``test_snrs`` value.
         max_seconds: longer utterances are cut to this length.
@@ -77,6 +79,8 @@ class UDACorpusConfig:
         "machine", "white", "pink", "brown", "hum", "fan"])
     target_noise_types: list[str] = field(default_factory=lambda: [
         "ambient", "impact", "alert", "vocal", "music"])
+    noise_sources: list[str] = field(default_factory=list)
+    n_procedural: int = 20
     n_source_train: int = 2000
     n_source_dev: int = 100
     n_target_train: int = 2000
@@ -121,17 +125,22 @@ def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str]) 
 def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Generator,
              conf: UDACorpusConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from toolkit.data.audio import load_mono
-    from toolkit.dsp.mix import clip_guard, mix_at_snr
+    from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr
 
     s, _ = load_mono(speech_path, SAMPLE_RATE)
     n_max = int(conf.max_seconds * SAMPLE_RATE)
     if len(s) > n_max:
         start = int(rng.integers(0, len(s) - n_max + 1))
         s = s[start:start + n_max]
-    n, _ = load_mono(noise_path, SAMPLE_RATE)
-    if not np.any(n):
-        n = rng.standard_normal(len(s)).astype(np.float32) * 1e-3
-    noisy, noise = mix_at_snr(s.astype(np.float64), n.astype(np.float64), snr, rng)
+    full, _ = load_mono(noise_path, SAMPLE_RATE)
+    for _ in range(5):  # a cut of a recording may fall on silence: cut again
+        n = fit_length(full.astype(np.float64), len(s), rng)
+        if np.sqrt(np.mean(n ** 2)) > 1e-5:
+            break
+    else:
+        log.warning("%s: silent where cut; white noise used instead", noise_path)
+        n = rng.standard_normal(len(s)) * 1e-2
+    noisy, noise = mix_at_snr(s.astype(np.float64), n, snr, rng)
     gain = 10 ** (rng.uniform(*conf.level_dbfs) / 20) / (np.sqrt(np.mean(noisy ** 2)) + 1e-12)
     noisy, s, noise = noisy * gain, s * gain, noise * gain
     (noisy, s, noise), _ = clip_guard([noisy, s, noise])

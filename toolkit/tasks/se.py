@@ -233,6 +233,14 @@ class SEDataset:
         u = self.cfg.uda
         return u.lambda0 * u.lambda_decay ** epoch if self.share(epoch) > 0 else 0.0
 
+    def aux_key(self, i: int) -> str:
+        """The second-domain item paired with item ``i`` in the current epoch."""
+        if self.cfg.uda.mode == "srst" and self.train:
+            top = max(1, int(round(self.share(self.epoch) * len(self.rank))))
+            rng = np.random.default_rng([self.cfg.trainer.seed, self.epoch, i, 2])
+            return self.rank[int(rng.integers(top))]
+        return self.rank[i % len(self.rank)]
+
     def __getitem__(self, i: int) -> dict[str, Any]:
         seed = self.cfg.trainer.seed
         rng = np.random.default_rng([seed, self.epoch, i]) if self.train else None
@@ -240,13 +248,8 @@ class SEDataset:
         item = {"noisy": torch.from_numpy(noisy), "speech": torch.from_numpy(s),
                 "noise": torch.from_numpy(n)}
         if self.aux is not None:
-            if self.cfg.uda.mode == "srst" and self.train:
-                top = max(1, int(round(self.share(self.epoch) * len(self.rank))))
-                key = self.rank[int(rng.integers(top))]
-                item["lam"] = torch.tensor(self.lam(self.epoch))
-            else:
-                key = self.rank[i % len(self.rank)]
-                item["lam"] = torch.tensor(self.lam(0))
+            key = self.aux_key(i)
+            item["lam"] = torch.tensor(self.lam(self.epoch if self.train else 0))
             arng = np.random.default_rng([seed, self.epoch, i, 1]) if self.train else None
             a = _crop(self.aux.load(key), self.n, arng)
             item["aux_noisy"] = torch.from_numpy(a[0])
@@ -415,14 +418,18 @@ def enhance_array(model: Any, x: np.ndarray, device: str = "cpu", chunk_s: float
                   sample_rate: int = 16000) -> tuple[np.ndarray, np.ndarray]:
     """Enhance one waveform ``(samples,)``; long inputs in ``chunk_s`` chunks.
 
-    Chunks overlap by one second and are cross-faded, so memory stays bounded
-    on hour-long files.
+    Chunks overlap by about one second (a whole number of STFT hops, so chunk
+    frames line up with the frames of a single pass) and are cross-faded, so
+    memory stays bounded on hour-long files.
 
     Returns:
         (speech, noise), each ``(samples,)`` float32.
     """
     n = len(x)
-    chunk, overlap = int(chunk_s * sample_rate), sample_rate
+    hop = getattr(getattr(_unwrap(model), "conf", None), "hop", 256)
+    # chunk starts on the STFT frame grid, so every chunk sees the frames a single pass sees
+    overlap = max(1, sample_rate // hop) * hop
+    chunk = max(int(chunk_s * sample_rate) // hop * hop, 2 * overlap)
     speech, noise = np.zeros(n, np.float32), np.zeros(n, np.float32)
     weight = np.zeros(n, np.float32)
     start = 0

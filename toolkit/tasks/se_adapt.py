@@ -137,7 +137,8 @@ def prepare_source(source: Path | None, model_cfg, data: Path, overwrite: bool) 
                           cc.max_per_lang or None, cc.seed, None, overwrite)
         for name, types in (("noise_source", cc.source_noise_types),
                             ("noise_target", cc.target_noise_types)):
-            build_noise_pool(pools / name, types=types, seed=cc.seed, overwrite=overwrite)
+            build_noise_pool(pools / name, cc.noise_sources or None, types, seed=cc.seed,
+                             n_procedural=cc.n_procedural, overwrite=overwrite)
         mix_uda_corpus(pools / "mix", pools / "speech", pools / "noise_source",
                        pools / "noise_target", cc, overwrite)
         source = pools / "mix" / "source_train"
