@@ -26,8 +26,9 @@ Layout written under ``out`` (each a data directory, ``task: se``)::
 
 Files: ``wav.scp`` (noisy), ``speech.scp``, ``noise.scp`` (the scaled noise, so
 speech + noise = noisy), ``utt2snr``, ``utt2domain``, ``utt2lang``, ``utt2spk``,
-``utt2dur``. Speech utterances (and noise recordings, by origin file) of the
-train, dev and test sets are disjoint. Every mixture is a function of
+``utt2dur``, ``utt2origin`` (the speech and noise pool keys). Speech
+utterances (and noise recordings, by origin file) of the train, dev and test
+sets are disjoint. Every mixture is a function of
 ``(corpus.seed, set, index)``.
 """
 
@@ -152,7 +153,7 @@ def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech
     from toolkit.data.audio import save_audio
     from toolkit.data.datadir import write_datadir
 
-    wav, spk, nse, snr, dom, lang, u2s, dur = ({} for _ in range(8))
+    wav, spk, nse, snr, dom, lang, u2s, dur, orig = ({} for _ in range(9))
     utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
     audio = out / "audio" / name
     audio.mkdir(parents=True, exist_ok=True)
@@ -169,9 +170,11 @@ def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech
         wav[key], spk[key], nse[key] = (str(paths[r]) for r in ("noisy", "speech", "noise"))
         snr[key], dom[key], lang[key] = fmt(value, 1), domain, utt2lang.get(s_key, "und")
         u2s[key], dur[key] = utt2spk.get(s_key, key), fmt(len(noisy) / SAMPLE_RATE)
+        orig[key] = f"{s_key} {n_key}"
         progress.step(len(noisy) / SAMPLE_RATE)
     files = {"wav.scp": wav, "speech.scp": spk, "noise.scp": nse, "utt2snr": snr,
-             "utt2domain": dom, "utt2lang": lang, "utt2spk": u2s, "utt2dur": dur}
+             "utt2domain": dom, "utt2lang": lang, "utt2spk": u2s, "utt2dur": dur,
+             "utt2origin": orig}
     write_datadir(out / name, files, {"sample_rate": SAMPLE_RATE, "task": "se",
                                       "domain": domain}, overwrite=True)
 
@@ -191,7 +194,7 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
     """
     from toolkit.fsutil import DONE, is_done, mark_done
 
-    out = Path(out)
+    out = Path(out).absolute()  # scp files hold absolute paths
     if is_done(out) and not overwrite:
         log.info("%s is complete (%s exists); skipping (use --overwrite to redo)", out, DONE)
         return out
