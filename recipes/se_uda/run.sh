@@ -21,7 +21,8 @@
 #
 # Stages: 0 corpus, 1 validate data dirs, 2 features (none: the model reads waveforms),
 # 3 train (sub-steps: source target classifier dann remixit dann_remixit srst_random srst),
-# 4 decode the target test set, 5 score (PESQ, STOI, SI-SDR per SNR; DNSMOS), 9 pack.
+# 4 decode the target test set, 5 score (PESQ, STOI, SI-SDR per SNR: exp/scores_<step>.json;
+# DNSMOS: exp/dnsmos_<step>.json; Table 1: exp/table.md), 9 pack the SRST model.
 # Example: ./run.sh --config conf/tiny.yaml --stage 3 --stop-stage 5
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -97,9 +98,9 @@ if stage_on 5; then
     "${run[@]}" JOB=1:"$nj" "$sc/log/score.JOB.log" -- \
       sptk-cli score --task se --ref "$data/target_test" --hyp "$hyp" \
       --out "$sc/part.JOB.json" --shard JOB/"$nj"
-    sptk-cli score-merge "$sc"/part.*.json --out "$exp/$step/scores_test.json"
+    sptk-cli score-merge "$sc"/part.*.json --out "$exp/scores_$step.json"
     if [[ -n $dnsmos_model ]]; then
-      sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" --out "$exp/$step/dnsmos_test.json"
+      sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" --out "$exp/dnsmos_$step.json"
     fi
   done
   sptk-cli se-uda table --exp "$exp" --out "$exp/table.md"
@@ -107,7 +108,7 @@ fi
 
 if stage_on 9; then
   log "stage 9: pack the SRST model"
-  sptk-cli pack --exp "$exp/srst" --out "$exp/pack" --scores "$exp/srst/scores_test.json" \
+  sptk-cli pack --exp "$exp/srst" --out "$exp/pack" --scores "$exp/scores_srst.json" \
     --description "U-Net speech enhancer adapted with SRST (DANN, then self-training with \
 the most target-like source items) from English + stationary noises to other languages + \
 transient and musical noises ($config)." "${ow[@]}"

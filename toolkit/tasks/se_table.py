@@ -2,8 +2,8 @@
 
 Rows (paper order): Noisy, Source model, RemixIT, DANN, DANN+RemixIT,
 SRST (random source), SRST (similar source), Target model. Each row reads
-``EXP/<step>/scores_test.json`` (``EXP/noisy/...`` for the unprocessed input)
-and, when present, ``dnsmos_test.json`` beside it.
+``EXP/scores_<step>.json`` (step ``noisy`` for the unprocessed input) and, when
+present, ``EXP/dnsmos_<step>.json``.
 """
 
 from __future__ import annotations
@@ -24,11 +24,15 @@ def load_rows(exp: Path) -> dict[str, dict[str, Any]]:
     """{step: scores (with dnsmos_* merged in)} for the rows that have scores."""
     out = {}
     for step, _ in ROWS:
-        f = exp / step / "scores_test.json"
+        f = exp / f"scores_{step}.json"
+        if not f.is_file():
+            f = exp / step / "scores_test.json"  # the layout of earlier runs
         if not f.is_file():
             continue
         scores = json.loads(f.read_text())
-        dn = exp / step / "dnsmos_test.json"
+        dn = exp / f"dnsmos_{step}.json"
+        if not dn.is_file():
+            dn = exp / step / "dnsmos_test.json"
         if dn.is_file():
             scores.update({k: v for k, v in json.loads(dn.read_text()).items()
                            if k.startswith("dnsmos_")})
