@@ -92,3 +92,20 @@ def test_chunked_inference_matches_one_pass_away_from_the_seams():
     # chunks are normalised on their own level; white noise keeps it, so they agree
     err = np.sqrt(np.mean((whole - chunked) ** 2)) / np.sqrt(np.mean(whole ** 2))
     assert err < 0.05
+
+
+def test_table_has_every_row_and_the_gap_share(tmp_path):
+    import json
+
+    from toolkit.tasks.se_table import gap_closed, markdown_table
+
+    values = {"noisy": 0.0, "source": 2.0, "target": 10.0, "srst": 6.0, "dann": 5.0}
+    for step, v in values.items():
+        scores = {"pesq": 1 + v / 10, "stoi": 0.5 + v / 100, "si_sdr": v,
+                  "snr-5/si_sdr": v - 5, "snr0/si_sdr": v, "snr5/si_sdr": v + 5}
+        (tmp_path / f"scores_{step}.json").write_text(json.dumps(scores))
+    text = markdown_table(tmp_path)
+    assert "| SRST (similar source) |" in text and "| RemixIT | not yet measured" in text
+    assert gap_closed({k: {"si_sdr": v, "pesq": v, "stoi": v} for k, v in values.items()})[
+        "si_sdr"] == pytest.approx(0.5)
+    assert "SI-SDR 50 %" in text
