@@ -208,6 +208,7 @@ def dnsmos(
                                       "sig_bak_ovr.onnx (default $SPTK_DNSMOS_MODEL)."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
     shard: str = typer.Option(None, "--shard", help="Score only shard J/N of the keys."),
+    p808: bool = typer.Option(False, "--p808", help="Also the P.808 MOS (model_v8.onnx)."),
 ) -> None:
     """DNSMOS P.835 (SIG, BAK, OVRL) and P.808 of enhanced or unlabelled audio (no reference)."""
     import json
@@ -218,7 +219,7 @@ def dnsmos(
     from toolkit.metrics.dnsmos import DNSMOS, aggregate
 
     sh = parse_shard(shard)
-    scorer = DNSMOS(dnsmos_model)
+    scorer = DNSMOS(dnsmos_model, p808=p808)
     items: dict[str, str] = {}
     for p in inputs:
         if (p / "wav.scp").is_file():

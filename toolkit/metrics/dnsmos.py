@@ -52,9 +52,12 @@ class DNSMOS:
     Args:
         model_dir: folder holding ``sig_bak_ovr.onnx`` (and optionally ``model_v8.onnx``).
         threads: onnxruntime intra-op threads.
+        p808: also run the P.808 model (``model_v8.onnx``; its mel features
+            double the cost).
     """
 
-    def __init__(self, model_dir: str | Path | None = None, threads: int = 1):
+    def __init__(self, model_dir: str | Path | None = None, threads: int = 1,
+                 p808: bool = False):
         import onnxruntime as ort
 
         folder = find_model_dir(model_dir)
@@ -65,7 +68,7 @@ class DNSMOS:
                                          providers=["CPUExecutionProvider"])
         v8 = folder / "model_v8.onnx"
         self.p808 = (ort.InferenceSession(str(v8), opts, providers=["CPUExecutionProvider"])
-                     if v8.is_file() else None)
+                     if p808 and v8.is_file() else None)
 
     @staticmethod
     def windows(x: np.ndarray) -> np.ndarray:
