@@ -12,6 +12,7 @@ from toolkit.cli import corpus as corpus_cli
 from toolkit.cli import data as data_cli
 from toolkit.cli import features as features_cli
 from toolkit.cli import run as run_cli
+from toolkit.cli import se as se_cli
 from toolkit.cli import separate as separate_cli
 from toolkit.cli import task as task_cli
 from toolkit.cli import tts as tts_cli
@@ -54,6 +55,7 @@ task_cli.register(app)
 separate_cli.register(app)
 aed_cli.register(app)
 tts_cli.register(app)
+se_cli.register(app)
 
 if __name__ == "__main__":
     app()

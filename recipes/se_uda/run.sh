@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Speech enhancement with unsupervised domain adaptation in a large domain gap:
+# source model, DANN, RemixIT, DANN+RemixIT, SRST (random / similar source), target
+# oracle (Frenkel, Goldberger, Chazan, Interspeech 2023). Every stage is one sptk-cli command.
+#
+# Usage: ./run.sh [options]
+#   --stage N          first stage to run (default 0)
+#   --stop-stage N     last stage to run (default 100)
+#   --nj N             parallel jobs for decoding and scoring (default 4)
+#   --backend B        local | slurm (default local)
+#   --corpus PATH      a folder holding source_train source_dev target_train target_dev
+#                      target_test data directories (e.g. mixed from LibriSpeech+WHAM! and DNS
+#                      pools with 'sptk-cli se-uda corpus --speech ... --source-noise ...')
+#                      instead of the built-in corpus of stage 0
+#   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
+#   --exp DIR          experiment folder (default exp/<config name>)
+#   --steps LIST       stage-3 steps to run, comma-separated (default: all eight)
+#   --dnsmos-model DIR DNSMOS ONNX folder for stage 5 (default $SPTK_DNSMOS_MODEL; skipped if unset)
+#   --device D         auto | cpu | cuda (default auto)
+#   --overwrite        redo finished steps (default false)
+#
+# Stages: 0 corpus, 1 validate data dirs, 2 features (none: the model reads waveforms),
+# 3 train (sub-steps: source target classifier dann remixit dann_remixit srst_random srst),
+# 4 decode the target test set, 5 score (PESQ, STOI, SI-SDR per SNR: exp/scores_<step>.json;
+# DNSMOS: exp/dnsmos_<step>.json; Table 1: exp/table.md), 9 pack the SRST model.
+# Example: ./run.sh --config conf/tiny.yaml --stage 3 --stop-stage 5
+set -euo pipefail
+cd "$(dirname "$0")"
+
+stage=0
+stop_stage=100
+nj=4
+backend=local
+corpus=""
+config=conf/demo.yaml
+exp=""
+steps=source,target,classifier,dann,remixit,dann_remixit,srst_random,srst
+dnsmos_model=${SPTK_DNSMOS_MODEL:-}
+device=auto
+overwrite=false
+. ../../tools/recipe_lib.sh
+parse_options "$@"
+((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
+require_int stage stop_stage nj
+[[ -f $config ]] || die "config file $config does not exist"
+tag=$(basename "$config" .yaml)
+exp=${exp:-exp/$tag}
+data=${corpus:-corpus/$tag/mix}
+ow=(); $overwrite && ow=(--overwrite)
+run=(sptk-cli run --backend "$backend")
+IFS=, read -r -a step_list <<< "$steps"
+
+if stage_on 0; then
+  if [[ -z $corpus ]]; then
+    log "stage 0: build the source / target corpus (speech and noise pools, mixtures)"
+    sptk-cli se-uda corpus --config "$config" --out "corpus/$tag" "${ow[@]}"
+  else
+    log "stage 0: using the corpus given by --corpus $corpus"
+  fi
+fi
+
+if stage_on 1; then
+  log "stage 1: validate the data directories in $data"
+  for set in source_train source_dev target_train target_dev target_test; do
+    sptk-cli data validate --task se "$data/$set"
+  done
+fi
+
+if stage_on 2; then
+  log "stage 2: no features to extract (the U-Net computes its STFT)"
+fi
+
+if stage_on 3; then
+  for step in "${step_list[@]}"; do
+    log "stage 3: training step $step"
+    sptk-cli se-uda step "$step" --config "$config" --data "$data" --exp "$exp" \
+      --device "$device" "${ow[@]}"
+  done
+fi
+
+if stage_on 4; then
+  for step in "${step_list[@]}"; do
+    log "stage 4: enhance the target test set with $step, $nj jobs"
+    dec=$exp/$step/decode_test
+    "${run[@]}" JOB=1:"$nj" "$dec/log/decode.JOB.log" -- \
+      sptk-cli decode --model "$exp/$step" --data "$data/target_test" \
+      --out "$dec/split$nj/JOB" --shard JOB/"$nj" --device "$device" "${ow[@]}"
+    sptk-cli data merge "$dec/split$nj"/* --out "$dec/hyp" "${ow[@]}"
+  done
+fi
+
+if stage_on 5; then
+  for step in noisy "${step_list[@]}"; do
+    log "stage 5: score $step, $nj jobs"
+    hyp=$exp/$step/decode_test/hyp
+    [[ $step == noisy ]] && hyp=$data/target_test
+    sc=$exp/$step/score_test
+    "${run[@]}" JOB=1:"$nj" "$sc/log/score.JOB.log" -- \
+      sptk-cli score --task se --ref "$data/target_test" --hyp "$hyp" \
+      --out "$sc/part.JOB.json" --shard JOB/"$nj"
+    sptk-cli score-merge "$sc"/part.*.json --out "$exp/scores_$step.json"
+    if [[ -n $dnsmos_model ]]; then
+      sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" --out "$exp/dnsmos_$step.json"
+    fi
+  done
+  sptk-cli se-uda table --exp "$exp" --out "$exp/table.md"
+fi
+
+if stage_on 9; then
+  log "stage 9: pack the SRST model"
+  sptk-cli pack --exp "$exp/srst" --out "$exp/pack" --scores "$exp/scores_srst.json" \
+    --description "U-Net speech enhancer adapted with SRST (DANN, then self-training with \
+the most target-like source items) from English + stationary noises to other languages + \
+transient and musical noises ($config)." "${ow[@]}"
+fi
+log "done: $exp"

@@ -1,0 +1,74 @@
+"""LibriSpeech + WHAM! and DNS Challenge layouts by path; the source / target mixer."""
+
+from __future__ import annotations
+
+from tests.conftest import assert_one_line_error, run_cli, write_wav
+from toolkit.data.datadir import DataDir
+
+
+def _librispeech(root):
+    for spk, chap in (("19", "198"), ("26", "495")):
+        d = root / "train-clean-100" / spk / chap
+        lines = []
+        for i in range(3):
+            key = f"{spk}-{chap}-{i:04d}"
+            write_wav(d / f"{key}.flac", 2.0, seed=i)
+            lines.append(f"{key} SOME WORDS {i}")
+        (d / f"{spk}-{chap}.trans.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_librispeech_wham_and_dns_layouts_then_mix(tmp_path):
+    from toolkit.corpora import dns_challenge, librispeech_wham
+    from toolkit.corpora.se_uda import UDACorpusConfig, mix_uda_corpus
+    from toolkit.data.ops import combine
+
+    _librispeech(tmp_path / "LibriSpeech")
+    for split in ("tr", "cv", "tt"):
+        for i in range(2):
+            write_wav(tmp_path / "wham" / split / f"n{i}.wav", 3.0, seed=10 + i, channels=2)
+    for sub, stem in (("french_data", "book_00001_chp_0001_reader_00042_{}"),
+                      ("russian_speech", "r_{}"), ("read_speech", "en_{}")):
+        for i in range(3):
+            write_wav(tmp_path / "dns" / "clean" / sub / f"{stem.format(i)}.wav", 2.0, seed=i)
+    for i in range(6):
+        write_wav(tmp_path / "dns" / "noise" / f"door_{i}.wav", 3.0, seed=30 + i)
+
+    librispeech_wham.prepare(tmp_path / "LibriSpeech", tmp_path / "wham", tmp_path / "src",
+                             ["train-clean-100"])
+    dns_challenge.prepare(tmp_path / "dns", tmp_path / "tgt", ["fr", "ru"])
+    src, tgt = DataDir(tmp_path / "src" / "speech"), DataDir(tmp_path / "tgt" / "speech")
+    assert len(src) == 6 and set(src.read("utt2lang").values()) == {"en"}
+    assert set(tgt.read("utt2lang").values()) == {"fr", "ru"} and len(tgt) == 6
+    assert "dns-fr-00042" in set(tgt.read("utt2spk").values())
+    assert len(DataDir(tmp_path / "src" / "noise")) == 6
+
+    combine([tmp_path / "src" / "speech", tmp_path / "tgt" / "speech"], tmp_path / "speech")
+    conf = UDACorpusConfig(target_langs=["fr", "ru"], n_source_train=4, n_source_dev=2,
+                           n_target_train=4, n_target_dev=2, n_target_test=2, dev_share=0.2,
+                           test_share=0.2)
+    mix_uda_corpus(tmp_path / "mix", tmp_path / "speech", tmp_path / "src" / "noise",
+                   tmp_path / "tgt" / "noise", conf)
+    test = DataDir(tmp_path / "mix" / "target_test")
+    assert sorted(set(test.read("utt2snr").values())) == ["-5.0", "0.0", "5.0"]
+    assert len(test) == 6 and set(test.read("utt2lang").values()) <= {"fr", "ru"}
+    train = DataDir(tmp_path / "mix" / "source_train")
+    assert set(train.read("utt2domain").values()) == {"source"}
+    # speech + noise = noisy (16-bit files)
+    from toolkit.data.audio import load_mono
+
+    k = train.keys()[0]
+    x, s, n = (load_mono(train.read(r)[k])[0] for r in ("wav.scp", "speech.scp", "noise.scp"))
+    assert abs(x - s - n).max() < 3e-4
+    # train, dev and test speech utterances are disjoint in the target domain
+    def speech_of(d):
+        return {v.split()[0] for v in DataDir(tmp_path / "mix" / d).read("utt2origin").values()}
+    sets = [speech_of(d) for d in ("target_train", "target_dev", "target_test")]
+    assert all(sets) and not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
+
+
+def test_bad_layouts_are_one_line_errors(tmp_path):
+    proc = run_cli("se-uda", "prepare-dns", "--dns", tmp_path, "-o", tmp_path / "o")
+    assert_one_line_error(proc, "clean/")
+    proc = run_cli("se-uda", "prepare-librispeech-wham", "--librispeech", tmp_path, "--wham",
+                   tmp_path, "-o", tmp_path / "o")
+    assert_one_line_error(proc, "train-clean-100")

@@ -1,0 +1,111 @@
+"""recipes/se_uda end to end on its tiny config, then enhance and adapt with the packed model."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED, assert_one_line_error, run_cli, write_wav
+from tests.recipes.test_template import copy_recipe
+
+ASTERISK = "/usr/share/asterisk/sounds/en"
+
+
+def run_recipe(recipe: Path, *args: str):
+    """run.sh with a longer limit than the template's: eight trainings, 9 decode/score passes."""
+    import subprocess
+
+    from tests.conftest import cli_env
+
+    return subprocess.run(["./run.sh", *args], cwd=recipe, env=cli_env(), capture_output=True,
+                          text=True, timeout=3000, stdin=subprocess.DEVNULL)
+
+
+@pytest.mark.timeout(3600)  # about 4 min on an idle 2-core machine; far more when shared
+@pytest.mark.skipif(not Path(ASTERISK).is_dir(),
+                    reason="needs the Debian speech packages (tools/install.sh)")
+def test_se_uda_recipe_end_to_end(tmp_path):
+    recipe = copy_recipe("se_uda", tmp_path)
+    dnsmos = SHARED / "models" / "dnsmos"
+    extra = ["--dnsmos-model", str(dnsmos)] if (dnsmos / "sig_bak_ovr.onnx").is_file() else []
+    proc = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1", *extra)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    exp = recipe / "exp" / "tiny"
+    table = (exp / "table.md").read_text()
+    for row in ("Noisy", "Source model", "RemixIT", "DANN", "DANN+RemixIT",
+                "SRST (random source)", "SRST (similar source)", "Target model"):
+        assert f"| {row} |" in table
+    assert "not yet measured" not in table and "gap closed" in table
+    scores = json.loads((exp / "scores_srst.json").read_text())
+    assert scores["n"] == 6 and {"snr-5/pesq", "snr0/stoi", "snr5/si_sdr"} <= set(scores)
+    noisy = json.loads((exp / "scores_noisy.json").read_text())
+    assert noisy["snr-5/si_sdr"] < noisy["snr0/si_sdr"] < noisy["snr5/si_sdr"]
+    rank = (exp / "ranks" / "srst").read_text().split("\n")
+    assert len([r for r in rank if r]) == 16  # every source training item scored
+    pack = exp / "pack"
+    assert (pack / "model.pt").is_file() and (pack / "model_card.md").is_file()
+
+    # the packed model on a single file, then as the start of an adaptation
+    out = tmp_path / "enh.wav"
+    noisy_file = next((recipe / "corpus/tiny/mix/audio/target_test").glob("*.noisy.wav"))
+    proc = run_cli("enhance", noisy_file, "-o", out, "--model", pack)
+    assert proc.returncode == 0 and out.is_file(), proc.stderr
+    target = tmp_path / "target"
+    target.mkdir()
+    for f in sorted((recipe / "corpus/tiny/mix/audio/target_train").glob("*.noisy.wav"))[:6]:
+        shutil.copy(f, target / f.name)
+    (target / "broken.wav").write_text("not audio")
+    write_wav(target / "short.wav", 0.3)
+    write_wav(target / "at8k.wav", 2.0, sr=8000)
+    proc = run_cli("adapt", "--model", pack, "--target", target, "-o", tmp_path / "adapted",
+                   "--source", recipe / "corpus/tiny/mix/source_train",
+                   "--set", "steps.classifier.trainer.epochs=1",
+                   "--set", "steps.dann.trainer.epochs=1", "--set", "steps.srst.trainer.epochs=1")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = (tmp_path / "adapted.work" / "data" / "target_report.txt").read_text()
+    assert "2 skipped" in report and "1 resampled" in report
+    assert "broken.wav" in report and "short.wav" in report
+    assert (tmp_path / "adapted" / "model.pt").is_file()
+
+    again = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1", "--stage", "3",
+                       "--stop-stage", "3")
+    assert again.returncode == 0 and again.stderr.count("skipping") >= 8
+
+
+def test_enhance_and_adapt_bad_input(tmp_path):
+    write_wav(tmp_path / "x.wav")
+    assert_one_line_error(run_cli("enhance", tmp_path / "nope.wav", "-o", tmp_path / "o.wav",
+                                  "--model", tmp_path), "nope.wav")
+    assert_one_line_error(run_cli("enhance", tmp_path / "x.wav", "-o", tmp_path / "o.wav",
+                                  "--model", tmp_path), "not a model directory")
+    (tmp_path / "empty").mkdir()
+    proc = run_cli("adapt", "--model", tmp_path, "--target", tmp_path / "empty", "-o",
+                   tmp_path / "new")
+    assert_one_line_error(proc, "model directory")
+    assert_one_line_error(run_cli("se-uda", "step", "nosuch", "-c", tmp_path / "c.yaml", "-d",
+                                  tmp_path, "-e", tmp_path / "e"), "c.yaml")
+
+
+def test_adapt_target_folder_problems(tmp_path):
+    from toolkit.errors import UserError
+    from toolkit.tasks.se_adapt import prepare_target
+
+    (tmp_path / "t").mkdir()
+    with pytest.raises(UserError, match="no audio files"):
+        prepare_target(tmp_path / "t", tmp_path / "d")
+    (tmp_path / "t" / "bad.wav").write_text("x")
+    write_wav(tmp_path / "t" / "ok.wav", 1.5)
+    with pytest.raises(UserError, match="only 1 usable file"):
+        prepare_target(tmp_path / "t", tmp_path / "d")
+    write_wav(tmp_path / "t" / "long.wav", 14.0, sr=22050, seed=3)
+    import numpy as np
+    import soundfile as sf
+
+    sf.write(tmp_path / "t" / "zero.wav", np.zeros(32000, np.float32), 16000)
+    report = prepare_target(tmp_path / "t", tmp_path / "d")
+    assert report["used"] == 2 and report["resampled"] == 1
+    assert {n for n, _ in report["skipped"]} == {"bad.wav", "zero.wav"}
+    assert report["chunks"] == 1 + 3  # 14 s cut into 6-s chunks: 6 + 6 + 2

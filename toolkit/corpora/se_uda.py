@@ -1,0 +1,250 @@
+"""A source / target corpus for speech enhancement with a large domain gap.
+
+The SRST paper's source domain is English read speech (LibriSpeech) with one
+family of noises (WHAM!: urban babble), its target domain other languages
+(DNS Challenge French, German, Italian, Mandarin, Russian, Spanish) with other
+noise types (DNS noises). This module builds the same kind of gap from the
+offline pools, or mixes pools the user prepared from the real corpora
+(:mod:`toolkit.corpora.librispeech_wham`, :mod:`toolkit.corpora.dns_challenge`):
+
+- source speech: ``corpus.source_langs`` (default English: the asterisk
+  prompts of one studio talker); source noise: ``corpus.source_noise_types``
+  (default the stationary family: machines, white / pink / brown noise, hum,
+  fans);
+- target speech: ``corpus.target_langs`` from every other speaker (asterisk
+  fr/it/ru, tuxpaint's children's-book readers in ro, bg, el, ...; a speaker
+  heard in the source domain is never used in the target); target noise:
+  ``corpus.target_noise_types`` (default transient and tonal sounds: impacts,
+  alerts, music, non-speech vocalisations, ambient beds).
+
+Layout written under ``out`` (each a data directory, ``task: se``)::
+
+    source_train  source_dev                  labelled source pairs
+    target_train  target_dev                  target mixtures (labels only for the oracle)
+    target_test                               each test utterance at every test SNR
+    audio/<set>/<key>.{noisy,speech,noise}.wav
+
+Files: ``wav.scp`` (noisy), ``speech.scp``, ``noise.scp`` (the scaled noise, so
+speech + noise = noisy), ``utt2snr``, ``utt2domain``, ``utt2lang``, ``utt2spk``,
+``utt2dur``, ``utt2origin`` (the speech and noise pool keys). Speech
+utterances (and noise recordings, by origin file) of the train, dev and test
+sets are disjoint. Every mixture is a function of
+``(corpus.seed, set, index)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from toolkit.corpora.soundpool import Progress, fmt, item_rng
+from toolkit.data.datadir import DataDir
+from toolkit.errors import UserError
+
+log = logging.getLogger(__name__)
+SAMPLE_RATE = 16000
+SETS = ("source_train", "source_dev", "target_train", "target_dev", "target_test")
+
+
+@dataclass
+class UDACorpusConfig:
+    """How the source and target domains are drawn (the ``corpus`` config section).
+
+    Attributes:
+        speech_sources: speech pools to build (asterisk, tuxpaint, ktuberling).
+        max_per_lang: clips per language and source taken from the pools (0: all).
+        source_langs / target_langs: languages of each domain.
+        source_noise_types / target_noise_types: disjoint noise families.
+        noise_sources: noise pool sources to scan (empty: all installed).
+        n_procedural: clips per procedural noise type.
+        n_source_train, n_source_dev, n_target_train, n_target_dev: mixtures.
+        n_target_test: test utterances, each mixed at every ``test_snrs`` value.
+        max_seconds: longer utterances are cut to this length.
+        train_snr: SNR range (dB, uniform) of the train and dev mixtures.
+        test_snrs: SNRs of the test mixtures.
+        level_dbfs: range of the mixture RMS level (gain augmentation).
+        dev_share / test_share: share of each domain's speech and noise files
+            kept for dev and test.
+        seed: seed of every draw.
+    """
+
+    speech_sources: list[str] = field(default_factory=lambda: ["asterisk", "tuxpaint"])
+    max_per_lang: int = 0
+    source_langs: list[str] = field(default_factory=lambda: ["en"])
+    target_langs: list[str] = field(default_factory=lambda: [
+        "fr", "it", "ru", "ro", "bg", "el", "es", "ca", "be", "da"])
+    source_noise_types: list[str] = field(default_factory=lambda: [
+        "machine", "white", "pink", "brown", "hum", "fan"])
+    target_noise_types: list[str] = field(default_factory=lambda: [
+        "ambient", "impact", "alert", "vocal", "music"])
+    noise_sources: list[str] = field(default_factory=list)
+    n_procedural: int = 20
+    n_source_train: int = 2000
+    n_source_dev: int = 100
+    n_target_train: int = 2000
+    n_target_dev: int = 100
+    n_target_test: int = 100
+    max_seconds: float = 6.0
+    train_snr: list[float] = field(default_factory=lambda: [-5.0, 5.0])
+    test_snrs: list[float] = field(default_factory=lambda: [-5.0, 0.0, 5.0])
+    level_dbfs: list[float] = field(default_factory=lambda: [-35.0, -15.0])
+    dev_share: float = 0.1
+    test_share: float = 0.15
+    seed: int = 0
+
+
+def _split(keys: list[str], groups: dict[str, str], shares: list[float], seed: int,
+           ) -> list[list[str]]:
+    """Split ``keys`` into parts by group (utterance or origin file), shares of the groups.
+
+    The last part gets the rest; every part gets at least one group when there
+    are enough groups.
+    """
+    names = sorted({groups.get(k, k) for k in keys})
+    rng = np.random.default_rng(seed)
+    rng.shuffle(names)
+    counts = [max(1, int(round(s * len(names)))) if len(names) > len(shares) else 0
+              for s in shares]
+    bounds, start = [], 0
+    for c in counts:
+        bounds.append(set(names[start:start + c]))
+        start += c
+    rest = set(names[start:])
+    parts = [[k for k in keys if groups.get(k, k) in b] for b in bounds]
+    return [*parts, [k for k in keys if groups.get(k, k) in rest]]
+
+
+def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str]) -> list[str]:
+    utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
+    return [k for k in speech.keys()
+            if utt2lang.get(k) in langs and utt2spk.get(k) not in exclude_speakers]
+
+
+def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Generator,
+             conf: UDACorpusConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    from toolkit.data.audio import load_mono
+    from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr
+
+    s, _ = load_mono(speech_path, SAMPLE_RATE)
+    n_max = int(conf.max_seconds * SAMPLE_RATE)
+    if len(s) > n_max:
+        start = int(rng.integers(0, len(s) - n_max + 1))
+        s = s[start:start + n_max]
+    full, _ = load_mono(noise_path, SAMPLE_RATE)
+    for _ in range(5):  # a cut of a recording may fall on silence: cut again
+        n = fit_length(full.astype(np.float64), len(s), rng)
+        if np.sqrt(np.mean(n ** 2)) > 1e-5:
+            break
+    else:
+        log.warning("%s: silent where cut; white noise used instead", noise_path)
+        n = rng.standard_normal(len(s)) * 1e-2
+    noisy, noise = mix_at_snr(s.astype(np.float64), n, snr, rng)
+    gain = 10 ** (rng.uniform(*conf.level_dbfs) / 20) / (np.sqrt(np.mean(noisy ** 2)) + 1e-12)
+    noisy, s, noise = noisy * gain, s * gain, noise * gain
+    (noisy, s, noise), _ = clip_guard([noisy, s, noise])
+    return noisy, s, noise
+
+
+def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech: DataDir,
+               noise: DataDir, conf: UDACorpusConfig, stream: int, keys: list[str]) -> None:
+    from toolkit.data.audio import save_audio
+    from toolkit.data.datadir import write_datadir
+
+    wav, spk, nse, snr, dom, lang, u2s, dur, orig = ({} for _ in range(9))
+    utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
+    audio = out / "audio" / name
+    audio.mkdir(parents=True, exist_ok=True)
+    progress = Progress(name, len(pairs))
+    domain = name.split("_")[0]
+    for i, ((s_key, n_key, value), key) in enumerate(zip(pairs, keys, strict=True)):
+        rng = item_rng(conf.seed, i, stream)
+        noisy, s, n = _mix_one(speech.read("wav.scp")[s_key], noise.read("wav.scp")[n_key],
+                               value, rng, conf)
+        paths = {}
+        for role, x in (("noisy", noisy), ("speech", s), ("noise", n)):
+            paths[role] = audio / f"{key}.{role}.wav"
+            save_audio(paths[role], x.astype(np.float32), SAMPLE_RATE)
+        wav[key], spk[key], nse[key] = (str(paths[r]) for r in ("noisy", "speech", "noise"))
+        snr[key], dom[key], lang[key] = fmt(value, 1), domain, utt2lang.get(s_key, "und")
+        u2s[key], dur[key] = utt2spk.get(s_key, key), fmt(len(noisy) / SAMPLE_RATE)
+        orig[key] = f"{s_key} {n_key}"
+        progress.step(len(noisy) / SAMPLE_RATE)
+    files = {"wav.scp": wav, "speech.scp": spk, "noise.scp": nse, "utt2snr": snr,
+             "utt2domain": dom, "utt2lang": lang, "utt2spk": u2s, "utt2dur": dur,
+             "utt2origin": orig}
+    write_datadir(out / name, files, {"sample_rate": SAMPLE_RATE, "task": "se",
+                                      "domain": domain}, overwrite=True)
+
+
+def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: str | Path,
+                   target_noise_dir: str | Path, conf: UDACorpusConfig,
+                   overwrite: bool = False) -> Path:
+    """Mix the five data directories of the source / target corpus (see the module doc).
+
+    Args:
+        out: destination folder (one data directory per set, audio under ``audio/``).
+        speech_dir: speech pool (``wav.scp``, ``utt2lang``, ``utt2spk``).
+        source_noise_dir / target_noise_dir: noise pools (``wav.scp``; ``utt2origin``
+            groups segments of one recording so that splits never share a recording).
+        conf: the corpus section of the config.
+        overwrite: redo a finished corpus.
+    """
+    from toolkit.fsutil import DONE, is_done, mark_done
+
+    out = Path(out).absolute()  # scp files hold absolute paths
+    if is_done(out) and not overwrite:
+        log.info("%s is complete (%s exists); skipping (use --overwrite to redo)", out, DONE)
+        return out
+    speech = DataDir(speech_dir)
+    src_keys = _pick_speech(speech, conf.source_langs, set())
+    src_spk = {speech.read("utt2spk")[k] for k in src_keys}
+    tgt_keys = _pick_speech(speech, conf.target_langs, src_spk)
+    for what, keys, langs in (("source", src_keys, conf.source_langs),
+                              ("target", tgt_keys, conf.target_langs)):
+        if len(keys) < 3:
+            raise UserError(f"{speech_dir} holds {len(keys)} {what} utterances in languages "
+                            f"{','.join(langs)}; build a larger speech pool or change "
+                            f"corpus.{what}_langs")
+    noises = {}
+    for what, d in (("source", source_noise_dir), ("target", target_noise_dir)):
+        nd = DataDir(d)
+        origin = nd.read("utt2origin") if nd.has("utt2origin") else {}
+        groups = {k: v.split(maxsplit=2)[-1] for k, v in origin.items()}  # the file
+        dev, test, train = _split(nd.keys(), groups, [conf.dev_share, conf.test_share],
+                                  conf.seed + 11)
+        if not train:
+            raise UserError(f"noise pool {d} has too few recordings to split into train/dev/"
+                            "test; build it with more noise types")
+        noises[what] = (nd, {"train": train, "dev": dev or train, "test": test or train})
+    s_dev, _, s_train = _split(src_keys, {}, [conf.dev_share, 0.0], conf.seed + 1)
+    t_dev, t_test, t_train = _split(tgt_keys, {}, [conf.dev_share, conf.test_share],
+                                    conf.seed + 2)
+    plan = {"source_train": ("source", s_train, "train", conf.n_source_train),
+            "source_dev": ("source", s_dev, "dev", conf.n_source_dev),
+            "target_train": ("target", t_train, "train", conf.n_target_train),
+            "target_dev": ("target", t_dev, "dev", conf.n_target_dev)}
+    for stream, name in enumerate(SETS):
+        if name == "target_test":
+            nd, parts = noises["target"]
+            rng = np.random.default_rng([conf.seed, 99])
+            utts = [t_test[i % len(t_test)] for i in range(conf.n_target_test)]
+            pairs, keys = [], []
+            for i, u in enumerate(utts):
+                n_key = parts["test"][int(rng.integers(len(parts["test"])))]
+                for snr in conf.test_snrs:
+                    pairs.append((u, n_key, float(snr)))
+                    keys.append(f"tgt-test-{i:05d}-snr{int(round(snr)):+d}")
+        else:
+            domain, utts, part, n = plan[name]
+            nd, parts = noises[domain]
+            rng = np.random.default_rng([conf.seed, stream])
+            order = [utts[j] for j in rng.permutation(len(utts))]
+            pairs = [(order[i % len(order)], parts[part][int(rng.integers(len(parts[part])))],
+                      float(rng.uniform(*conf.train_snr))) for i in range(n)]
+            keys = [f"{name.replace('_', '-')}-{i:05d}" for i in range(n)]
+        _write_set(out, name, pairs, speech, nd, conf, stream, keys)
+    mark_done(out)
+    return out
