@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from toolkit.cli import aec as aec_cli
 from toolkit.cli import config as config_cli
 from toolkit.cli import corpus as corpus_cli
 from toolkit.cli import data as data_cli
@@ -48,6 +49,7 @@ app.add_typer(corpus_cli.app, name="corpus")
 app.add_typer(features_cli.app, name="features")
 run_cli.register(app)
 task_cli.register(app)
+aec_cli.register(app)
 
 if __name__ == "__main__":
     app()
