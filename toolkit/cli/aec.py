@@ -53,9 +53,27 @@ def _keys(data: Path, shard: str | None) -> list[str]:
 
 
 @app.command()
-def sets(config: Path = typer.Option(..., "--config", "-c", help="Recipe config.")) -> None:
+def sets(config: Path = typer.Option(..., "--config", "-c", help="Recipe config."),
+         test: bool = typer.Option(False, "--test", help="Only the test sets (not valid).")
+         ) -> None:
     """Print the names of the fixed simulated sets of a config (corpus.sets)."""
-    typer.echo(" ".join(_corpus_conf(config).corpus.sets))
+    names = _corpus_conf(config).corpus.sets
+    typer.echo(" ".join(n for n in names if not (test and n == "valid")))
+
+
+@app.command()
+def table(
+    scores: Path = typer.Argument(..., help="Folder of <system>__<set>.json score files."),
+    out: Path = typer.Option(None, "--out", "-o", help="Also write the Markdown here."),
+) -> None:
+    """Print the results in the shape of the paper's Table 1 (Markdown)."""
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.tasks.aec_score import results_table
+
+    text = results_table(scores)
+    if out:
+        atomic_write_text(out, text)
+    typer.echo(text)
 
 
 @app.command("baseline-config")

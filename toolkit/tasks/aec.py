@@ -103,7 +103,9 @@ class AecCorpusConfig:
             game phrases would be taken for near-end speech); n_procedural: generated
             clips per type; max_segments: segments per long recording.
         rir_train, rir_test: simulated rooms for training and for the fixed sets.
-        sets: fixed sets by name (valid, test_gen, test_ldm, test_ldh).
+        sets: fixed sets by name: ``valid`` and the test sets (the recipe's configs give
+            test_gen, test_ldm 0.3-0.5 s and test_ldh 0.5-1.0 s). Empty by default:
+            a config's sets would otherwise be merged with default ones by name.
     """
 
     speech_sources: list[str] = field(default_factory=lambda: ["asterisk", "tuxpaint"])
@@ -117,12 +119,7 @@ class AecCorpusConfig:
     max_segments: int = 6
     rir_train: int = 200
     rir_test: int = 40
-    sets: dict[str, AecSetConfig] = field(default_factory=lambda: {
-        "valid": AecSetConfig(n=100, seed=11),
-        "test_gen": AecSetConfig(n=500, seed=12),
-        "test_ldm": AecSetConfig(n=500, seed=13, delay=[0.3, 0.5]),
-        "test_ldh": AecSetConfig(n=500, seed=14, delay=[0.5, 1.0])})
-
+    sets: dict[str, AecSetConfig] = field(default_factory=dict)
 
 @dataclass
 class AecBaselineConfig:

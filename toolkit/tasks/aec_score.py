@@ -118,3 +118,46 @@ def aggregate(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
             if vals:
                 out[f"{metric}_{scen}"], out[f"{metric}_{scen}_ci95"] = _mean_ci(vals)
     return out
+
+
+SYSTEM_NAMES = {"cruse_none": "CRUSE (unaligned)", "cruse_gcc_online": "CRUSE‡ (online GCC-PHAT)",
+                "cruse_gcc_global": "CRUSE‡‡ (global GCC-PHAT)", "align_cruse": "Align-CRUSE",
+                "nlms": "GCC-PHAT + PBFDAF (NLMS)"}
+
+
+def results_table(scores_dir: str | Path) -> str:
+    """Markdown table in the shape of the paper's Table 1 from ``<system>__<set>.json`` files.
+
+    Columns per test set: AECMOS (echo MOS on far-end single talk) and ERLE
+    (dB), then PESQ on double talk and the delay error (ms), each with its 95 % CI.
+    """
+    import json
+
+    files = sorted(Path(scores_dir).glob("*__*.json"))
+    if not files:
+        raise DataDirError(f"{scores_dir} holds no <system>__<set>.json score files")
+    table: dict[str, dict[str, dict]] = {}
+    for f in files:
+        system, test = f.stem.split("__", 1)
+        table.setdefault(system, {})[test] = json.loads(f.read_text())
+    tests = sorted({t for v in table.values() for t in v})
+
+    def cell(s: dict, key: str, digits: int) -> str:
+        v, ci = s.get(key), s.get(f"{key}_ci95")
+        if v is None or not math.isfinite(v):
+            return "–"
+        return f"{v:.{digits}f} ± {ci:.{digits}f}" if ci is not None and math.isfinite(ci) \
+            else f"{v:.{digits}f}"
+
+    head = ["Method"] + [f"{t} {m}" for t in tests for m in
+                         ("AECMOS↑", "ERLE↑", "PESQ(DT)↑", "delay err ms↓")]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    order = [s for s in SYSTEM_NAMES if s in table] + sorted(set(table) - set(SYSTEM_NAMES))
+    for system in order:
+        row = [SYSTEM_NAMES.get(system, system)]
+        for t in tests:
+            s = table[system].get(t, {})
+            row += [cell(s, "aecmos_echo_fest", 2), cell(s, "erle", 2), cell(s, "pesq", 2),
+                    cell(s, "delay_err_ms", 0)]
+        lines.append("| " + " | ".join(row) + " |")
+    return "\n".join(lines) + "\n"
