@@ -112,7 +112,6 @@ fi
 if stage_on 5; then
   log "stage 5: score (ERLE, PESQ/STOI/SI-SDR, delay error${aecmos_model:+, AECMOS})"
   mos=(); [[ -n $aecmos_model ]] && mos=(--aecmos-model "$aecmos_model")
-  mkdir -p "$exp/scores"
   for hyp in "$exp"/decode/*__*; do
     [[ $hyp == *.log || $hyp == *.split ]] && continue
     name=$(basename "$hyp"); s=${name#*__}
@@ -120,15 +119,15 @@ if stage_on 5; then
     "${run[@]}" JOB=1:"$nj" "$exp/scores/log/$name.JOB.log" -- sptk-cli aec score \
       --ref "$data/$s" --hyp "$hyp" "${mos[@]}" --out "$exp/scores/$name.parts/JOB.json" \
       --shard JOB/"$nj"
-    sptk-cli -q score-merge "$exp/scores/$name.parts"/*.json --out "$exp/scores/$name.json"
+    sptk-cli -q score-merge "$exp/scores/$name.parts"/*.json --out "$exp/scores_$name.json"
   done
-  sptk-cli -q aec table "$exp/scores" --out "$exp/table.md"
+  sptk-cli -q aec table "$exp"/scores_*__*.json --out "$exp/table.md"
 fi
 
 if stage_on 9; then
   log "stage 9: pack Align-CRUSE"
   sptk-cli pack --exp "$exp/align_cruse" --out "$exp/pack" \
-    --scores "$exp/scores/align_cruse__test_ldh.json" \
+    --scores "$exp/scores_align_cruse__test_ldh.json" \
     --description "Align-CRUSE echo canceller trained on the built-in simulated corpus \
 ($config): far/near speech from Debian speech pools, simulated rooms, loudspeaker \
 nonlinearities, noise, delays up to 1 s." "${ow[@]}"

@@ -31,8 +31,8 @@ def model_dir(tmp_path_factory):
 @pytest.fixture
 def pair(tmp_path):
     rng = np.random.default_rng(0)
-    far = 0.1 * rng.standard_normal(16000)
-    mic = 0.5 * np.roll(far, 1600) + 0.01 * rng.standard_normal(16000)
+    far = 0.1 * rng.standard_normal(48000)
+    mic = 0.5 * np.roll(far, 1600) + 0.01 * rng.standard_normal(48000)
     sf.write(tmp_path / "far.wav", far, 16000)
     sf.write(tmp_path / "mic.wav", mic, 16000)
     return tmp_path / "mic.wav", tmp_path / "far.wav"
@@ -46,10 +46,10 @@ def test_cancel_echo_offline_stream_and_nlms(tmp_path, pair, model_dir):
         run_cli("cancel-echo", "--mic", mic, "--ref", far, "-o", out, "--model", model_dir,
                 *extra, check=True)
         outs[name], sr = sf.read(out)
-        assert sr == 16000 and len(outs[name]) == 16000
+        assert sr == 16000 and len(outs[name]) == 48000
     assert np.abs(outs["off"] - outs["stream"]).max() < 1e-3  # 16-bit files
     m = sf.read(mic)[0]
-    assert np.mean(outs["nlms"][8000:] ** 2) < 0.1 * np.mean(m[8000:] ** 2)
+    assert np.mean(outs["nlms"][32000:] ** 2) < 0.1 * np.mean(m[32000:] ** 2)
 
 
 def test_cancel_echo_bad_inputs(tmp_path, pair, model_dir):
@@ -69,7 +69,7 @@ def test_cancel_echo_bad_inputs(tmp_path, pair, model_dir):
     short = write_wav(tmp_path / "short.wav", 0.5)
     ok = run_cli(*base, "--mic", mic, "--ref", short)
     assert ok.returncode == 0 and "zero-padded" in ok.stderr
-    assert len(sf.read(tmp_path / "o.wav")[0]) == 16000
+    assert len(sf.read(tmp_path / "o.wav")[0]) == 48000
 
 
 def test_export_onnx_and_plot(tmp_path, pair, model_dir):

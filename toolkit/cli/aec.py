@@ -63,7 +63,7 @@ def sets(config: Path = typer.Option(..., "--config", "-c", help="Recipe config.
 
 @app.command()
 def table(
-    scores: Path = typer.Argument(..., help="Folder of <system>__<set>.json score files."),
+    scores: list[Path] = typer.Argument(..., help="Score files [scores_]<system>__<set>.json."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the Markdown here."),
 ) -> None:
     """Print the results in the shape of the paper's Table 1 (Markdown)."""

@@ -125,20 +125,19 @@ SYSTEM_NAMES = {"cruse_none": "CRUSE (unaligned)", "cruse_gcc_online": "CRUSE‡
                 "nlms": "GCC-PHAT + PBFDAF (NLMS)"}
 
 
-def results_table(scores_dir: str | Path) -> str:
-    """Markdown table in the shape of the paper's Table 1 from ``<system>__<set>.json`` files.
+def results_table(files: list[Path]) -> str:
+    """Markdown table in the shape of the paper's Table 1 from ``[scores_]<system>__<set>.json``.
 
     Columns per test set: AECMOS (echo MOS on far-end single talk) and ERLE
     (dB), then PESQ on double talk and the delay error (ms), each with its 95 % CI.
     """
     import json
 
-    files = sorted(Path(scores_dir).glob("*__*.json"))
-    if not files:
-        raise DataDirError(f"{scores_dir} holds no <system>__<set>.json score files")
     table: dict[str, dict[str, dict]] = {}
-    for f in files:
-        system, test = f.stem.split("__", 1)
+    for f in map(Path, files):
+        if "__" not in f.stem or not f.is_file():
+            raise DataDirError(f"{f}: expected a scores file named [scores_]<system>__<set>.json")
+        system, test = f.stem.removeprefix("scores_").split("__", 1)
         table.setdefault(system, {})[test] = json.loads(f.read_text())
     tests = sorted({t for v in table.values() for t in v})
 
