@@ -27,6 +27,7 @@ apt_pkgs=(
   tuxpaint-stamps-default ktuberling-data hedgewars-data wesnoth-1.16-data
   colobot-common-sounds sound-theme-freedesktop timgm6mb-soundfont
   slurm-wlm munge
+  libspeexdsp-dev swig
 )
 
 missing=()
@@ -61,6 +62,6 @@ if [[ -n $wheel ]]; then
 elif ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
   "${pip[@]}" torch --index-url https://download.pytorch.org/whl/cpu || "${pip[@]}" torch
 fi
-"${pip[@]}" -e ".[corpus,dev]"
+"${pip[@]}" -e ".[corpus,dev,aec]"
 echo "$want" >"$stamp"
 echo "install.sh: environment ready in $venv"

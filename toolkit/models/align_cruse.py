@@ -83,7 +83,8 @@ class AlignBlock(nn.Module):
         return lin(x.permute(0, 2, 1, 3).reshape(b, t, -1))
 
     def forward(self, xm: torch.Tensor, xf: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``xm (B, Cm, T, F)``, ``xf (B, Cf, T, F)`` -> ``(aligned (B, Cf, T, F), D (B, T, d_max))``."""
+        """``xm (B, Cm, T, F)``, ``xf (B, Cf, T, F)`` ->
+        ``(aligned (B, Cf, T, F), D (B, T, d_max))``."""
         q, k = self._project(xm, self.q), self._project(xf, self.k)  # (B, T, p)
         b, cf, t, f = xf.shape
         windows = F.pad(k, (0, 0, self.d_max - 1, 0)).unfold(1, self.d_max, 1)  # (B, T, p, dmax)
