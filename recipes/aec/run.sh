@@ -115,6 +115,9 @@ if stage_on 5; then
   for hyp in "$exp"/decode/*__*; do
     [[ $hyp == *.log || $hyp == *.split ]] && continue
     name=$(basename "$hyp"); s=${name#*__}
+    if [[ $overwrite == false && "$exp/scores_$name.json" -nt "$hyp/.done" ]]; then
+      log "$exp/scores_$name.json is up to date; skipping"; continue
+    fi
     rm -rf "$exp/scores/$name.parts"
     "${run[@]}" JOB=1:"$nj" "$exp/scores/log/$name.JOB.log" -- sptk-cli aec score \
       --ref "$data/$s" --hyp "$hyp" "${mos[@]}" --out "$exp/scores/$name.parts/JOB.json" \

@@ -22,7 +22,8 @@ import numpy as np
 
 
 def pbfdaf(mic: np.ndarray, far: np.ndarray, block: int = 160, partitions: int = 16,
-           mu: float = 0.4, smooth: float = 0.9, reg: float = 1e-6) -> np.ndarray:
+           mu: float = 0.5, smooth: float = 0.9, reg: float = 0.05,
+           floor_dbfs: float = -60.0) -> np.ndarray:
     """Cancel the linear echo of ``far`` in ``mic``; returns the error signal (same length).
 
     Args:
@@ -31,7 +32,11 @@ def pbfdaf(mic: np.ndarray, far: np.ndarray, block: int = 160, partitions: int =
         partitions: filter partitions (tail = ``partitions x block`` samples).
         mu: NLMS step size (0 < mu < 2).
         smooth: smoothing of the far-end power per bin.
-        reg: regularisation of the normalisation (absolute power).
+        reg: regularisation of the normalisation, relative to the decaying peak of the mean far-end
+            power per bin (keeps the step bounded in far-end pauses, where noise would
+            otherwise drive the filter away).
+        floor_dbfs: far-end level below which a block hardly adapts the filter (a
+            near-silent reference must not take a huge normalised step).
     """
     mic = np.asarray(mic, dtype=np.float64)
     far = np.asarray(far, dtype=np.float64)
@@ -44,7 +49,9 @@ def pbfdaf(mic: np.ndarray, far: np.ndarray, block: int = 160, partitions: int =
     bins = block + 1
     w = np.zeros((partitions, bins), dtype=np.complex128)
     xbuf = np.zeros((partitions, bins), dtype=np.complex128)  # newest first
-    power = np.full(bins, reg)
+    power = np.zeros(bins)
+    long_term = 0.0
+    floor = nfft * partitions * 10 ** (floor_dbfs / 10)  # |X|^2 of white noise at that level
     prev = np.zeros(block)
     out = np.zeros(blocks * block)
     for k in range(blocks):
@@ -56,9 +63,13 @@ def pbfdaf(mic: np.ndarray, far: np.ndarray, block: int = 160, partitions: int =
         y = np.fft.irfft((w * xbuf).sum(0), nfft)[block:]
         e = mic[k * block:(k + 1) * block] - y
         out[k * block:(k + 1) * block] = e
-        power = smooth * power + (1 - smooth) * np.abs(x) ** 2
+        # Far-end power per bin over the filter span: smoothed, but never below the
+        # instantaneous value, so an onset after silence cannot take a 10x step.
+        inst = (np.abs(xbuf) ** 2).sum(0)
+        power = np.maximum(smooth * power + (1 - smooth) * inst, inst)
+        long_term = max(float(power.mean()), 0.995 * long_term)  # decaying peak of the level
         ef = np.fft.rfft(np.concatenate([np.zeros(block), e]), nfft)
-        grad = np.conj(xbuf) * ef / (partitions * power + reg)
+        grad = np.conj(xbuf) * ef / (power + reg * long_term + floor)
         g = np.fft.irfft(grad, nfft, axis=-1)
         g[:, block:] = 0.0  # gradient constraint: keep the filter causal and linear
         w += mu * np.fft.rfft(g, nfft, axis=-1)

@@ -139,7 +139,9 @@ def results_table(files: list[Path]) -> str:
             raise DataDirError(f"{f}: expected a scores file named [scores_]<system>__<set>.json")
         system, test = f.stem.removeprefix("scores_").split("__", 1)
         table.setdefault(system, {})[test] = json.loads(f.read_text())
-    tests = sorted({t for v in table.values() for t in v})
+    first = ["test_ldm", "test_ldh", "test_gen"]  # the paper's column order
+    tests = sorted({t for v in table.values() for t in v},
+                   key=lambda t: (first.index(t) if t in first else len(first), t))
 
     def cell(s: dict, key: str, digits: int) -> str:
         v, ci = s.get(key), s.get(f"{key}_ci95")
