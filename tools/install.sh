@@ -27,6 +27,7 @@ apt_pkgs=(
   tuxpaint-stamps-default ktuberling-data hedgewars-data wesnoth-1.16-data
   colobot-common-sounds sound-theme-freedesktop timgm6mb-soundfont
   slurm-wlm munge
+  libspeexdsp-dev swig
 )
 
 missing=()

@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from toolkit.cli import aec as aec_cli
 from toolkit.cli import aed as aed_cli
 from toolkit.cli import config as config_cli
 from toolkit.cli import corpus as corpus_cli
@@ -56,6 +57,7 @@ separate_cli.register(app)
 aed_cli.register(app)
 tts_cli.register(app)
 se_cli.register(app)
+aec_cli.register(app)
 
 if __name__ == "__main__":
     app()

@@ -1,0 +1,36 @@
+"""recipes/aec end to end on its tiny config (stages 0-5 and 9), then again (steps skip)."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import SHARED
+from tests.recipes.test_template import copy_recipe, run_recipe
+
+SYSTEMS = ("align_cruse", "cruse_none", "cruse_gcc_online", "cruse_gcc_global", "nlms")
+
+
+def test_aec_recipe_end_to_end(tmp_path):
+    recipe = copy_recipe("aec", tmp_path)
+    args = ["--config", "conf/tiny.yaml", "--nj", "2"]
+    mos = SHARED / "models" / "aecmos"
+    if mos.is_dir():
+        args += ["--aecmos-model", str(mos)]
+    first = run_recipe(recipe, *args)
+    assert first.returncode == 0, first.stderr[-3000:]
+    exp = recipe / "exp/tiny"
+    for system in SYSTEMS:
+        scores = json.loads((exp / f"scores_{system}__test_ldh.json").read_text())
+        assert scores["n"] == 4
+        assert "erle" in scores or "pesq" in scores
+        if mos.is_dir():
+            assert any(k.startswith("aecmos_echo_") for k in scores)
+    table = (exp / "table.md").read_text()
+    assert "Align-CRUSE" in table and "CRUSE‡‡" in table and "test_ldh ERLE↑" in table
+    assert (exp / "pack/model.pt").is_file() and (exp / "pack/model_card.md").is_file()
+    est = (exp / "decode/align_cruse__test_ldh/utt2delay_est").read_text().splitlines()
+    assert len(est) == 4
+
+    second = run_recipe(recipe, *args, "--stop-stage", "4")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert second.stderr.count("skipping") >= 10
