@@ -68,7 +68,7 @@ def markdown_table(exp: Path) -> str:
     for step, label in ROWS:
         r = rows.get(step)
         if r is None:
-            lines.append(f"| {label} | " + " | ".join(["not yet measured"] * (len(head) - 1))
+            lines.append(f"| {label} | not yet measured | " + " | ".join(["-"] * (len(head) - 2))
                          + " |")
             continue
         cells = [r.get(f"{s}/{m}", math.nan) for s in snrs for m in METRICS]
