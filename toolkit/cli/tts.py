@@ -334,8 +334,11 @@ def tts_bundle(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Put a packed acoustic model and a packed duration model into one TTS bundle."""
+    from toolkit.fsutil import skip_if_done
     from toolkit.tts.synth import make_bundle
 
+    if skip_if_done(out, overwrite):
+        return
     make_bundle(acoustic, duration, out, overwrite)
     typer.echo(str(out))
 
