@@ -24,11 +24,20 @@ needs_espeak = pytest.mark.skipif(not espeak_available(), reason="libespeak-ng i
 
 @pytest.fixture(scope="session")
 def espeak_corpus(tmp_path_factory) -> Path:
-    """English espeak-ng speech with exact phone times: 8 sentences x 2 voices."""
+    """English espeak-ng speech with exact phone times: 8 sentences x 2 voices.
+
+    Built in a fresh process: libespeak-ng keeps state between calls, so speech made
+    after other tests used it in this process can differ (FIELD_NOTES).
+    """
     if not espeak_available():
         pytest.skip("libespeak-ng is not installed (apt-get install espeak-ng libespeak-ng1)")
-    from toolkit.text.synthesize import build_espeak_corpus, read_sentences
+    from tests.conftest import run_cli
+    from toolkit.text.synthesize import read_sentences
 
-    out = tmp_path_factory.mktemp("espeak") / "en"
-    build_espeak_corpus(out, "en-us", read_sentences(None, "en")[:8], ["+m1", "+f3"])
+    root = tmp_path_factory.mktemp("espeak")
+    sentences = root / "sentences.txt"
+    sentences.write_text("\n".join(read_sentences(None, "en")[:8]) + "\n", encoding="utf-8")
+    out = root / "en"
+    run_cli("corpus", "espeak", "--out", out, "--lang", "en-us", "--sentences", sentences,
+            "--voices", "+m1,+f3", check=True)
     return out
