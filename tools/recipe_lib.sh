@@ -14,6 +14,9 @@
 # log MSG...     prints "ISO-timestamp (script:line) MSG" on stderr.
 # stage_on N     true when stage <= N <= stop_stage.
 # require_int V...  each named variable must hold a non-negative integer.
+# recipe_setup   after parse_options in a run.sh: rejects positional arguments, checks
+#                stage/stop_stage/nj and the config file, sets ow (--overwrite or nothing)
+#                and run (sptk-cli run --backend $backend).
 #
 # It also puts the project's .venv/bin first on PATH, so sptk-cli is found.
 
@@ -80,6 +83,15 @@ require_int() {
   for name in "$@"; do
     [[ ${!name} =~ ^[0-9]+$ ]] || die "--${name//_/-} must be a non-negative integer, not '${!name}'"
   done
+}
+
+recipe_setup() {
+  ((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
+  require_int stage stop_stage nj
+  [[ -f $config ]] || die "config file $config does not exist"
+  ow=()
+  if $overwrite; then ow=(--overwrite); fi
+  run=(sptk-cli run --backend "$backend")
 }
 
 stage_on() {

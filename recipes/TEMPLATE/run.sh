@@ -28,15 +28,11 @@ exp=""
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
-((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
-require_int stage stop_stage nj
-[[ -f $config ]] || die "config file $config does not exist"
+recipe_setup
 tag=$(basename "$config" .yaml)
 exp=${exp:-exp/$tag}
 data=data/$tag
 dump=dump/$tag
-ow=(); $overwrite && ow=(--overwrite)
-run=(sptk-cli run --backend "$backend")
 
 if stage_on 0; then
   if [[ -z $corpus ]]; then

@@ -32,16 +32,12 @@ aecmos_model=""
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
-((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
-require_int stage stop_stage nj
-[[ -f $config ]] || die "config file $config does not exist"
+recipe_setup
 [[ -z $corpus || -d $corpus ]] || die "--corpus $corpus is not a folder"
 tag=$(basename "$config" .yaml)
 exp=${exp:-exp/$tag}
 data=data/$tag
 pools=corpus/$tag
-ow=(); $overwrite && ow=(--overwrite)
-run=(sptk-cli run --backend "$backend")
 tests=$(sptk-cli -q aec sets --config "$config" --test)
 [[ -n $corpus ]] && tests="$tests challenge"
 

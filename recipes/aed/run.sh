@@ -36,17 +36,13 @@ exp=""
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
-((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
-require_int stage stop_stage nj
-[[ -f $config ]] || die "config file $config does not exist"
+recipe_setup
 [[ -z $pretrain || -f $pretrain ]] || die "pretraining config $pretrain does not exist"
 tag=$(basename "$config" .yaml)
 data_tag=${data_tag:-$tag}
 exp=${exp:-exp/$tag}
 data=data/$data_tag
 dump=dump/$data_tag
-ow=(); $overwrite && ow=(--overwrite)
-run=(sptk-cli run --backend "$backend")
 
 if stage_on 0; then
   if [[ -z $corpus ]]; then

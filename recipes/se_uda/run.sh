@@ -40,14 +40,10 @@ device=auto
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
-((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
-require_int stage stop_stage nj
-[[ -f $config ]] || die "config file $config does not exist"
+recipe_setup
 tag=$(basename "$config" .yaml)
 exp=${exp:-exp/$tag}
 data=${corpus:-corpus/$tag/mix}
-ow=(); $overwrite && ow=(--overwrite)
-run=(sptk-cli run --backend "$backend")
 IFS=, read -r -a step_list <<< "$steps"
 
 if stage_on 0; then

@@ -34,16 +34,12 @@ baseline=true
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
-((${#POSITIONAL[@]} == 0)) || die "unexpected argument '${POSITIONAL[0]}' (see --help)"
-require_int stage stop_stage nj
-[[ -f $config ]] || die "config file $config does not exist"
+recipe_setup
 [[ -z $corpus || -d $corpus ]] || die "--corpus $corpus is not a directory"
 tag=${data_tag:-$(basename "$config" .yaml)}
 exp=${exp:-exp/$tag}
 data=data/$tag
 dump=dump/$tag
-ow=(); $overwrite && ow=(--overwrite)
-run=(sptk-cli run --backend "$backend")
 models=(unet_svs); $baseline && models+=(unet_svs_noskip)
 
 if stage_on 0; then
