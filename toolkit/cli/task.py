@@ -187,13 +187,18 @@ def pack(
 def summarize(
     files: list[Path] = typer.Argument(..., help="Score JSON files (from sptk-cli score)."),
 ) -> None:
-    """Print one table of the numeric scores in several JSON files."""
+    """Print the numeric scores of several JSON files, one table per kind of scores.
+
+    Files with the same metrics (one recipe's systems) share a table; a table with more
+    metrics than fit across the screen lists the metrics as rows and the files as columns.
+    """
     import json
+    import os
 
     from rich.console import Console
     from rich.table import Table
 
-    rows, columns = [], []
+    groups: dict[tuple[str, ...], list[tuple[str, dict]]] = {}
     for f in files:
         if not f.is_file():
             fail(f"scores file {f} does not exist")
@@ -201,16 +206,31 @@ def summarize(
             values = json.loads(f.read_text())
         except json.JSONDecodeError:
             fail(f"{f} is not a JSON scores file")
-        flat = {k: v for k, v in values.items() if isinstance(v, int | float)}
-        columns += [k for k in flat if k not in columns]
-        rows.append((str(f), flat))
-    table = Table(title="scores")
-    table.add_column("file")
-    for c in columns:
-        table.add_column(c, justify="right")
-    for name, flat in rows:
-        table.add_row(name, *(f"{flat[c]:.4g}" if c in flat else "-" for c in columns))
-    Console(width=200).print(table)
+        if not isinstance(values, dict):
+            fail(f"{f} is not a JSON scores file (expected an object of scores)")
+        flat = {k: v for k, v in values.items()
+                if isinstance(v, int | float) and not isinstance(v, bool)}
+        groups.setdefault(tuple(flat), []).append((str(f), flat))
+    console = Console(width=max(100, Console().width))
+    for columns, rows in groups.items():
+        prefix = os.path.commonpath([name for name, _ in rows]) if len(rows) > 1 else ""
+        names = [os.path.relpath(n, prefix) if prefix else n for n, _ in rows]
+        title = f"scores: {prefix}" if prefix else "scores"
+        table = Table(title=title)
+        cell = [[f"{flat[c]:.4g}" for c in columns] for _, flat in rows]
+        if len(columns) > 8 and len(columns) > len(rows):
+            table.add_column("metric")
+            for n in names:
+                table.add_column(n, justify="right")
+            for j, c in enumerate(columns):
+                table.add_row(c, *(r[j] for r in cell))
+        else:
+            table.add_column("file")
+            for c in columns:
+                table.add_column(c, justify="right")
+            for n, r in zip(names, cell, strict=True):
+                table.add_row(n, *r)
+        console.print(table)
 
 
 def register(app: typer.Typer) -> None:
