@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 ROWS = sys.argv[1:] or ["datar_nodeform", "datar_deform", "datar_gauss", "datar_laplace",
-                        "datar_adaptor02", "datar", "ast", "datar_pretrained", "ast_pretrained"]
+                        "datar_adaptor02", "datar", "ast", "datar_wide", "datar_pretrained",
+                        "ast_pretrained"]
 
 
 def minutes(log: Path) -> str:
