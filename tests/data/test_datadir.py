@@ -119,6 +119,24 @@ def test_combine_with_prefix(tiny_datadir, tmp_path):
     assert validate_datadir(c.path).ok
 
 
+def test_combine_common_keeps_shared_files_and_agreed_meta(tiny_datadir, tmp_path):
+    import yaml
+
+    a = tiny_datadir(2, name="a")
+    b = tiny_datadir(2, name="b")
+    (b / "drums.scp").write_text("utt00 /x/d0.wav\nutt01 /x/d1.wav\n")   # only in b
+    for d, lic in ((a, "research use only"), (b, "CC-BY 4.0")):
+        meta = yaml.safe_load((d / "meta.yaml").read_text())
+        (d / "meta.yaml").write_text(yaml.safe_dump({**meta, "stems_rate": 8192, "licence": lic}))
+    with pytest.raises(DataDirError, match="drums.scp.*--common"):
+        combine([a, b], tmp_path / "c", prefix=True)
+    c = DataDir(combine([a, b], tmp_path / "c", prefix=True, common=True))
+    assert "drums.scp" not in c.files() and len(c.keys()) == 4
+    assert c.meta["stems_rate"] == 8192 and c.meta["task"] == "tone"
+    assert c.meta["licence"] == "research use only; CC-BY 4.0"
+    assert validate_datadir(c.path).ok
+
+
 def test_subset_and_split_are_disjoint(tiny_datadir, tmp_path):
     d = tiny_datadir(10)
     s = DataDir(subset(d, tmp_path / "s", ["utt03", "utt07"]))

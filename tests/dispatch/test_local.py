@@ -157,3 +157,21 @@ def test_library_api_without_the_cli(workdir):
         run_jobs(jobs, max_jobs=3, workdir=workdir)
     assert [s.job for s in failed.value.failed] == [1, 3]
     assert [s.code for s in failed.value.failed] == [1, 1]
+
+
+def test_jobs_share_the_cpus_out_in_threads(workdir):
+    from toolkit.dispatch.local import default_max_jobs
+
+    env = {k: v for k, v in cli_env().items() if not k.endswith("_NUM_THREADS")}
+    cmd = "echo threads $OMP_NUM_THREADS $MKL_NUM_THREADS"
+    proc = subprocess.run(cli_command("run", "--max-jobs", "2", "JOB=1:3", "logs/n.JOB.log",
+                                      "--", cmd), cwd=workdir, env=env, capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    want = max(1, default_max_jobs() // 2)
+    assert f"threads {want} {want}\n" in (workdir / "logs/n.3.log").read_text()
+    env["OMP_NUM_THREADS"] = "7"                       # the user's choice wins
+    proc = subprocess.run(cli_command("run", "JOB=1:2", "logs/u.JOB.log", "--", cmd),
+                          cwd=workdir, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "threads 7 " in (workdir / "logs/u.1.log").read_text()

@@ -95,6 +95,8 @@ def combine(
     out: Path = typer.Option(..., "--out", "-o", help="Combined data directory."),
     prefix: bool = typer.Option(False, "--prefix", help="Prefix keys and speakers with "
                                 "'<dirname>-' so identical keys do not collide."),
+    common: bool = typer.Option(False, "--common", help="Keep only the files every input "
+                                "has (instead of refusing inputs with different files)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Union of data directories with the same files and sample rate."""
@@ -102,7 +104,7 @@ def combine(
     from toolkit.fsutil import skip_if_done
 
     if not skip_if_done(out, overwrite):
-        combine_dirs(srcs, out, prefix=prefix, overwrite=overwrite)
+        combine_dirs(srcs, out, prefix=prefix, overwrite=overwrite, common=common)
         typer.echo(f"{out}: combined {len(srcs)} directories")
 
 

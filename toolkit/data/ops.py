@@ -9,6 +9,7 @@ role, ``spk2utt`` is rebuilt from ``utt2spk``, and recordings no longer used by
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 from pathlib import Path
@@ -22,6 +23,8 @@ from toolkit.data.datadir import (
     write_datadir,
 )
 from toolkit.errors import DataDirError, UserError
+
+log = logging.getLogger(__name__)
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
@@ -165,13 +168,19 @@ def shard(src: str | Path, dst: str | Path, j: int, n: int, overwrite: bool = Fa
     return subset(src, dst, keys, note=f"shard {j}/{n}", overwrite=overwrite)
 
 
-def _union(dirs: list[DataDir], prefixes: list[str] | None) -> dict[str, dict[str, str]]:
+def _union(dirs: list[DataDir], prefixes: list[str] | None,
+           common: bool = False) -> dict[str, dict[str, str]]:
     files: dict[str, dict[str, str]] = {}
     names = [set(d.files()) - {"spk2utt"} for d in dirs]
     if any(n != names[0] for n in names[1:]):
-        diff = sorted(names[0].symmetric_difference(*names[1:]))
-        raise DataDirError(f"the directories hold different files ({', '.join(diff)}); "
-                           "every input needs the same roles")
+        diff = sorted(set.union(*names) - set.intersection(*names))
+        if not common:
+            raise DataDirError(f"the directories hold different files ({', '.join(diff)}); "
+                               "every input needs the same roles (or use combine --common)")
+        names[0] = set.intersection(*names)
+        if "wav.scp" not in names[0]:
+            raise DataDirError("combine --common: not every input has a wav.scp")
+        log.warning("combine --common: left out %s (not in every input)", ", ".join(diff))
     for i, d in enumerate(dirs):
         pre = prefixes[i] if prefixes else ""
         for name in sorted(names[0]):
@@ -212,12 +221,15 @@ def merge(srcs: list[str | Path], dst: str | Path, overwrite: bool = False) -> P
 
 
 def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
-            overwrite: bool = False) -> Path:
+            overwrite: bool = False, common: bool = False) -> Path:
     """Combine different data directories (optionally prefixing keys with the dir name).
 
     Unlike :func:`merge`, inputs may come from different corpora: with
     ``prefix`` each key (and speaker) becomes ``<dirname>-<key>`` so that
-    identical keys do not collide. Sample rates must agree.
+    identical keys do not collide. Sample rates must agree. Inputs must hold the
+    same files unless ``common``, which keeps only the files every input has (e.g.
+    MIR-1K with a corpus that also has drums and bass stems). Meta values on which
+    every input agrees are kept; differing licences are all listed.
     """
     if not srcs:
         raise UserError("combine needs at least one input directory")
@@ -233,8 +245,15 @@ def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
     meta: dict[str, Any] = {"sample_rate": dirs[0].sample_rate}
     if len(tasks) == 1:
         meta["task"] = tasks.pop()
+    skip = {"created_by", "combined_from", "merged_from", "source", "licence"}
+    for k, v in dirs[0].meta.items():
+        if k not in meta and k not in skip and all(d.meta.get(k) == v for d in dirs[1:]):
+            meta[k] = v
+    licences = [d.meta["licence"] for d in dirs if d.meta.get("licence")]
+    if licences:
+        meta["licence"] = "; ".join(dict.fromkeys(licences))
     meta["combined_from"] = [str(d.path) for d in dirs]
-    return write_datadir(dst, _union(dirs, prefixes), meta, overwrite=overwrite)
+    return write_datadir(dst, _union(dirs, prefixes, common), meta, overwrite=overwrite)
 
 
 def to_jsonl(src: str | Path, out: str | Path) -> Path:
