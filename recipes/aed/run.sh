@@ -14,7 +14,9 @@
 #                      pretraining on the training audio, then fine-tunes from it
 #   --data-tag T       name of data/ and dump/ folders (default: the config's name); configs
 #                      sharing a tag share their data and features
-#   --exp DIR          experiment folder (default exp/<config name>)
+#   --exp DIR          experiment folder (default exp/<config name>, exp/<config name>_seed<N>
+#                      with --seed)
+#   --seed N           training seed (trainer.seed; default: the config's)
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus, 1 prepare data dirs, 2 features, 3 train, 4 decode, 5 score, 9 pack.
@@ -33,6 +35,7 @@ config=conf/demo.yaml
 pretrain=""
 data_tag=""
 exp=""
+seed=""
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
@@ -40,6 +43,12 @@ recipe_setup
 [[ -z $pretrain || -f $pretrain ]] || die "pretraining config $pretrain does not exist"
 tag=$(basename "$config" .yaml)
 data_tag=${data_tag:-$tag}
+seedset=()
+if [[ -n $seed ]]; then
+  require_int seed
+  seedset=(--set "trainer.seed=$seed")
+  exp=${exp:-exp/${tag}_seed$seed}
+fi
 exp=${exp:-exp/$tag}
 data=data/$data_tag
 dump=dump/$data_tag
@@ -81,7 +90,7 @@ if stage_on 3; then
   fi
   log "stage 3: train"
   sptk-cli train --task aed --config "$config" --train "$dump/train" --valid "$dump/test" \
-    --exp "$exp" "${init[@]}" "${ow[@]}"
+    --exp "$exp" "${init[@]}" "${seedset[@]}" "${ow[@]}"
 fi
 
 if stage_on 4; then

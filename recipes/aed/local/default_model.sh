@@ -3,6 +3,7 @@
 # Usage: local/default_model.sh [ESC10_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ../../tools/recipe_lib.sh
 esc=${1:-../../../shared/data/esc10}
 conf=conf/esc10/default.yaml
 sptk-cli aed prepare "$esc" --out-dir data/esc10_all --folds train:1,2,3
@@ -11,6 +12,6 @@ sptk-cli train --task aed --config "$conf" --train dump/esc10_all/train --exp ex
 sptk-cli pack --exp exp/default --out exp/default/pack --scores exp/datar/scores_test.json \
   --description "DATAR audio event classifier for the 10 ESC-10 classes, trained on ESC-10 \
 folds 1-3 (240 clips of ../shared/data/esc10, Piczak 2015, CC-BY 3.0) with SpecAugment, \
-10 epochs from scratch on 2 CPU cores. No fold was held out; the scores below are those of the \
+50 epochs from scratch on 2 CPU cores. No fold was held out; the scores below are those of the \
 same configuration trained on folds 1-2 and tested on fold 3 (recipes/aed/RESULTS.md). A small \
 model trained for minutes: expect confusions between similar textures (rain / sea waves / fire)."

@@ -2,7 +2,10 @@
 # The RESULTS.md experiments on ESC-10 (train folds 1-2, test fold 3): Table 4 ablations,
 # AST, and pretraining vs from scratch. Each row: run.sh stages 3-5 with its config;
 # stages 0-2 (data dirs and fbank) are shared through --data-tag esc10.
-# Usage: local/esc10_table4.sh [ESC10_DIR] [CONFIG_NAME...]
+# Usage: [SEEDS="0 1 2"] local/esc10_table4.sh [ESC10_DIR] [CONFIG_NAME...]
+# Each row is trained once per seed in SEEDS (default 0 1 2): seed 0 in exp/<row>, seed N in
+# exp/<row>_seed<N>; local/results_table.py reports their mean and spread. Rows with a
+# pretraining config share one pretrained model across seeds (exp/pretrain_<model>).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 esc=${1:-../../../shared/data/esc10}
@@ -18,5 +21,9 @@ for row in "${rows[@]}"; do
     datar_pretrained) pre=(--pretrain conf/esc10/pretrain_datar.yaml) ;;
     ast_pretrained) pre=(--pretrain conf/esc10/pretrain_ast.yaml) ;;
   esac
-  ./run.sh "${common[@]}" --config "conf/esc10/$row.yaml" "${pre[@]}" --stage 3 --stop-stage 5
+  for seed in ${SEEDS:-0 1 2}; do
+    s=(); ((seed == 0)) || s=(--seed "$seed")
+    ./run.sh "${common[@]}" --config "conf/esc10/$row.yaml" "${pre[@]}" "${s[@]}" \
+      --stage 3 --stop-stage 5
+  done
 done

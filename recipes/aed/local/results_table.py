@@ -5,6 +5,7 @@ Usage: python local/results_table.py [ROW...]  (run in recipes/aed after local/e
 
 import json
 import re
+import statistics
 import sys
 from pathlib import Path
 
@@ -20,19 +21,35 @@ def minutes(log: Path) -> str:
     from datetime import datetime
 
     t = [datetime.fromisoformat(s) for s in (stamps[0], stamps[-1])]
-    return f"{(t[1] - t[0]).total_seconds() / 60:.0f}"
+    return f"{(t[1] - t[0]).total_seconds() / 60:.1f}"
 
 
-print("| row | config | top-1 | top-5 | GMACs (no attn) | params M | train min |")
-print("|---|---|---|---|---|---|---|")
+def seeds(row: str) -> list[Path]:
+    """exp/<row> (seed 0) and exp/<row>_seed<N> that hold scores, in seed order."""
+    found = [Path("exp") / row] + sorted(Path("exp").glob(f"{row}_seed*"),
+                                          key=lambda p: int(p.name.rsplit("seed", 1)[1]))
+    return [p for p in found if (p / "scores_test.json").is_file()]
+
+
+def mean_sd(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+print("| row | config | seeds | top-1 (mean ± sd) | top-1 per seed | top-5 (mean ± sd) "
+      "| G MACs (no attn) | params M | train min |")
+print("|---|---|---|---|---|---|---|---|---|")
 for row in ROWS:
-    exp = Path("exp") / row
-    scores = exp / "scores_test.json"
-    if not scores.is_file():
-        print(f"| {row} | conf/esc10/{row}.yaml | not yet measured | | | | |")
+    exps = seeds(row)
+    if not exps:
+        print(f"| {row} | conf/esc10/{row}.yaml | 0 | not yet measured | | | | | |")
         continue
-    s = json.loads(scores.read_text())
-    m = json.loads((exp / "macs.json").read_text()) if (exp / "macs.json").is_file() else {}
-    print(f"| {row} | conf/esc10/{row}.yaml | {s['acc']:.3f} | {s.get('top5', float('nan')):.3f}"
-          f" | {m.get('gmacs', 0):.4f} ({m.get('gmacs_without_attention', 0):.4f}) "
-          f"| {m.get('params_m', 0):.3f} | {minutes(exp / 'train.log')} |")
+    runs = [json.loads((e / "scores_test.json").read_text()) for e in exps]
+    top1 = [r["acc"] for r in runs]
+    top5 = [r.get("top5", float("nan")) for r in runs]
+    m = json.loads((exps[0] / "macs.json").read_text()) if (exps[0] / "macs.json").is_file() else {}
+    print(f"| {row} | conf/esc10/{row}.yaml | {len(exps)} | {mean_sd(top1)} "
+          f"| {' / '.join(f'{v:.3f}' for v in top1)} | {mean_sd(top5)} "
+          f"| {m.get('gmacs', 0):.4f} ({m.get('gmacs_without_attention', 0):.4f}) "
+          f"| {m.get('params_m', 0):.3f} | {minutes(exps[0] / 'train.log')} |")
