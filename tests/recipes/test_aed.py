@@ -37,3 +37,9 @@ def test_aed_recipe_end_to_end(tmp_path):
     second = run()
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.stderr.count("skipping") >= 5
+
+    seeded = run("--seed", "3", "--stage", "3", "--stop-stage", "3")
+    assert seeded.returncode == 0, seeded.stderr[-3000:]
+    assert "seed: 3" in (recipe / "exp/tiny_seed3/config.yaml").read_text()
+    bad = run("--seed", "x")
+    assert bad.returncode != 0 and "--seed must be a non-negative integer" in bad.stderr
