@@ -120,6 +120,14 @@ def test_input_adaptor_equation_and_perturbations():
         torch.testing.assert_close(p.eval()(x), x)  # no perturbation at inference
 
 
+def test_laplacian_perturbation_is_finite_when_rand_returns_zero(monkeypatch):
+    from toolkit.models.aed_layers import InputAdaptor
+
+    monkeypatch.setattr(torch, "rand_like", lambda x: torch.zeros_like(x))
+    out = InputAdaptor("laplacian", scale=0.005).train()(torch.zeros(1, 1, 4, 4))
+    assert torch.isfinite(out).all()
+
+
 def test_ast_sizes_and_macs_of_the_paper_setting():
     for size, (dim, depth) in {"tiny": (192, 12), "small": (384, 12)}.items():
         m = build_model("aed", {"name": "ast", "conf": {"size": size}})

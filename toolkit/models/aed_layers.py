@@ -118,7 +118,10 @@ class InputAdaptor(nn.Module):
             return x
         if self.mode == "gaussian":
             return x + self.scale * torch.randn_like(x)
-        u = torch.rand_like(x) - 0.5  # Laplace(0, b) by inverse transform sampling
+        # Laplace(0, b) by inverse transform sampling; u stays inside (-0.5, 0.5): rand can
+        # return exactly 0, and log1p(-1) = -inf turned a training run into NaN
+        eps = torch.finfo(x.dtype).eps
+        u = torch.rand_like(x).clamp_(min=eps) - 0.5
         return x - self.scale * u.sign() * torch.log1p(-2 * u.abs())
 
 
