@@ -92,6 +92,7 @@ def time_model(model: torch.nn.Module, frames: int) -> dict[str, float]:
     for i in range(frames):
         s.process(mic[i * HOP:(i + 1) * HOP], far[i * HOP:(i + 1) * HOP])
     stream_ms = (time.perf_counter() - t) / frames * 1000
+    model = s.model  # the streamer's inference copy (batch norms folded)
     state = model.init_state(1)
     x = torch.randn(1, 160) - 4
     with torch.no_grad():
