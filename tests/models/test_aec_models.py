@@ -187,7 +187,7 @@ def test_align_cruse_learns_a_pure_delay():
     g = torch.Generator().manual_seed(1)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     before = None
-    for step in range(80):
+    for _ in range(80):
         loss, values = TASK.train_step(model, _pure_delay_batch(g))
         before = values["delay_err_ms"] if before is None else before
         opt.zero_grad()
