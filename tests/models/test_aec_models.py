@@ -11,10 +11,14 @@ from toolkit.registry import build_model
 from toolkit.tasks.aec import AecConfig, complex_compressed_mse
 
 NAMES = ("cruse", "align_cruse")
+# Streaming variants: Align-CRUSE also with the score smoothing over (time, delay).
+VARIANTS = ("cruse", "align_cruse", "align_cruse+smooth")
 
 
 def make(name: str, **conf) -> torch.nn.Module:
     torch.manual_seed(0)
+    if name.endswith("+smooth"):
+        name, conf = name.split("+")[0], {**conf, "smooth": [5, 3]}
     return build_model("aec", {"name": name, "conf": conf})
 
 
@@ -48,9 +52,9 @@ def test_shapes_and_mask_range(name):
         assert dist is None
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", VARIANTS)
 def test_step_equals_offline(name):
-    model = make(name, **({"d_max": 20} if name == "align_cruse" else {})).eval()
+    model = make(name, **({"d_max": 20} if name.startswith("align") else {})).eval()
     randomise_norms(model)
     mic, far = torch.randn(2, 45, 160) - 3, torch.randn(2, 45, 160) - 3
     with torch.no_grad():
@@ -65,7 +69,7 @@ def test_step_equals_offline(name):
         assert torch.allclose(torch.stack(dists, 1), dist, atol=1e-5)
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", VARIANTS)
 def test_streaming_api_equals_offline_processing(name):
     from toolkit.tasks.aec_infer import enhance, stream_signal
 
@@ -144,7 +148,7 @@ def test_a_few_training_steps_reduce_the_loss(name):
     assert losses[-1] < 0.8 * losses[0]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", VARIANTS)
 def test_onnx_export_matches_pytorch(tmp_path, name):
     pytest.importorskip("onnx")
     from toolkit.models.aec_onnx import check_onnx, export_step
@@ -153,3 +157,44 @@ def test_onnx_export_matches_pytorch(tmp_path, name):
     randomise_norms(model)
     path = export_step(model, tmp_path / "m.onnx")
     assert check_onnx(model, path, frames=40) < 1e-4
+
+
+def _bursts(g: torch.Generator, b: int, n: int) -> torch.Tensor:
+    """Coloured noise switched on and off every 50 ms: speech-like activity, no speech."""
+    x = torch.nn.functional.conv1d(torch.randn(b, 1, n, generator=g),
+                                   torch.randn(1, 1, 9, generator=g) / 3, padding=4)[:, 0]
+    on = (torch.rand(b, n // 800, generator=g) > 0.4).float().repeat_interleave(800, -1)
+    return 0.1 * x * on
+
+
+def _pure_delay_batch(g: torch.Generator, b: int = 4, n: int = 16000, max_frames: int = 25):
+    """Echo = the far end delayed by a whole number of frames; the near end is the same kind
+    of signal, so only the reference (aligned) tells echo from near end."""
+    far = _bursts(g, b, n)
+    d = torch.randint(0, max_frames, (b,), generator=g)
+    echo = torch.stack([torch.nn.functional.pad(far[i], (int(d[i]) * 160, 0))[:n]
+                        for i in range(b)])
+    near = 0.5 * _bursts(g, b, n) * (torch.rand(b, 1, generator=g) > 0.5)
+    return {"mic": 0.5 * echo + near, "far": far, "near": near, "delay": d.float() / 100}
+
+
+def test_align_cruse_learns_a_pure_delay():
+    """A few dozen updates (with the auxiliary delay loss) put the argmax delay on the truth."""
+    from toolkit.tasks.aec import TASK, AecLossConfig
+
+    model = make("align_cruse+smooth", d_max=30)
+    TASK._loss = AecLossConfig(delay_weight=0.1)
+    g = torch.Generator().manual_seed(1)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    before = None
+    for _ in range(80):
+        loss, values = TASK.train_step(model, _pure_delay_batch(g))
+        before = values["delay_err_ms"] if before is None else before
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    model.eval()
+    _, values = TASK.train_step(model, _pure_delay_batch(torch.Generator().manual_seed(99), 8))
+    TASK._loss = AecConfig().loss
+    assert values["delay_hit"] >= 0.75, values
+    assert values["delay_err_ms"] < before

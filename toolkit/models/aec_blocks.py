@@ -190,3 +190,28 @@ def n_params(model: nn.Module) -> int:
 def pooled_bins(bins: int, pool: int = 4) -> int:
     """Frequency bins after max pooling with kernel ``pool`` (floor)."""
     return math.floor(bins / pool)
+
+
+def _fold(conv: nn.Module, norm: nn.BatchNorm2d, transposed: bool) -> None:
+    """Fold ``norm``'s eval-mode affine map into ``conv`` in place."""
+    scale = norm.weight / torch.sqrt(norm.running_var + norm.eps)
+    shift = norm.bias - norm.running_mean * scale
+    with torch.no_grad():
+        w = conv.weight  # conv: (cout, cin, kt, kf); transposed: (cin, cout, kt, kf)
+        conv.weight.copy_(w * (scale[None, :, None, None] if transposed
+                               else scale[:, None, None, None]))
+        bias = conv.bias if conv.bias is not None else torch.zeros_like(scale)
+        conv.bias = nn.Parameter(bias * scale + shift)
+
+
+def fold_batchnorm(model: nn.Module) -> nn.Module:
+    """An inference copy of ``model`` with every conv block's batch norm folded into its
+    convolution (one op less per block per frame; same outputs to float rounding)."""
+    import copy
+
+    model = copy.deepcopy(model).eval()
+    for m in model.modules():
+        if isinstance(m, CausalConvBlock | DeconvBlock) and isinstance(m.norm, nn.BatchNorm2d):
+            _fold(m.conv, m.norm, transposed=isinstance(m, DeconvBlock))
+            m.norm = nn.Identity()
+    return model

@@ -39,8 +39,9 @@ def _names(model: nn.Module) -> tuple[list[str], list[str], int]:
 def export_step(model: nn.Module, out: str | Path) -> Path:
     """Write the one-frame streaming graph of ``model`` to ``out`` (opset 17)."""
     from toolkit.fsutil import atomic_file
+    from toolkit.models.aec_blocks import fold_batchnorm
 
-    model = model.eval().cpu().float()
+    model = fold_batchnorm(model.eval().cpu().float())  # batch norms folded into the convs
     inputs, outputs, _ = _names(model)
     args = (torch.zeros(1, 160), torch.zeros(1, 160), *model.init_state(1))
     with atomic_file(out) as tmp, torch.no_grad():

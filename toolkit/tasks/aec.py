@@ -29,6 +29,7 @@ Scoring lives in :mod:`toolkit.tasks.aec_score`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from toolkit.tasks.base import Task
 from toolkit.train.config import ModelSpec, OptimConfig, TrainConfig, TrainerConfig
 
 SR = 16000
+HOP_S = 0.01
 ALIGNS = ("none", "oracle", "gcc_global", "gcc_online")
 
 
@@ -73,10 +75,18 @@ class AecDataConfig:
 
 @dataclass
 class AecLossConfig:
-    """Complex compressed MSE: compression exponent ``c``, complex-term weight ``beta``."""
+    """Complex compressed MSE: compression exponent ``c``, complex-term weight ``beta``.
+
+    ``delay_weight`` (not in the paper, 0 there): weight of an auxiliary
+    cross-entropy of Align-CRUSE's delay distribution against the true delay of
+    the simulated example, in training only (see :func:`delay_cross_entropy`).
+    The paper learns the alignment from the echo loss alone over 150 epochs of
+    batches of 400; with a few thousand CPU updates it does not (RESULTS.md).
+    """
 
     compression: float = 0.3
     beta: float = 0.7
+    delay_weight: float = 0.0
 
 
 @dataclass
@@ -183,13 +193,24 @@ class OnlineAecSet:
 
     def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
         from toolkit.corpora.aec_sim import simulate
+        from toolkit.errors import AudioError
 
-        rng = np.random.default_rng([self.cfg.trainer.seed, self.epoch, i])
-        ex = simulate(rng, self.pools, self.sim)
+        for attempt in range(10):
+            # A draw can be unusable (the echo of a short segment falls silent when the
+            # delay is long and the far talker pauses): draw again, reproducibly.
+            rng = np.random.default_rng([self.cfg.trainer.seed, self.epoch, i, attempt])
+            try:
+                ex = simulate(rng, self.pools, self.sim)
+                break
+            except AudioError:
+                if attempt == 9:
+                    raise
         d = self.cfg.data
         far = align_for_model(ex["mic"], ex["far"], d.align, d.max_delay, ex["delay"])
+        known = ex["scenario"] != "nest"  # a near-end-only example has no echo to align
         return {"mic": torch.from_numpy(ex["mic"]), "far": torch.from_numpy(far),
-                "near": torch.from_numpy(ex["near"])}
+                "near": torch.from_numpy(ex["near"]),
+                "delay": torch.tensor(float(ex["delay"]) if known else -1.0)}
 
 
 class FixedAecSet:
@@ -206,6 +227,8 @@ class FixedAecSet:
             self.keys = self.keys[: cfg.data.valid_items]
         self.delays = ({k: float(v) for k, v in self.dir.read("utt2delay").items()}
                        if self.dir.has("utt2delay") else {})
+        scen = self.dir.read("utt2scenario") if self.dir.has("utt2scenario") else {}
+        self.no_echo = {k for k, v in scen.items() if v == "nest"}
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -235,6 +258,8 @@ class FixedAecSet:
         for name, x in (("mic", mic), ("far", far), ("near", near)):
             x = np.asarray(x[start:start + seg], np.float32)
             out[name] = torch.from_numpy(np.pad(x, (0, seg - len(x))))
+        known = key in self.delays and key not in self.no_echo
+        out["delay"] = torch.tensor(self.delays[key] if known else -1.0)
         return out
 
 
@@ -251,6 +276,55 @@ def complex_compressed_mse(est: torch.Tensor, ref: torch.Tensor, c: float = 0.3,
     complex_term = (ec - rc).abs().square().mean()
     mag_term = (em - rm).square().mean()
     return beta * complex_term + (1 - beta) * mag_term
+
+
+def delay_metrics(dist: torch.Tensor, far_lp: torch.Tensor, true_s: torch.Tensor
+                  ) -> dict[str, float]:
+    """Delay estimate of a batch against the truth (a training monitor).
+
+    Args:
+        dist: delay distributions ``(B, T, d_max)``.
+        far_lp: far-end log power spectra ``(B, T, 160)`` (frames more than 40 dB
+            below the loudest are left out of the time average, as in
+            :func:`toolkit.tasks.aec_infer.delay_from_distribution`).
+        true_s: true delays ``(B,)`` in seconds, negative where unknown.
+
+    Returns:
+        ``{"delay_err_ms": mean |error|, "delay_hit": share within 20 ms}`` over the
+        examples with a known delay (empty when there are none).
+    """
+    known = true_s >= 0
+    if not bool(known.any()):
+        return {}
+    level = 10 * torch.logsumexp(far_lp * math.log(10), dim=-1) / math.log(10)  # dB (B, T)
+    active = (level > level.amax(-1, keepdim=True) - 40).to(dist.dtype)
+    est = (dist * active[..., None]).sum(1).argmax(-1).to(true_s.dtype) * HOP_S
+    err = (est - true_s).abs()[known] * 1000
+    return {"delay_err_ms": float(err.mean()), "delay_hit": float((err <= 20).float().mean())}
+
+
+def delay_cross_entropy(dist: torch.Tensor, far_lp: torch.Tensor, true_s: torch.Tensor
+                        ) -> torch.Tensor:
+    """Mean ``-log D[t, d*]`` over the frames whose echo is present.
+
+    Args:
+        dist: delay distributions ``(B, T, d_max)``.
+        far_lp: far-end log power spectra ``(B, T, 160)``.
+        true_s: true delays ``(B,)`` in seconds, negative where unknown.
+
+    Frames count where ``t >= d*`` and the far end at ``t - d*`` is within 40 dB of
+    its loudest frame; examples with an unknown delay or ``d* >= d_max`` do not count.
+    """
+    b, t, d_max = dist.shape
+    d = torch.round(true_s / HOP_S).long()
+    level = 10 * torch.logsumexp(far_lp * math.log(10), dim=-1) / math.log(10)
+    active = level > level.amax(-1, keepdim=True) - 40  # (B, T)
+    frames = torch.arange(t, device=dist.device)[None] - d.clamp(0, d_max - 1)[:, None]
+    src = active.gather(1, frames.clamp(min=0))
+    use = (src & (frames >= 0) & ((true_s >= 0) & (d < d_max))[:, None]).to(dist.dtype)
+    logp = torch.log(dist.gather(-1, d.clamp(0, d_max - 1)[:, None, None].expand(b, t, 1))[..., 0]
+                     + 1e-8)
+    return -(logp * use).sum() / use.sum().clamp(min=1)
 
 
 class AecTask(Task):
@@ -273,11 +347,19 @@ class AecTask(Task):
 
         mic, far, near = batch["mic"], batch["far"], batch["near"]
         spec = stft(mic)
-        mask, _ = model(log_power(spec), log_power(stft(far)))
+        far_lp = log_power(stft(far))
+        mask, dist = model(log_power(spec), far_lp)
         y = istft(spec * mask, mic.shape[-1])
         cfg = getattr(self, "_loss", AecLossConfig())
         loss = complex_compressed_mse(stft(y), stft(near), cfg.compression, cfg.beta)
-        return loss, {}
+        values = {}
+        if dist is not None and "delay" in batch:
+            values = delay_metrics(dist.detach(), far_lp, batch["delay"])
+            if cfg.delay_weight > 0 and model.training:
+                ce = delay_cross_entropy(dist, far_lp, batch["delay"])
+                values["delay_ce"] = float(ce.detach())
+                loss = loss + cfg.delay_weight * ce
+        return loss, values
 
     def decode(self, model, cfg, data_dir, out_dir, keys, device):
         """Enhance every key; Align-CRUSE also writes its delay estimate (``utt2delay_est``)."""

@@ -110,15 +110,16 @@ class AecStreamer:
     """
 
     def __init__(self, model: torch.nn.Module):
-        self.model = model.eval()
+        from toolkit.models.aec_blocks import fold_batchnorm
+
+        self.model = fold_batchnorm(model)  # an inference copy; the caller's model is kept
         self.window = sqrt_hann().numpy()
         self.reset()
 
     def reset(self) -> None:
         """Forget everything (start of a new call)."""
         self.state = self.model.init_state(1)
-        self.mic_prev = np.zeros(HOP, np.float32)
-        self.far_prev = np.zeros(HOP, np.float32)
+        self.frames = np.zeros((2, WIN), np.float32)  # mic, far: previous block, new block
         self.ola = np.zeros(HOP, np.float32)
         self.last_dist: np.ndarray | None = None
 
@@ -127,16 +128,16 @@ class AecStreamer:
         """One 10-ms block: ``mic, far (160,)`` -> ``(160,)`` output (one block late)."""
         if len(mic) != HOP or len(far) != HOP:
             raise AudioError(f"streaming blocks must be {HOP} samples (10 ms at 16 kHz)")
-        mframe = np.concatenate([self.mic_prev, mic]) * self.window
-        fframe = np.concatenate([self.far_prev, far]) * self.window
-        self.mic_prev, self.far_prev = np.asarray(mic, np.float32), np.asarray(far, np.float32)
-        mspec = torch.fft.rfft(torch.from_numpy(mframe.astype(np.float32)), n=WIN)[None]
-        fspec = torch.fft.rfft(torch.from_numpy(fframe.astype(np.float32)), n=WIN)[None]
-        mask, dist, self.state = self.model.step(log_power(mspec), log_power(fspec), self.state)
+        f = self.frames
+        f[:, :HOP] = f[:, HOP:]
+        f[0, HOP:], f[1, HOP:] = mic, far
+        spec = torch.fft.rfft(torch.from_numpy(f * self.window), n=WIN)  # (2, 161)
+        lp = log_power(spec)
+        mask, dist, self.state = self.model.step(lp[:1], lp[1:], self.state)
         self.last_dist = dist[0].numpy() if dist is not None else None
-        frame = torch.fft.irfft(mspec * mask, n=WIN)[0].numpy() * self.window
+        frame = torch.fft.irfft(spec[0] * mask[0], n=WIN).numpy() * self.window
         out = self.ola + frame[:HOP]
-        self.ola = frame[HOP:].astype(np.float32)
+        self.ola = frame[HOP:]
         return out.astype(np.float32)
 
     def flush(self) -> np.ndarray:
