@@ -31,9 +31,9 @@ for test in mir1k_dev default; do
   sptk-cli run JOB=1:"$nj" "$exp/score_$test/log/score.JOB.log" -- sptk-cli score \
     --ref "data/$test/test" --hyp "$dec/hyp" --out "$exp/score_$test/part.JOB.json" --shard JOB/"$nj"
   sptk-cli score-merge "$exp/score_$test"/part.*.json --out "$exp/scores_test_$test.json"
-  scores+=("$exp/scores_test_$test.json")
+  scores+=(--scores "$exp/scores_test_$test.json")
 done
-sptk-cli pack --exp "$exp/unet_svs" --out "$exp/pack" --scores "${scores[@]}" --description \
+sptk-cli pack --exp "$exp/unet_svs" --out "$exp/pack" "${scores[@]}" --description \
   "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) trained with \
 $config on the built-in synthetic songs and MIR-1K's singer amy (MIR-1K: research use only)."
 log "done: $exp/pack"
