@@ -52,10 +52,9 @@ class TtsDataConfig:
         stats_utts: utterances used for the normalisation statistics.
         in_std_floor: floor of the input standard deviations. Sparse one-hot
             inputs would otherwise be scaled up by 1/sqrt(frequency): with a floor
-            of 0.1 a rare phone became an input of 10, which the models memorised
-            (dev MSE rose from the first epochs while train MSE fell); 1.0 keeps
-            one-hot inputs at their natural scale and only shrinks wide features
-            (counts, durations).
+            of 0.1 a rare phone became an input of 10 and networks over-fitted
+            sooner; 1.0 keeps one-hot inputs at their natural scale and only
+            shrinks wide features (counts, durations).
     """
 
     chunk_frames: int = 200
