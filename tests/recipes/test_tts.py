@@ -34,7 +34,7 @@ def test_tts_recipe_end_to_end(tmp_path):
         "utterances"] == 2
     align = json.loads((exp / "scores_align_espeak.json").read_text())
     assert align["boundaries"] > 100 and 0 <= align["within_50ms"] <= 1
-    assert (exp / "figure2_dev_mse.png").is_file() and (exp / "figure3_adapt_dev_mse.png").is_file()
+    assert (exp / "figure2_dev_mcd.png").is_file() and (exp / "figure3_adapt_dev_mcd.png").is_file()
     for part in ("acoustic", "duration"):
         assert (exp / "bundle" / part / "model.pt").is_file()
     out = tmp_path / "hello.wav"

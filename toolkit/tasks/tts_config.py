@@ -50,14 +50,17 @@ class TtsDataConfig:
             this many frames (the whole utterance when shorter).
         max_valid_frames: validation utterances are cut to this length.
         stats_utts: utterances used for the normalisation statistics.
-        in_std_floor: floor of the input standard deviations (sparse one-hot
-            inputs would otherwise be scaled up by 1/sqrt(frequency)).
+        in_std_floor: floor of the input standard deviations. Sparse one-hot
+            inputs would otherwise be scaled up by 1/sqrt(frequency): with a floor
+            of 0.1 a rare phone became an input of 10 and networks over-fitted
+            sooner; 1.0 keeps one-hot inputs at their natural scale and only
+            shrinks wide features (counts, durations).
     """
 
     chunk_frames: int = 200
     max_valid_frames: int = 2000
     stats_utts: int = 300
-    in_std_floor: float = 0.1
+    in_std_floor: float = 1.0
 
 
 @dataclass
