@@ -8,7 +8,8 @@ skipped.
 Measured, on one CPU thread (``torch.set_num_threads(1)``):
 
 - Align-CRUSE / CRUSE streaming: ms per 10-ms frame of :class:`AecStreamer`
-  (STFT frame, network step, overlap-add) and of the network step alone;
+  (STFT frame, network step, overlap-add), of the network step alone, and of the
+  exported ONNX step under onnxruntime (one thread);
 - AEC3 and Speex: ms per 10-ms frame (their ``process`` calls, int16 I/O);
 - the real-time factor of each (time per frame / 10 ms);
 - with ``--data DIR`` (a simulated test set, e.g. ``data/short/test_ldh``):
@@ -101,7 +102,37 @@ def time_model(model: torch.nn.Module, frames: int) -> dict[str, float]:
             _, _, state = model.step(x, x, state)
     step_ms = (time.perf_counter() - t) / frames * 1000
     return {"stream_ms_per_frame": stream_ms, "step_ms_per_frame": step_ms,
-            "rtf": stream_ms / 10.0}
+            "onnx_step_ms_per_frame": time_onnx(model, frames), "rtf": stream_ms / 10.0}
+
+
+def time_onnx(model: torch.nn.Module, frames: int) -> float | None:
+    """ms per frame of the exported one-frame graph (``sptk-cli export-onnx``) under
+    onnxruntime on one thread: what a host application embedding the model would pay
+    for the network (framing and FFT are extra, as in the streamer)."""
+    import tempfile
+    import warnings
+
+    warnings.filterwarnings("ignore", module="torch.onnx")  # exporter notes, not results
+    try:
+        import onnxruntime as ort
+
+        from toolkit.models.aec_onnx import _names, export_step
+    except ImportError:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = export_step(model, Path(tmp) / "step.onnx")
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
+        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    inputs, _, n = _names(model)
+    state = [s.numpy() for s in model.init_state(1)]
+    x = (np.random.default_rng(0).standard_normal((1, 160)) - 4).astype(np.float32)
+    for _ in range(20):  # warm-up
+        state = sess.run(None, dict(zip(inputs, [x, x, *state], strict=True)))[-n:]
+    t = time.perf_counter()
+    for _ in range(frames):
+        state = sess.run(None, dict(zip(inputs, [x, x, *state], strict=True)))[-n:]
+    return (time.perf_counter() - t) / frames * 1000
 
 
 def erle_table(data: Path, systems: dict, aecmos: str | None) -> dict[str, dict[str, float]]:
