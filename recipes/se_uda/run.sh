@@ -76,6 +76,7 @@ fi
 
 if stage_on 4; then
   for step in "${step_list[@]}"; do
+    [[ $step == classifier ]] && continue  # enhances exactly as the source model (encoder frozen)
     log "stage 4: enhance the target test set with $step, $nj jobs"
     dec=$exp/$step/decode_test
     "${run[@]}" JOB=1:"$nj" "$dec/log/decode.JOB.log" -- \
@@ -87,6 +88,7 @@ fi
 
 if stage_on 5; then
   for step in noisy "${step_list[@]}"; do
+    [[ $step == classifier ]] && continue
     log "stage 5: score $step, $nj jobs"
     hyp=$exp/$step/decode_test/hyp
     [[ $step == noisy ]] && hyp=$data/target_test

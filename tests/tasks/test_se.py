@@ -109,3 +109,20 @@ def test_table_has_every_row_and_the_gap_share(tmp_path):
     assert gap_closed({k: {"si_sdr": v, "pesq": v, "stoi": v} for k, v in values.items()})[
         "si_sdr"] == pytest.approx(0.5)
     assert "SI-SDR 50 %" in text
+    assert "| DANN | 38 % | 38 % | 38 % |" in text  # (5 - 2) / (10 - 2) for every method
+
+
+@pytest.mark.parametrize("mode", ["classifier", "dann", "srst"])
+def test_modes_with_passes_outside_ddp_refuse_several_processes(monkeypatch, mode):
+    from toolkit.errors import UserError
+    from toolkit.registry import build_model
+    from toolkit.tasks.se import SETask
+
+    cfg = load_config(SEConfig, None, [f"uda.mode={mode}"])
+    model = build_model("se", cfg.model)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("RANK", "0")
+    with pytest.raises(UserError, match="does not support --nproc > 1"):
+        SETask().prepare_model(model, cfg, None, None)
+    monkeypatch.setenv("WORLD_SIZE", "1")
+    SETask().prepare_model(model, cfg, None, None)  # one process: fine

@@ -281,6 +281,14 @@ class SETask(Task):
 
     def prepare_model(self, model, cfg, train_set, exp_dir):
         """Start from ``uda.init``; freeze what the mode must not change."""
+        from toolkit.train.distributed import dist_env
+
+        if cfg.uda.mode in ("classifier", "dann", "srst") and dist_env().enabled:
+            # these modes run encoder / classifier passes outside the DDP forward (and srst
+            # two forwards per step), so gradients would not be synchronised across processes
+            raise UserError(f"uda.mode {cfg.uda.mode} does not support --nproc > 1 (its domain "
+                            "classifier and source passes bypass DistributedDataParallel); "
+                            "train this step with --nproc 1")
         if cfg.uda.init:
             from toolkit.train.packing import load_model_dir
 

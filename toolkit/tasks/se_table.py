@@ -81,4 +81,10 @@ def markdown_table(exp: Path) -> str:
         lines += ["", "Share of the source-to-target gap closed by SRST (similar source): " +
                   ", ".join(f"{m.upper().replace('_', '-')} {100 * v:.0f} %"
                             for m, v in gap.items())]
+    shares = {label: gap_closed(rows, step) for step, label in ROWS[2:-1]}
+    if any(shares.values()):
+        lines += ["", "| Share of the gap closed | PESQ | STOI | SI-SDR |", "|---|---|---|---|"]
+        lines += [f"| {label} | " + " | ".join(
+            f"{100 * g[m]:.0f} %" if math.isfinite(g[m]) else "-" for m in METRICS) + " |"
+            for label, g in shares.items() if g]
     return "\n".join(lines) + "\n"
