@@ -16,6 +16,18 @@ def cli_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "toolkit", *args]
 
 
+def interruptible() -> None:
+    """``preexec_fn`` for a child the test will interrupt: SIGINT back to its default.
+
+    A test run started in the background of a non-interactive shell (``pytest ... &``,
+    ``nohup``) inherits SIGINT ignored, which a child keeps across exec; Python then
+    never turns SIGINT into KeyboardInterrupt, and the interrupt tests would time out.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
             timeout: float = 60) -> subprocess.CompletedProcess:
     """Run ``sptk-cli ARGS`` in ``cwd`` and capture its output."""

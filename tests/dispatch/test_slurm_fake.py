@@ -14,6 +14,7 @@ from tests.dispatch.helpers import (
     cli_command,
     cli_env,
     error_lines,
+    interruptible,
     process_alive,
     run_cli,
     wait_until,
@@ -114,7 +115,8 @@ def test_sigint_cancels_the_array(workdir, slurm_env):
     cmd = "sleep 60 & echo $! > pid.JOB; wait"
     proc = subprocess.Popen(
         cli_command("run", "--backend", "slurm", "JOB=1:2", "logs/s.JOB.log", "--", cmd),
-        cwd=workdir, env=slurm_env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=workdir, env=slurm_env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible)
     pid_files = [workdir / "pid.1", workdir / "pid.2"]
     wait_until(lambda: all(p.is_file() and p.read_text().strip() for p in pid_files),
                what="both tasks to start")

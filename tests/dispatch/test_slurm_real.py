@@ -17,6 +17,7 @@ from tests.conftest import SLURM_SKIP
 from tests.dispatch.helpers import (
     cli_command,
     error_lines,
+    interruptible,
     process_alive,
     run_cli,
     wait_until,
@@ -63,7 +64,8 @@ def test_sigint_cancels_the_array(workdir, env):
     cmd = "sleep 120 & echo $! > pid.JOB; wait"
     proc = subprocess.Popen(
         cli_command("run", "--backend", "slurm", "JOB=1:3", "logs/s.JOB.log", "--", cmd),
-        cwd=workdir, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        cwd=workdir, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=interruptible)
     pid_file = workdir / "pid.1"
     wait_until(lambda: pid_file.is_file() and pid_file.read_text().strip(), timeout=60,
                what="job 1 to start")
