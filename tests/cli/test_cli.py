@@ -111,20 +111,23 @@ def test_usage_errors_are_one_line(cli, args, needle):
     assert "--help" in line and cli(*args).returncode == 2
 
 
-def test_summarize_groups_files_by_their_metrics(cli, tmp_path):
+def test_summarize_groups_files_by_folder(cli, tmp_path):
     import json
 
     wide = {f"m{i}": float(i) for i in range(12)}
-    for name, scores in {"a/sep1.json": wide, "a/sep2.json": {**wide, "m0": 7.5},
+    for name, scores in {"a/scores_sep1.json": wide, "a/scores_sep2.json": {"m0": 7.5, "m1": 1},
                          "b/cls.json": {"acc": 0.25, "top5": 0.5, "per_class": {"x": 1}}}.items():
         (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_text(json.dumps(scores))
-    out = cli("-q", "summarize", tmp_path / "a/sep1.json", tmp_path / "a/sep2.json",
+    out = cli("-q", "summarize", tmp_path / "a/scores_sep1.json", tmp_path / "a/scores_sep2.json",
               tmp_path / "b/cls.json", check=True).stdout
-    assert out.count("scores") == 2                   # one table per kind of scores
+    assert out.count("scores: ") == 2                  # one table per experiment folder
     lines = out.splitlines()
     m0 = next(line for line in lines if line.strip("│ ").startswith("m0 "))
     assert "0" in m0 and "7.5" in m0                  # wide table: metrics are rows
-    assert "sep1.json" in out and "per_class" not in out and "0.25" in out
+    m11 = next(line for line in lines if line.strip("│ ").startswith("m11 "))
+    assert "-" in m11                                  # sep2 has no m11
+    assert "sep1" in out and "scores_sep1" not in out and "per_class" not in out
+    assert "0.25" in out
     (tmp_path / "list.json").write_text("[1, 2]")
     assert_one_line_error(cli("summarize", tmp_path / "list.json"), "not a JSON scores file")
