@@ -232,12 +232,11 @@ def summarize(
                     part.add_row(c, *(r[j] for r in cell[i:i + per]))
                 console.print(part)
             continue
-        else:
-            table.add_column("file")
-            for c in columns:
-                table.add_column(c, justify="right")
-            for (name, _), r in zip(rows, cell, strict=True):
-                table.add_row(name, *r)
+        table.add_column("file")
+        for c in columns:
+            table.add_column(c, justify="right")
+        for (name, _), r in zip(rows, cell, strict=True):
+            table.add_row(name, *r)
         console.print(table)
 
 
