@@ -77,7 +77,7 @@ def build_model(task: str, spec: Any):
 
 def get_task(name: str):
     """The task object of module ``toolkit.tasks.<name>``."""
-    from toolkit.tasks.roles import ROLES
+    from toolkit.data.roles import ROLES
 
     try:
         module = importlib.import_module(f"toolkit.tasks.{name}")

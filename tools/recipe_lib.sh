@@ -17,6 +17,14 @@
 # recipe_setup   after parse_options in a run.sh: rejects positional arguments, checks
 #                stage/stop_stage/nj and the config file, sets ow (--overwrite or nothing)
 #                and run (sptk-cli run --backend $backend).
+# decode_sharded MODEL DATA DIR [ARGS...]
+#                decodes data directory DATA with MODEL in $nj jobs: DIR/log/decode.JOB.log,
+#                shards in DIR/split$nj/JOB, merged into the data directory DIR/hyp.
+#                ARGS go to every `sptk-cli decode`. The one decode layout of the recipes:
+#                DIR = exp/<experiment>/decode/<test set>.
+# score_sharded REF HYP JSON [ARGS...]
+#                scores HYP against REF in $nj jobs and merges into JSON. The one score-file
+#                naming of the recipes: exp/<experiment>/scores/<test set>.json.
 #
 # It also puts the project's .venv/bin first on PATH, so sptk-cli is found.
 
@@ -97,4 +105,22 @@ recipe_setup() {
 stage_on() {
   local n=$1
   ((stage <= n && n <= stop_stage))
+}
+
+decode_sharded() {
+  local model=$1 data=$2 dir=$3
+  shift 3
+  "${run[@]}" JOB=1:"$nj" "$dir/log/decode.JOB.log" -- \
+    sptk-cli decode --model "$model" --data "$data" --out "$dir/split$nj/JOB" \
+    --shard JOB/"$nj" "${ow[@]}" "$@"
+  sptk-cli data merge "$dir/split$nj"/* --out "$dir/hyp" "${ow[@]}"
+}
+
+score_sharded() {
+  local ref=$1 hyp=$2 json=$3 parts
+  shift 3
+  parts=$(dirname "$json")/.parts.$(basename "$json" .json)
+  "${run[@]}" JOB=1:"$nj" "$parts/log/score.JOB.log" -- \
+    sptk-cli score --ref "$ref" --hyp "$hyp" --out "$parts/part.JOB.json" --shard JOB/"$nj" "$@"
+  sptk-cli score-merge "$parts"/part.*.json --out "$json"
 }

@@ -28,7 +28,7 @@ def validate(
     if check_audio not in ("none", "header", "full"):
         fail(f"--check-audio {check_audio!r}: use none, header or full")
     if task is not None:
-        from toolkit.tasks.roles import role_spec
+        from toolkit.data.roles import role_spec
 
         role_spec(task)  # an unknown task is a usage error, not a data problem
     bad = 0

@@ -9,7 +9,7 @@ own folder); corpus builders write absolute paths.
 
 Files keyed by utterance ("roles"): ``wav.scp``, ``ref.scp``, ``speech.scp``,
 ``label``, ``text``, ``utt2spk``, ``utt2lang``, ... (see
-:mod:`toolkit.tasks.roles`). Files keyed otherwise: ``spk2utt`` (by speaker,
+:mod:`toolkit.data.roles`). Files keyed otherwise: ``spk2utt`` (by speaker,
 derived from ``utt2spk``), and with ``segments`` (``<utt> <recording> <start>
 <end>``) ``wav.scp`` and ``reco2dur`` are keyed by recording. ``meta.yaml``
 holds the sample rate, the task and the command that made the directory.

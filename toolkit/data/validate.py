@@ -16,7 +16,7 @@ from typing import Literal
 
 from toolkit.data.datadir import DataDir, check_key, parse_line, spk2utt
 from toolkit.errors import DataDirError, UserError
-from toolkit.tasks.roles import AUDIO_ROLES, role_spec
+from toolkit.data.roles import AUDIO_ROLES, role_spec
 
 MAX_REPORTED = 20
 
@@ -94,7 +94,7 @@ def validate_datadir(path: str | Path, task: str | None = None,
 
     Args:
         path: the data directory.
-        task: a task name of :mod:`toolkit.tasks.roles` (None: generic checks only);
+        task: a task name of :mod:`toolkit.data.roles` (None: generic checks only);
             defaults to ``task`` in meta.yaml when that names a known task.
         check_audio: ``none``, ``header`` (open each file) or ``full`` (decode).
 

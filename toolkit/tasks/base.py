@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.tasks.roles import RoleSpec, role_spec
+from toolkit.data.roles import RoleSpec, role_spec
 from toolkit.train.config import TrainConfig
 
 
