@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.corpora.tts_common import write_tts_datadir
+from toolkit.corpora.external.tts_common import write_tts_datadir
 from toolkit.errors import UserError
 
 LANGS = {"german": "de", "greek": "el", "spanish": "es", "finnish": "fi", "french": "fr",
