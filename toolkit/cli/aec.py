@@ -101,9 +101,9 @@ def pools(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Build the speech, noise and room pools the simulation draws from (stage 0)."""
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
     from toolkit.corpora.sounds.noise import build_noise_pool
     from toolkit.corpora.sounds.rooms import build_rir_pool
-    from toolkit.corpora.debian.speech_pool import build_speech_pool
     from toolkit.fsutil import skip_if_done
 
     c = _corpus_conf(config).corpus
