@@ -156,8 +156,8 @@ def build_builtin(cfg: Any, out: str | Path, overwrite: bool = False) -> Path:
     Songs are built in groups, one per soundfont (``out/music<g>``), then
     combined into ``out/songs`` (keys ``music<g>-song<i>``).
     """
-    from toolkit.corpora.sounds.music import build_music
     from toolkit.corpora.debian.speech_pool import build_speech_pool
+    from toolkit.corpora.sounds.music import build_music
     from toolkit.data.ops import combine
 
     out = Path(out)

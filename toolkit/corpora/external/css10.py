@@ -22,10 +22,10 @@ LANGS = {"german": "de", "greek": "el", "spanish": "es", "finnish": "fi", "frenc
          "hungarian": "hu", "japanese": "ja", "dutch": "nl", "russian": "ru", "chinese": "zh"}
 
 
-def prepare(src: str | Path, dst: str | Path, lang: str | None = None,
+def prepare(path: str | Path, dst: str | Path, lang: str | None = None,
             overwrite: bool = False) -> dict[str, Any]:
-    """Write a tts data directory for one CSS10 language folder ``src``."""
-    src = Path(src)
+    """Write a tts data directory for one CSS10 language folder ``path``."""
+    src = Path(path)
     transcript = src / "transcript.txt"
     if not transcript.is_file():
         raise UserError(f"{src} is not a CSS10 language folder (no transcript.txt)")

@@ -24,8 +24,9 @@ from toolkit.errors import UserError
 CLIP = re.compile(r"^(?P<song>\d+)_(?P<part>[A-Za-z]+)\.(wav|flac)$")
 
 
-def prepare(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Data directory of the iKala clips in ``src/Wavfile`` (or ``src`` itself)."""
+def prepare(path: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Data directory of the iKala clips in ``path/Wavfile`` (or ``path`` itself)."""
+    src = Path(path)
     files = find_clips(src, CLIP)
     if not files:
         raise UserError(f"{src}: no iKala clips (<song id>_<verse|chorus>.wav) in it or in "
