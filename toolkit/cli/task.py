@@ -174,14 +174,20 @@ def pack(
     fp32: bool = typer.Option(False, "--fp32", help="Keep fp32 weights (default fp16)."),
     description: str = typer.Option("", "--description", help="Text for the model card "
                                     "(training data, intended use)."),
+    card: Path = typer.Option(None, "--card", help="YAML with the card's header: license, "
+                              "license_note, training_data (name, license), intended_use, "
+                              "limitations (e.g. recipes/<task>/conf/model_card.yaml)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Bundle a trained model for inference (stage 9)."""
     from toolkit.fsutil import skip_if_done
     from toolkit.train.packing import pack as pack_model
+    from toolkit.train.packing import read_card
 
+    header = read_card(card)
     if not skip_if_done(out, overwrite):
-        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description)
+        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description,
+                   card=header)
 
 
 def summarize(
