@@ -18,6 +18,22 @@
 #                stage/stop_stage/nj and the config file, sets ow (--overwrite or nothing)
 #                and run (sptk-cli run --backend $backend).
 #
+# The sharded decode-then-merge idiom (uses nj, run, ow and overwrite from recipe_setup):
+# decode_sharded MODEL DATA OUT [ARG...]
+#                sptk-cli decode --model MODEL --data DATA ARG... as $nj jobs, merged into the
+#                data directory OUT (see sharded_datadir).
+# score_sharded REF HYP OUT [ARG...]
+#                sptk-cli score --ref REF --hyp HYP ARG... as $nj jobs, merged into the JSON
+#                file OUT (see sharded_scores); skipped when OUT is newer than HYP/.done.
+# sharded_datadir OUT CMD...
+#                runs "CMD... --shard JOB/$nj --out OUT.split/JOB ${ow[@]}" as $nj jobs (logs
+#                OUT.split/log/JOB.log), then 'sptk-cli data merge' of parts 1..$nj into OUT;
+#                skipped when OUT/.done exists unless --overwrite.
+# sharded_scores OUT CMD...
+#                runs "CMD... --shard JOB/$nj --out OUT.parts/JOB.json" as $nj jobs (logs
+#                OUT.parts/log/JOB.log), then 'sptk-cli score-merge' of parts 1..$nj into OUT
+#                (OUT ends in .json; its parts folder drops the suffix).
+#
 # It also puts the project's .venv/bin first on PATH, so sptk-cli is found.
 
 _recipe_lib_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -97,4 +113,37 @@ recipe_setup() {
 stage_on() {
   local n=$1
   ((stage <= n && n <= stop_stage))
+}
+
+sharded_datadir() {
+  local out=$1 j parts=(); shift
+  if [[ -f $out/.done && ${overwrite:-false} == false ]]; then
+    log "$out is complete; skipping (--overwrite redoes it)"; return 0
+  fi
+  "${run[@]}" JOB=1:"$nj" "$out.split/log/JOB.log" -- "$@" --shard JOB/"$nj" \
+    --out "$out.split/JOB" "${ow[@]}"
+  for ((j = 1; j <= nj; j++)); do parts+=("$out.split/$j"); done
+  sptk-cli data merge "${parts[@]}" --out "$out" --overwrite
+}
+
+sharded_scores() {
+  local out=$1 j parts=(); shift
+  local dir=${out%.json}.parts
+  rm -rf "$dir"
+  "${run[@]}" JOB=1:"$nj" "$dir/log/JOB.log" -- "$@" --shard JOB/"$nj" --out "$dir/JOB.json"
+  for ((j = 1; j <= nj; j++)); do parts+=("$dir/$j.json"); done
+  sptk-cli -q score-merge "${parts[@]}" --out "$out"
+}
+
+decode_sharded() {
+  local model=$1 data=$2 out=$3; shift 3
+  sharded_datadir "$out" sptk-cli decode --model "$model" --data "$data" "$@"
+}
+
+score_sharded() {
+  local ref=$1 hyp=$2 out=$3; shift 3
+  if [[ ${overwrite:-false} == false && -f $out && -f $hyp/.done && $out -nt $hyp/.done ]]; then
+    log "$out is newer than $hyp; skipping (--overwrite redoes it)"; return 0
+  fi
+  sharded_scores "$out" sptk-cli score --ref "$ref" --hyp "$hyp" "$@"
 }
