@@ -91,7 +91,7 @@ def prepare(path: str | Path, dst: str | Path, subset: str = "auto",
     if subset == "auto":
         subset = "synthetic" if (src / "nearend_mic_signal").is_dir() else "real"
     if subset not in ("real", "synthetic"):
-        raise UserError(f"--subset {subset}: use real, synthetic or auto")
+        raise UserError(f"subset {subset}: use real, synthetic or auto")
     clips = scan_real(src) if subset == "real" else scan_synthetic(src)
     if not clips:
         raise UserError(f"{src} holds no AEC Challenge {subset} clips (expected "

@@ -74,7 +74,7 @@ def read_corpus(src: str | Path, layout: str = "auto", esc10_only: bool = False,
     """The data directory files of a corpus: ``{"wav.scp", "label"[, "utt2fold"]}``."""
     src = Path(src).resolve()
     if layout not in LAYOUTS:
-        raise UserError(f"--layout {layout}: choose one of {', '.join(LAYOUTS)}")
+        raise UserError(f"layout {layout}: choose one of {', '.join(LAYOUTS)}")
     if layout == "auto":
         layout = detect_layout(src)
     files: dict[str, dict[str, str]] = {"wav.scp": {}, "label": {}, "utt2fold": {}}

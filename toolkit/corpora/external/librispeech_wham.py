@@ -34,7 +34,7 @@ def scan_librispeech(root: Path, subsets: list[str]) -> dict[str, dict[str, str]
     for subset in subsets:
         folder = root / subset
         if not folder.is_dir():
-            raise UserError(f"{folder} does not exist; --librispeech must hold the subset "
+            raise UserError(f"{folder} does not exist; the LibriSpeech root must hold the subset "
                             f"folders (e.g. {root}/train-clean-100/<speaker>/<chapter>/)")
         for trans in sorted(folder.glob("*/*/*.trans.txt")):
             for line in trans.read_text(encoding="utf-8").splitlines():
