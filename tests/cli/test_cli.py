@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT, assert_one_line_error, cli_env
+from toolkit.train.packing import read_front_matter
 
 
 def test_help_imports_no_heavy_module():
@@ -91,10 +92,16 @@ def test_full_path_through_the_commands(cli, tone_data, tmp_path):
     out = cli("score", "--ref", tone_data / "dev", "--hyp", tmp_path / "h", "-o",
               tmp_path / "s.json", check=True).stdout
     assert out.startswith("acc=") and "n=3" in out
+    card_yaml = tmp_path / "card.yaml"
+    card_yaml.write_text("license: CC0-1.0\nlicense_note: synthetic tones\ntraining_data:\n"
+                         "  - {name: tones, license: CC0-1.0}\nintended_use: tests\n"
+                         "limitations: tones only\n")
     cli("pack", "--exp", exp, "--out", tmp_path / "pack", "--scores", tmp_path / "s.json",
-        check=True)
+        "--card", card_yaml, check=True)
     card = (tmp_path / "pack" / "model_card.md").read_text()
     assert "fp16" in card and "acc =" in card
+    head = read_front_matter(tmp_path / "pack" / "model_card.md")
+    assert head["license"] == "CC0-1.0" and head["training_data"][0]["name"] == "tones"
     cli("decode", "--model", tmp_path / "pack", "--data", tone_data / "dev", "--out",
         tmp_path / "h3", check=True)
     assert (tmp_path / "h3" / "label").read_text() == (tmp_path / "h" / "label").read_text()

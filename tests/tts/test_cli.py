@@ -38,7 +38,7 @@ def test_synthesize_bad_input(tmp_path):
 
 
 def test_corpus_imports(tmp_path):
-    from toolkit.corpora import arctic, css10, vctk
+    from toolkit.corpora.external import arctic, css10, vctk
     from toolkit.data.datadir import DataDir
 
     root = tmp_path / "arctic" / "cmu_us_slt_arctic"

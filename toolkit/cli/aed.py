@@ -87,7 +87,7 @@ def prepare(
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo finished outputs."),
 ) -> None:
     """Read a corpus layout and write data directories (wav.scp, label, utt2fold)."""
-    from toolkit.corpora.aed_layouts import read_corpus, split_by_fold
+    from toolkit.corpora.external.aed_layouts import read_corpus, split_by_fold
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
 

@@ -235,7 +235,7 @@ def tts_import(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """A TTS corpus on disk (CMU ARCTIC, VCTK, CSS10) as a data dir for run.sh --corpus."""
-    from toolkit.corpora import arctic, css10, vctk
+    from toolkit.corpora.external import arctic, css10, vctk
 
     if not src.is_dir():
         fail(f"corpus folder {src} does not exist")

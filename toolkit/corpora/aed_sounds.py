@@ -2,12 +2,12 @@
 
 Sixteen classes, all from material installed by Debian packages (no download):
 
-- eight **noise and effect types** of the noise pool (:mod:`toolkit.corpora.noise`):
+- eight **noise and effect types** of the noise pool (:mod:`toolkit.corpora.sounds.noise`):
   ``ambient, machine, impact, alert, vocal, voice`` are real recordings from game and
   desktop sound packages (hedgewars, wesnoth, colobot, freedesktop sound theme);
   ``hum, fan`` are procedural;
 - eight **General MIDI instrument families** rendered with FluidSynth from the
-  FluidR3 soundfont (:class:`toolkit.corpora.music.FluidRenderer`): ``piano, organ,
+  FluidR3 soundfont (:class:`toolkit.corpora.sounds.music.FluidRenderer`): ``piano, organ,
   guitar, bass, strings, brass, reed, pipe``. Each clip picks one of the family's eight
   programs and plays a random phrase (notes, chords or arpeggios) in that
   instrument's register.
@@ -87,9 +87,9 @@ def build_aed_sounds(out: str | Path, per_class: int = 40, duration: float = 5.0
         soundfont: .sf2 file (default FluidR3_GM).
         overwrite: rebuild a finished corpus.
     """
-    from toolkit.corpora.music import DEFAULT_SOUNDFONT, FluidRenderer
-    from toolkit.corpora.noise import catalogue, make_clip
-    from toolkit.corpora.soundpool import dpkg_version, finish_pool, start_pool
+    from toolkit.corpora.sounds.music import DEFAULT_SOUNDFONT, FluidRenderer
+    from toolkit.corpora.sounds.noise import catalogue, make_clip
+    from toolkit.corpora.sounds.soundpool import dpkg_version, finish_pool, start_pool
     from toolkit.data.audio import save_audio
 
     noise_types = list(noise_types) if noise_types is not None else list(NOISE_TYPES)
@@ -137,7 +137,7 @@ def build_aed_sounds(out: str | Path, per_class: int = 40, duration: float = 5.0
 
         renderer = FluidRenderer(soundfont or DEFAULT_SOUNDFONT)
         try:
-            from toolkit.corpora.music_score import Song, Stem
+            from toolkit.corpora.sounds.music_score import Song, Stem
 
             for fam in families:
                 first, lo, hi = FAMILIES[fam]

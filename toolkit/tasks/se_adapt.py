@@ -127,9 +127,9 @@ def prepare_source(source: Path | None, model_cfg, data: Path, overwrite: bool) 
     if is_done(data / "source_train") and is_done(data / "source_dev") and not overwrite:
         return
     if source is None:
-        from toolkit.corpora.noise import build_noise_pool
+        from toolkit.corpora.debian.speech_pool import build_speech_pool
         from toolkit.corpora.se_uda import mix_uda_corpus
-        from toolkit.corpora.speech_pool import build_speech_pool
+        from toolkit.corpora.sounds.noise import build_noise_pool
 
         cc = model_cfg.corpus
         pools = data / "source_pools"

@@ -34,7 +34,7 @@ def build_corpus(conf: Any, out: str | Path, overwrite: bool = False) -> dict[st
     Args:
         conf: :class:`~toolkit.tasks.tts_config.TtsCorpusConfig`.
     """
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
     from toolkit.data.ops import merge
     from toolkit.fsutil import is_done
     from toolkit.text.synthesize import build_espeak_corpus, read_sentences

@@ -1,6 +1,6 @@
 """Music pool: procedural songs rendered with FluidSynth, with a sung vocal from real speech.
 
-Source: scores composed at random (:mod:`toolkit.corpora.music_score`:
+Source: scores composed at random (:mod:`toolkit.corpora.sounds.music_score`:
 tempo, key, a four-chord progression, drums, bass, keys and pad with random
 General MIDI programs) rendered dry (no reverb or chorus) at 32 kHz with
 FluidSynth and a GM soundfont (default ``FluidR3_GM.sf2`` from Debian's
@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.soundpool import (
+from toolkit.corpora.sounds.soundpool import (
     SAMPLE_RATE,
     Progress,
     dpkg_version,
@@ -220,7 +220,7 @@ class SpeechSource:
 def make_song(index: int, seed: int, duration: float, renderer: FluidRenderer,
               speech: SpeechSource) -> dict:
     """Compose, render, sing and mix song ``index``; arrays are 16 kHz ``(samples,)``."""
-    from toolkit.corpora.music_score import compose
+    from toolkit.corpora.sounds.music_score import compose
     from toolkit.data.audio import resample
     from toolkit.dsp.mix import active_rms, clip_guard, rms
     from toolkit.dsp.singing import pitch_error_cents, sing

@@ -10,7 +10,7 @@ Six singers, 206 songs; the 252 public clips are the MIREX training part (the
 137 test clips are held out by MIREX). The singer of a clip is not in the
 file name, so ``utt2spk`` is the song id (split by song, never by clip).
 :func:`prepare` writes mixture / vocals / accompaniment files as for MIR-1K
-(:func:`toolkit.corpora.mir1k.split_stereo_clips`). Licence: research use only.
+(:func:`toolkit.corpora.external.mir1k.split_stereo_clips`). Licence: research use only.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from toolkit.corpora.mir1k import find_clips, split_stereo_clips
+from toolkit.corpora.external.mir1k import find_clips, split_stereo_clips
 from toolkit.errors import UserError
 
 CLIP = re.compile(r"^(?P<song>\d+)_(?P<part>[A-Za-z]+)\.(wav|flac)$")
 
 
-def prepare(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Data directory of the iKala clips in ``src/Wavfile`` (or ``src`` itself)."""
+def prepare(path: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Data directory of the iKala clips in ``path/Wavfile`` (or ``path`` itself)."""
+    src = Path(path)
     files = find_clips(src, CLIP)
     if not files:
         raise UserError(f"{src}: no iKala clips (<song id>_<verse|chorus>.wav) in it or in "

@@ -39,12 +39,13 @@ def find_tracks(src: str | Path) -> list[tuple[str, Path]]:
     return tracks
 
 
-def prepare(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Data directory of the MUSDB18 tracks under ``src``."""
+def prepare(path: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Data directory of the MUSDB18 tracks under ``path``."""
     from toolkit.data.audio import audio_info, load_audio, save_audio
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
 
+    src = Path(path)
     dst = Path(dst).resolve()
     if skip_if_done(dst, overwrite):
         return dst

@@ -13,7 +13,7 @@ WHAM! noise (Wichern et al. 2019, CC-BY-NC-4.0), ``wham_noise.zip`` unpacked::
 (nothing is copied): ``OUT/speech`` (``wav.scp``, ``utt2spk``, ``utt2lang`` = en;
 no ``text``, so that it combines with the DNS pool, which has none) and
 ``OUT/noise`` (``wav.scp``, ``label`` = wham, ``utt2origin``). Mix them with the
-DNS pools (:mod:`toolkit.corpora.dns_challenge`): ``sptk-cli data combine`` of
+DNS pools (:mod:`toolkit.corpora.external.dns_challenge`): ``sptk-cli data combine`` of
 the two speech pools, then ``sptk-cli se-uda corpus --speech COMBINED
 --source-noise OUT/noise --target-noise DNS/noise``.
 """
@@ -34,7 +34,7 @@ def scan_librispeech(root: Path, subsets: list[str]) -> dict[str, dict[str, str]
     for subset in subsets:
         folder = root / subset
         if not folder.is_dir():
-            raise UserError(f"{folder} does not exist; --librispeech must hold the subset "
+            raise UserError(f"{folder} does not exist; the LibriSpeech root must hold the subset "
                             f"folders (e.g. {root}/train-clean-100/<speaker>/<chapter>/)")
         for trans in sorted(folder.glob("*/*/*.trans.txt")):
             for line in trans.read_text(encoding="utf-8").splitlines():
@@ -61,12 +61,24 @@ def scan_wham(root: Path) -> dict[str, dict[str, str]]:
     return {"wav.scp": wav, "label": {k: "wham" for k in wav}, "utt2origin": origin}
 
 
-def prepare(librispeech: Path, wham: Path, out: Path, subsets: list[str],
-            overwrite: bool = False) -> Path:
-    """Write ``out/speech`` and ``out/noise`` (see the module doc)."""
+def prepare(path: str | Path, dst: str | Path, wham: str | Path | None = None,
+            subsets: list[str] | None = None, overwrite: bool = False) -> Path:
+    """Write ``dst/speech`` and ``dst/noise`` (see the module doc).
+
+    Args:
+        path: the LibriSpeech root (holds ``train-clean-100/`` ...).
+        dst: folder for the two data directories.
+        wham: the ``wham_noise`` root (holds ``tr/ cv/ tt/``); required.
+        subsets: LibriSpeech subsets to read (default ``train-clean-100``).
+        overwrite: redo finished directories.
+    """
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
 
+    if wham is None:
+        raise UserError("librispeech_wham needs the WHAM! noise folder too: add "
+                        "--opt wham=/path/to/wham_noise")
+    librispeech, out, subsets = Path(path), Path(dst), subsets or ["train-clean-100"]
     for name, files in (("speech", lambda: scan_librispeech(Path(librispeech), subsets)),
                         ("noise", lambda: scan_wham(Path(wham)))):
         if skip_if_done(out / name, overwrite):

@@ -71,11 +71,23 @@ def scan(root: Path, langs: list[str]) -> tuple[dict, dict]:
     return speech, noises
 
 
-def prepare(dns: Path, out: Path, langs: list[str], overwrite: bool = False) -> Path:
-    """Write ``out/speech`` and ``out/noise`` (see the module doc)."""
+DEFAULT_LANGS = ["fr", "de", "it", "zh", "ru", "es"]
+
+
+def prepare(path: str | Path, dst: str | Path, langs: list[str] | None = None,
+            overwrite: bool = False) -> Path:
+    """Write ``dst/speech`` and ``dst/noise`` (see the module doc).
+
+    Args:
+        path: the DNS Challenge ``datasets`` folder (holds ``clean/`` and ``noise/``).
+        dst: folder for the two data directories.
+        langs: languages to keep (default: the SRST paper's fr, de, it, zh, ru, es).
+        overwrite: redo finished directories.
+    """
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import is_done
 
+    dns, out, langs = Path(path), Path(dst), langs or DEFAULT_LANGS
     if is_done(out / "speech") and is_done(out / "noise") and not overwrite:
         log.info("%s is complete; skipping (use --overwrite to redo)", out)
         return out

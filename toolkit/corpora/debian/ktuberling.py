@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.common import (
+from toolkit.corpora.debian.common import (
     SAMPLE_RATE,
     Clip,
     clean_text,
@@ -102,7 +102,7 @@ def scan(langs: list[str] | None = None, root: Path = SOUNDS) -> list[Clip]:
         UserError: the package is missing (names the apt-get line) or a
             requested language has no recordings.
     """
-    from toolkit.corpora.debian import missing_packages_error
+    from toolkit.corpora.debian.packages import missing_packages_error
 
     if not root.is_dir():
         raise missing_packages_error("the ktuberling speech pool", PACKAGES)

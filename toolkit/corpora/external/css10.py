@@ -15,17 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.corpora.tts_common import write_tts_datadir
+from toolkit.corpora.external.tts_common import write_tts_datadir
 from toolkit.errors import UserError
 
 LANGS = {"german": "de", "greek": "el", "spanish": "es", "finnish": "fi", "french": "fr",
          "hungarian": "hu", "japanese": "ja", "dutch": "nl", "russian": "ru", "chinese": "zh"}
 
 
-def prepare(src: str | Path, dst: str | Path, lang: str | None = None,
+def prepare(path: str | Path, dst: str | Path, lang: str | None = None,
             overwrite: bool = False) -> dict[str, Any]:
-    """Write a tts data directory for one CSS10 language folder ``src``."""
-    src = Path(src)
+    """Write a tts data directory for one CSS10 language folder ``path``."""
+    src = Path(path)
     transcript = src / "transcript.txt"
     if not transcript.is_file():
         raise UserError(f"{src} is not a CSS10 language folder (no transcript.txt)")

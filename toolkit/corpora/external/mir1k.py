@@ -100,8 +100,9 @@ def split_stereo_clips(files: list[Path], dst: str | Path, describe: Callable[[P
     return write_datadir(dst, out, meta, overwrite=True, in_place=True)
 
 
-def prepare(src: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
-    """Data directory of MIR-1K clips found in ``src`` (``Wavfile/`` or the folder itself)."""
+def prepare(path: str | Path, dst: str | Path, overwrite: bool = False) -> Path:
+    """Data directory of MIR-1K clips found in ``path`` (``Wavfile/`` or the folder itself)."""
+    src = Path(path)
     files = find_clips(src)
     if not files:
         raise UserError(f"{src}: no MIR-1K clips (<singer>_<song>_<clip>.wav or .flac) in it "

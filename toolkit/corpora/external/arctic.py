@@ -16,15 +16,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from toolkit.corpora.tts_common import write_tts_datadir
+from toolkit.corpora.external.tts_common import write_tts_datadir
 from toolkit.errors import UserError
 
 LINE = re.compile(r'^\(\s*(\S+)\s+"(.*)"\s*\)\s*$')
 
 
-def prepare(src: str | Path, dst: str | Path, overwrite: bool = False) -> dict[str, Any]:
-    """Write a tts data directory (wav.scp, text, utt2spk, utt2lang) for CMU ARCTIC at ``src``."""
-    src = Path(src)
+def prepare(path: str | Path, dst: str | Path, overwrite: bool = False) -> dict[str, Any]:
+    """Write a tts data directory (wav.scp, text, utt2spk, utt2lang) for CMU ARCTIC at ``path``."""
+    src = Path(path)
     speakers = sorted(p for p in [src, *src.glob("cmu_*_arctic")]
                       if (p / "etc" / "txt.done.data").is_file())
     if not speakers:

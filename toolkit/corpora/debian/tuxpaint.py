@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.common import Clip, clean_text, load_file_16k, make_key
+from toolkit.corpora.debian.common import Clip, clean_text, load_file_16k, make_key
 from toolkit.errors import UserError
 
 NAME = "tuxpaint"
@@ -90,7 +90,7 @@ def scan(langs: list[str] | None = None, root: Path = STAMPS) -> list[Clip]:
         UserError: the package is missing (names the apt-get line) or a
             requested language has no recordings.
     """
-    from toolkit.corpora.debian import missing_packages_error
+    from toolkit.corpora.debian.packages import missing_packages_error
 
     if not root.is_dir():
         raise missing_packages_error("the tuxpaint speech pool", PACKAGES)

@@ -35,8 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.noise_sources import key_slug
-from toolkit.corpora.soundpool import (
+from toolkit.corpora.sounds.noise_sources import key_slug
+from toolkit.corpora.sounds.soundpool import (
     SAMPLE_RATE,
     Progress,
     finish_pool,

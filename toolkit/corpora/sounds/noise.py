@@ -2,7 +2,7 @@
 
 Source: four Debian (main) packages of recorded sounds, scanned in place
 (``hedgewars-data``, ``wesnoth-1.16-data``, ``colobot-common-sounds``,
-``sound-theme-freedesktop``; see :mod:`toolkit.corpora.noise_sources` for the
+``sound-theme-freedesktop``; see :mod:`toolkit.corpora.sounds.noise_sources` for the
 folders, the path rules that give each file one of 13 noise types, and the
 licences), procedural stationary noises (white, pink, brown, mains hum, fan;
 :mod:`toolkit.dsp.noisegen`) and babble mixed from a speech data directory.
@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.noise_sources import (
+from toolkit.corpora.sounds.noise_sources import (
     AUDIO_EXTENSIONS,
     GENERATED_LICENCE,
     PROCEDURAL_TYPES,
@@ -44,7 +44,7 @@ from toolkit.corpora.noise_sources import (
     key_slug,
     virtual_path,
 )
-from toolkit.corpora.soundpool import (
+from toolkit.corpora.sounds.soundpool import (
     SAMPLE_RATE,
     Progress,
     dpkg_version,

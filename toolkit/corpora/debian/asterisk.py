@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.common import Clip, clean_text, make_key
+from toolkit.corpora.debian.common import Clip, clean_text, make_key
 from toolkit.errors import AudioError, UserError
 
 NAME = "asterisk"
@@ -130,7 +130,7 @@ def scan(langs: list[str] | None = None, root: Path = SOUNDS, docs: Path = DOCS)
     Raises:
         UserError: a requested language is not installed (names the apt-get line).
     """
-    from toolkit.corpora.debian import missing_packages_error
+    from toolkit.corpora.debian.packages import missing_packages_error
 
     folders = talker_folders(root)
     wanted = list(langs) if langs else [lang for lang in LANGS if lang in folders]

@@ -1,8 +1,8 @@
 """Build a speech pool (a data directory of 16 kHz speech) from Debian packages.
 
 The pool gathers the transcribed recordings of the selected sources
-(:mod:`~toolkit.corpora.asterisk`, :mod:`~toolkit.corpora.tuxpaint`,
-:mod:`~toolkit.corpora.ktuberling`) into one data directory::
+(:mod:`~toolkit.corpora.debian.asterisk`, :mod:`~toolkit.corpora.debian.tuxpaint`,
+:mod:`~toolkit.corpora.debian.ktuberling`) into one data directory::
 
     DIR/audio/<key>.wav   16 kHz mono PCM, one file per utterance
     DIR/wav.scp text utt2spk spk2utt utt2lang utt2dur meta.yaml .done
@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from toolkit.corpora.common import SAMPLE_RATE, Clip
+from toolkit.corpora.debian.common import SAMPLE_RATE, Clip
 from toolkit.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def source_module(name: str) -> ModuleType:
 
     if name not in SOURCE_NAMES:
         raise UserError(f"unknown speech source '{name}'; known: {', '.join(SOURCE_NAMES)}")
-    return importlib.import_module(f"toolkit.corpora.{name}")
+    return importlib.import_module(f"toolkit.corpora.debian.{name}")
 
 
 def scan_sources(sources: list[str], langs: list[str] | None = None) -> list[Clip]:
@@ -113,7 +113,7 @@ def summarize(clips: list[Clip], seconds: dict[str, float] | None = None
 
 def provenance(sources: list[str], langs: list[str] | None) -> dict[str, Any]:
     """Per source: licence, Debian packages and versions, description."""
-    from toolkit.corpora.debian import package_versions
+    from toolkit.corpora.debian.packages import package_versions
 
     out = {}
     for name in sources:

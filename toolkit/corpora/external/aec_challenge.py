@@ -69,22 +69,29 @@ def scan_synthetic(src: Path) -> dict[str, dict[str, str]]:
     return {k: v for k, v in clips.items() if "lpb" in v and "mic" in v}
 
 
-def prepare(src: str | Path, out: str | Path, subset: str = "auto",
+def prepare(path: str | Path, dst: str | Path, subset: str = "auto",
             overwrite: bool = False) -> Path:
-    """Write the data directory of an AEC Challenge folder (see the module doc)."""
+    """Write the data directory of an AEC Challenge folder (see the module doc).
+
+    Args:
+        path: a real set folder (``*_lpb.wav`` / ``*_mic.wav``) or ``synthetic/``.
+        dst: the data directory to write.
+        subset: ``real``, ``synthetic`` or ``auto`` (detected from the folders).
+        overwrite: redo a finished directory.
+    """
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
 
-    src, out = Path(src), Path(out)
+    src, out = Path(path), Path(dst)
     if not src.is_dir():
-        raise UserError(f"--src {src} is not a folder; give the AEC Challenge datasets folder "
+        raise UserError(f"{src} is not a folder; give the AEC Challenge datasets folder "
                         "(real *_lpb.wav/*_mic.wav or synthetic/)")
     if skip_if_done(out, overwrite):
         return out
     if subset == "auto":
         subset = "synthetic" if (src / "nearend_mic_signal").is_dir() else "real"
     if subset not in ("real", "synthetic"):
-        raise UserError(f"--subset {subset}: use real, synthetic or auto")
+        raise UserError(f"subset {subset}: use real, synthetic or auto")
     clips = scan_real(src) if subset == "real" else scan_synthetic(src)
     if not clips:
         raise UserError(f"{src} holds no AEC Challenge {subset} clips (expected "

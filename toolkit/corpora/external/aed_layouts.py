@@ -74,7 +74,7 @@ def read_corpus(src: str | Path, layout: str = "auto", esc10_only: bool = False,
     """The data directory files of a corpus: ``{"wav.scp", "label"[, "utt2fold"]}``."""
     src = Path(src).resolve()
     if layout not in LAYOUTS:
-        raise UserError(f"--layout {layout}: choose one of {', '.join(LAYOUTS)}")
+        raise UserError(f"layout {layout}: choose one of {', '.join(LAYOUTS)}")
     if layout == "auto":
         layout = detect_layout(src)
     files: dict[str, dict[str, str]] = {"wav.scp": {}, "label": {}, "utt2fold": {}}
@@ -225,3 +225,38 @@ def split_by_fold(files: dict[str, dict[str, str]], parts: dict[str, list[str]]
                             f"(folds in the corpus: {', '.join(have)})")
         out[part] = {name: {k: m[k] for k in keys} for name, m in files.items()}
     return out
+
+
+def prepare(path: str | Path, dst: str | Path, layout: str = "auto",
+            train_folds: list[str] | None = None, test_folds: list[str] | None = None,
+            esc10_only: bool = False, audio_root: str | Path | None = None,
+            overwrite: bool = False) -> Path:
+    """Write ``dst/all``, or ``dst/train`` and ``dst/test`` split by fold.
+
+    Args:
+        path: the corpus folder (or csv) in one of the layouts of the module doc.
+        dst: folder for the data directories (``wav.scp``, ``label``, ``utt2fold``).
+        layout: one of :data:`LAYOUTS` (``auto`` detects it).
+        train_folds: folds of ``dst/train`` (with ``test_folds``; without both: ``dst/all``).
+        test_folds: folds of ``dst/test``.
+        esc10_only: ESC-50 layout: keep the ESC-10 subset.
+        audio_root: csv layout: the audio folder (default: the csv's folder).
+        overwrite: redo finished directories.
+    """
+    from toolkit.data.audio import audio_info
+    from toolkit.data.datadir import write_datadir
+    from toolkit.fsutil import skip_if_done
+
+    dst = Path(dst)
+    parts = {name: [str(f) for f in folds]
+             for name, folds in (("train", train_folds), ("test", test_folds)) if folds}
+    targets = [dst / p for p in parts] or [dst / "all"]
+    if all(skip_if_done(t, overwrite) for t in targets):
+        return dst
+    files = read_corpus(path, layout, esc10_only, audio_root)
+    rates = {audio_info(p).sample_rate for p in list(files["wav.scp"].values())[:20]}
+    meta = {"task": "aed", "source": str(path), "sample_rate": rates.pop() if len(rates) == 1
+            else None}
+    for name, part in (split_by_fold(files, parts) if parts else {"all": files}).items():
+        write_datadir(dst / name, part, {**meta, "folds": parts.get(name)}, overwrite=True)
+    return dst

@@ -16,13 +16,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from toolkit.corpora.tts_common import write_tts_datadir
+from toolkit.corpora.external.tts_common import write_tts_datadir
 from toolkit.errors import UserError
 
 
-def prepare(src: str | Path, dst: str | Path, overwrite: bool = False) -> dict[str, Any]:
-    """Write a tts data directory for the VCTK corpus at ``src``."""
-    src = Path(src)
+def prepare(path: str | Path, dst: str | Path, overwrite: bool = False) -> dict[str, Any]:
+    """Write a tts data directory for the VCTK corpus at ``path``."""
+    src = Path(path)
     if not (src / "txt").is_dir():
         raise UserError(f"{src} is not a VCTK folder (expected txt/ and wav48_silence_trimmed/ "
                         "or wav48/)")
