@@ -1,9 +1,6 @@
-"""Inference and scoring helpers of the aed task (used by decode, score and classify).
+"""Scoring of the aed task (``sptk-cli score`` and the confusion plot).
 
-- :func:`posteriors`: class probabilities of one clip's fbank, averaged over
-  consecutive ``target_frames`` windows (a clip shorter than one window is padded,
-  as in training);
-- :func:`classify_file`: ``sptk-cli classify`` as a library function;
+- :func:`parse_posterior`: a ``posterior`` file value as ``{class: p}``;
 - :func:`aggregate_scores`: top-1 / top-5 accuracy, per-class accuracy, confusion
   matrix and, for multi-label references, mean average precision;
 - :func:`plot_confusion`: the confusion matrix as a PNG.
@@ -11,35 +8,14 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from toolkit.errors import UserError
-
-log = logging.getLogger(__name__)
-
-
-def posteriors(model: Any, cfg: Any, feats: np.ndarray, device: str = "cpu") -> np.ndarray:
-    """Class probabilities ``(n_classes,)`` of a ``(frames, n_mels)`` fbank.
-
-    Softmax for single-label models, sigmoid for multi-label ones; the mean over
-    windows of ``data.target_frames`` frames (the last one zero-padded like training).
-    """
-    import torch
-
-    from toolkit.tasks.aed import fit_frames
-
-    n = cfg.data.target_frames
-    starts = list(range(0, max(1, feats.shape[0] - n // 4), n)) or [0]
-    windows = np.stack([fit_frames(feats[s:], n, None) for s in starts])
-    with torch.no_grad():
-        x = torch.from_numpy(windows.astype(np.float32)).to(device)
-        logits = model(x).float()
-        prob = torch.sigmoid(logits) if cfg.data.multilabel else torch.softmax(logits, -1)
-    return prob.mean(0).cpu().numpy()
+from toolkit.fsutil import atomic_file
+from toolkit.metrics.classification import accuracy_report
 
 
 def parse_posterior(value: str) -> dict[str, float]:
@@ -60,8 +36,6 @@ def aggregate_scores(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
         ``mAP`` (when a reference holds several labels or posteriors exist for a
         multi-label hypothesis).
     """
-    from toolkit.metrics.classification import accuracy_report
-
     refs = {k: [c.strip() for c in v["ref"].split(",")] for k, v in per_key.items()}
     multilabel = any(len(r) > 1 for r in refs.values()) or any(
         "," in v["hyp"] for v in per_key.values())
@@ -91,6 +65,7 @@ def aggregate_scores(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def mean_average_precision(probs: np.ndarray, truth: list[list[bool]]) -> float:
     """Mean over classes with at least one positive of the average precision."""
+    # lazily: sklearn costs 120 MB and a second to every command that loads the task
     from sklearn.metrics import average_precision_score
 
     y = np.asarray(truth, dtype=bool)
@@ -101,12 +76,10 @@ def mean_average_precision(probs: np.ndarray, truth: list[list[bool]]) -> float:
 
 def plot_confusion(scores: dict[str, Any], out: str | Path, title: str = "") -> Path:
     """Draw ``scores["confusion"]`` (rows: reference, columns: hypothesis) as a PNG."""
-    import matplotlib
+    import matplotlib  # lazily: a backend must be chosen before pyplot loads
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-
-    from toolkit.fsutil import atomic_file
 
     conf = scores.get("confusion")
     if not conf:
@@ -135,38 +108,3 @@ def plot_confusion(scores: dict[str, Any], out: str | Path, title: str = "") -> 
         fig.savefig(tmp, dpi=120, format="png")
     plt.close(fig)
     return out
-
-
-def classify_file(path: str | Path, model_dir: str | Path | None = None, top: int = 5,
-                  device: str = "cpu") -> dict[str, Any]:
-    """Classify one audio file: ``{"file", "duration", "top": [(class, p), ...], "notes"}``.
-
-    Notes say when the clip was silent or shorter than one patch (zero-padded).
-    """
-    from toolkit.data.audio import load_mono
-    from toolkit.dsp.features import extract
-    from toolkit.train.packing import default_model_dir, load_model_dir
-
-    model_dir = Path(model_dir) if model_dir else default_model_dir("aed")
-    task, cfg, model = load_model_dir(model_dir, device)
-    if task.name != "aed":
-        raise UserError(f"{model_dir} holds a '{task.name}' model, not an aed classifier")
-    if top < 1:
-        raise UserError(f"--top {top}: give a number >= 1")
-    fc = cfg.features
-    wave, _ = load_mono(path, fc.sample_rate)
-    notes = []
-    if not np.any(wave):
-        notes.append("silent clip (all samples zero): the scores are those of silence")
-    win = fc.win_length or int(0.025 * fc.sample_rate)
-    feats = extract(np.pad(wave, (0, max(0, win - len(wave)))), fc)
-    patch = 16
-    if feats.shape[0] < patch:
-        notes.append(f"clip shorter than one patch ({feats.shape[0]} < {patch} frames, "
-                     f"{patch * fc.hop_length / fc.sample_rate:.2f} s): zero-padded")
-    for n in notes:
-        log.warning("%s: %s", path, n)
-    prob = posteriors(model, cfg, feats, device)
-    order = np.argsort(-prob)[: min(top, len(prob))]
-    return {"file": str(path), "duration": len(wave) / fc.sample_rate, "model": str(model_dir),
-            "top": [(cfg.data.classes[i], float(prob[i])) for i in order], "notes": notes}

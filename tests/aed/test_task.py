@@ -1,29 +1,14 @@
-"""The aed task: datasets and augmentation, scoring, classify command, bad input."""
+"""The aed task: datasets and augmentation, scoring, pretraining, bad input."""
 
 from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import torch
 
+from tests.aed.helpers import tiny_cfg as _cfg
 from tests.conftest import assert_one_line_error, run_cli, write_wav
-
-CLASSES = ["dog", "rain", "siren"]
-CONF = {"n_mels": 32, "target_frames": 64, "n_classes": 3, "dims": [8, 16, 16, 32],
-        "heads": [1, 2, 2, 4], "stage_spec": [["L"], ["L"], ["D"], ["D"]],
-        "groups": [1, 1, 1, 2]}
-
-
-def _cfg(**data):
-    from toolkit.config import from_dict
-    from toolkit.tasks.aed import AedConfig
-
-    return from_dict(AedConfig, {
-        "features": {"kind": "kaldi_fbank", "n_mels": 32, "hop_length": 160},
-        "model": {"name": "datar", "conf": CONF},
-        "data": {"classes": CLASSES, "target_frames": 64, "freqm": 8, "timem": 16, **data}})
 
 
 def _datadir(tmp_path, labels, name="d"):
@@ -36,30 +21,8 @@ def _datadir(tmp_path, labels, name="d"):
                          {"sample_rate": 16000, "task": "aed"})
 
 
-@pytest.fixture(scope="module")
-def bundle(tmp_path_factory):
-    """An (untrained) packed DATAR classifier: classify works the same on any weights."""
-    import yaml
-
-    from toolkit.config import dump_yaml
-    from toolkit.registry import build_model
-    from toolkit.train.packing import pack
-
-    tmp = tmp_path_factory.mktemp("aed_model")
-    cfg = _cfg()
-    torch.manual_seed(0)
-    model = build_model("aed", cfg.model)
-    exp = tmp / "exp"
-    exp.mkdir()
-    (exp / "config.yaml").write_text(dump_yaml(cfg))
-    (exp / "meta.yaml").write_text(yaml.safe_dump({"task": "aed", "model": "datar"}))
-    (exp / "norm_stats.json").write_text('{"mean": 0, "std": 1}')
-    torch.save({"model": model.state_dict()}, exp / "best.pt")
-    return pack(exp, tmp / "pack")
-
-
 def test_dataset_items_specaugment_and_mixup(tmp_path):
-    from toolkit.tasks.aed import AedDataset
+    from toolkit.aed.data import AedDataset
 
     d = _datadir(tmp_path, ["dog", "rain", "siren", "dog"])
     plain = AedDataset(d, _cfg(), train=False)[1]
@@ -88,7 +51,7 @@ def test_unknown_class_names_file_and_line(tmp_path):
 
 
 def test_scores_top5_per_class_and_map():
-    from toolkit.tasks.aed_infer import aggregate_scores
+    from toolkit.aed.score import aggregate_scores
 
     post = {"dog": 0.5, "rain": 0.3, "siren": 0.2}
     single = {"a": {"ref": "dog", "hyp": "dog", "post": post},
@@ -114,54 +77,9 @@ def test_confusion_plot(tmp_path):
                           "not JSON")
 
 
-def test_classify_json_top_and_notes(tmp_path, bundle):
-    import soundfile as sf
-
-    clip = write_wav(tmp_path / "clip.wav", 1.5)
-    short = tmp_path / "short.wav"
-    sf.write(short, np.full(800, 0.1, np.float32), 16000)  # 50 ms: shorter than one patch
-    silent = tmp_path / "silent.wav"
-    sf.write(silent, np.zeros(16000, np.float32), 16000)
-    proc = run_cli("classify", clip, short, silent, "--model", bundle, "--json", "--top", "2",
-                   check=True)
-    rows = [json.loads(line) for line in proc.stdout.splitlines()]
-    assert [len(r["top"]) for r in rows] == [2, 2, 2]
-    assert all(r["top"][0]["prob"] >= r["top"][1]["prob"] for r in rows)
-    assert {t["label"] for r in rows for t in r["top"]} <= set(CLASSES)
-    assert rows[0]["notes"] == [] and "shorter than one patch" in rows[1]["notes"][0]
-    assert "silent" in rows[2]["notes"][0]
-    text = run_cli("classify", clip, "--model", bundle, check=True).stdout
-    assert text.startswith(f"{clip}: ") and len(text.split()) == 1 + 2 * 3
-
-
-def test_classify_bad_input(tmp_path, bundle):
-    assert_one_line_error(run_cli("classify", tmp_path / "none.wav", "--model", bundle),
-                          "does not exist")
-    (tmp_path / "junk.wav").write_bytes(b"not audio")
-    assert_one_line_error(run_cli("classify", tmp_path / "junk.wav", "--model", bundle),
-                          "junk.wav")
-    clip = write_wav(tmp_path / "c.wav", 0.5)
-    assert_one_line_error(run_cli("classify", clip, "--model", bundle, "--top", "0"), "--top")
-    assert_one_line_error(run_cli("classify", clip, "--model", tmp_path), "model directory")
-
-
-def test_classify_with_the_shipped_default_model(tmp_path):
-    from tests.conftest import ROOT
-
-    assets = ROOT / "toolkit/assets/aed"
-    if not (assets / "model.pt").is_file():
-        pytest.skip("no default aed model packed yet (recipes/aed/local/default_model.sh)")
-    assert "folds 1-3" in (assets / "model_card.md").read_text()
-    assert (assets / "model.pt").stat().st_size < 15e6
-    clip = write_wav(tmp_path / "c.wav", 5.0)
-    row = json.loads(run_cli("classify", clip, "--json", check=True).stdout)
-    assert len(row["top"]) == 5 and "dog_bark" in (assets / "config.yaml").read_text()
-    assert 0.5 <= sum(t["prob"] for t in row["top"]) <= 1.0 + 1e-4  # top 5 of 10 classes
-
-
 def test_pretraining_objective_ignores_labels_and_fine_tuning_loads_the_encoder(tmp_path):
+    from toolkit.aed.task import TASK, load_init
     from toolkit.registry import build_model
-    from toolkit.tasks.aed import TASK, load_init
 
     d = _datadir(tmp_path, ["whale", "dog"])  # labels are not read when pretraining
     cfg = _cfg(pretrain=True, mask_ratio=0.5, mask_patch=8)
