@@ -287,6 +287,19 @@ def classify_files(paths: Sequence[str | Path], clf: Classifier, hop: int | None
         yield from flush()
 
 
+def window_features(paths: Sequence[str | Path], clf: Classifier, batch_size: int = 16,
+                    hop: int | None = None) -> Iterator[list[np.ndarray]]:
+    """The model inputs of the files' windows, ``batch_size`` at a time."""
+    batch: list[np.ndarray] = []
+    for w in prefetch(_windows(paths, clf, hop or clf.default_hop), 2 * batch_size):
+        batch.append(w.feats)
+        if len(batch) == batch_size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _finish(path: str, clf: Classifier, a: dict[str, Any]) -> FileResult:
     notes = []
     if not a["audible"]:

@@ -6,7 +6,8 @@
 - ``aed prepare``: ESC-50 / ESC-10 / folder-per-class / data dir / csv -> data dirs by fold;
 - ``aed plot-confusion``: the confusion matrix of a scores JSON as a PNG;
 - ``aed macs``: multiply-accumulates and parameters of a model config;
-- ``aed export-onnx``: the classifier as ONNX, checked against PyTorch.
+- ``aed export-onnx``: the classifier as ONNX, checked against PyTorch;
+- ``aed offset-stats``: where DATAR's deformable blocks move their keys.
 """
 
 from __future__ import annotations
@@ -243,7 +244,8 @@ def macs(
     overrides: list[str] = typer.Option(None, "--set", help="Override a config value."),
     frames: int = typer.Option(0, "--frames", help="Input frames (default data.target_frames)."),
 ) -> None:
-    """Multiply-accumulates per clip and parameters of the configured model."""
+    """Multiply-accumulates per clip and parameters of the configured model (params_m_classifier
+    leaves out the masked-patch pretraining head, which classification never uses)."""
     from toolkit.aed.config import AedConfig
     from toolkit.config import load_config
     from toolkit.models.complexity import count_macs
@@ -258,7 +260,10 @@ def macs(
                            "gmacs": round(m / 1e9, 4),
                            "gmacs_without_attention": round(m_no_attn / 1e9, 4),
                            "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6,
-                                             4)}))
+                                             4),
+                           "params_m_classifier": round(sum(
+                               p.numel() for n, p in model.named_parameters()
+                               if not n.startswith("recon_head")) / 1e6, 4)}))
 
 
 @app.command("export-onnx")
@@ -282,6 +287,33 @@ def export_onnx_cmd(
     typer.echo(json.dumps({"onnx": str(out), "classes": len(clf.classes),
                            "input": ["batch", clf.cfg.data.target_frames, clf.cfg.features.n_mels],
                            "max_abs_diff_probs": err}))
+
+
+@app.command("offset-stats")
+def offset_stats_cmd(
+    inputs: list[str] = INPUTS,
+    model: Path = MODEL,
+    batch_size: int = typer.Option(16, "--batch-size", help="Windows per model call."),
+) -> None:
+    """Offsets of DATAR's deformable blocks on the windows of audio files: map and key
+    grid sizes, offset range and mean |offset| in reference-grid cells, share of keys
+    moved off the map (one JSON object per deformable block)."""
+    import numpy as np
+    import torch
+
+    from toolkit.aed.infer import Classifier, check_inputs, window_features
+    from toolkit.aed.offsets import deformable_blocks, offset_stats
+    from toolkit.cli.inputs import expand_inputs
+
+    files = expand_inputs(inputs)
+    check_inputs([f.path for f in files])
+    clf = Classifier.load(model, "cpu")
+    if not deformable_blocks(clf.model):
+        fail(f"{clf.source}: the model has no deformable attention block (a DATAR model has)")
+    batches = (torch.from_numpy(np.stack(b)) for b in
+               window_features([f.path for f in files], clf, batch_size))
+    for row in offset_stats(clf.model, batches):
+        typer.echo(json.dumps(row))
 
 
 def register(root: typer.Typer) -> None:

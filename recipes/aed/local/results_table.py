@@ -28,7 +28,7 @@ def seeds(row: str) -> list[Path]:
     """exp/<row> (seed 0) and exp/<row>_seed<N> that hold scores, in seed order."""
     found = [Path("exp") / row] + sorted(Path("exp").glob(f"{row}_seed*"),
                                           key=lambda p: int(p.name.rsplit("seed", 1)[1]))
-    return [p for p in found if (p / "scores_test.json").is_file()]
+    return [p for p in found if (p / "scores" / "test.json").is_file()]
 
 
 def mean_sd(values: list[float]) -> str:
@@ -45,7 +45,7 @@ for row in ROWS:
     if not exps:
         print(f"| {row} | conf/esc10/{row}.yaml | 0 | not yet measured | | | | | |")
         continue
-    runs = [json.loads((e / "scores_test.json").read_text()) for e in exps]
+    runs = [json.loads((e / "scores" / "test.json").read_text()) for e in exps]
     top1 = [r["acc"] for r in runs]
     top5 = [r.get("top5", float("nan")) for r in runs]
     m = json.loads((exps[0] / "macs.json").read_text()) if (exps[0] / "macs.json").is_file() else {}
