@@ -13,7 +13,8 @@ esc=${1:-../../../shared/data/esc10}
 shift || true
 rows=("$@")
 ((${#rows[@]})) || rows=(datar_nodeform datar_deform datar_gauss datar_laplace datar_adaptor02
-                         datar ast datar_wide datar_pretrained ast_pretrained)
+                         datar ast datar_wide datar_pretrained ast_pretrained datar_bigmap
+                         ast_matched)
 common=(--corpus "$esc" --data-tag esc10 --nj 2)
 ./run.sh "${common[@]}" --config conf/esc10/datar.yaml --stage 0 --stop-stage 2
 for row in "${rows[@]}"; do

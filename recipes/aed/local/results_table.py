@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROWS = sys.argv[1:] or ["datar_nodeform", "datar_deform", "datar_gauss", "datar_laplace",
                         "datar_adaptor02", "datar", "ast", "datar_wide", "datar_pretrained",
-                        "ast_pretrained"]
+                        "ast_pretrained", "datar_bigmap", "ast_matched"]
 
 
 def minutes(log: Path) -> str:
@@ -38,7 +38,7 @@ def mean_sd(values: list[float]) -> str:
 
 
 print("| row | config | seeds | top-1 (mean ± sd) | top-1 per seed | top-5 (mean ± sd) "
-      "| G MACs (no attn) | params M | train min |")
+      "| G MACs (no attn) | params M (classifier) | train min |")
 print("|---|---|---|---|---|---|---|---|---|")
 for row in ROWS:
     exps = seeds(row)
@@ -52,4 +52,4 @@ for row in ROWS:
     print(f"| {row} | conf/esc10/{row}.yaml | {len(exps)} | {mean_sd(top1)} "
           f"| {' / '.join(f'{v:.3f}' for v in top1)} | {mean_sd(top5)} "
           f"| {m.get('gmacs', 0):.4f} ({m.get('gmacs_without_attention', 0):.4f}) "
-          f"| {m.get('params_m', 0):.3f} | {minutes(exps[0] / 'train.log')} |")
+          f"| {m.get('params_m_classifier', m.get('params_m', 0)):.3f} | {minutes(exps[0] / 'train.log')} |")
