@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from tests.conftest import ROOT, assert_one_line_error, cli_env, run_cli, write_wav
-from toolkit.aed.infer import Classifier, classify_array, classify_file, window_posteriors
+from toolkit.aed.infer import Classifier, classify_array, classify_file, prefetch, window_posteriors
 from toolkit.data.audio import load_mono
 from toolkit.dsp.features import extract
 
@@ -143,3 +144,26 @@ def test_memory_does_not_grow_with_the_length_of_a_file(tmp_path, bundle):
                    for m in (2, 20))
     # reading the whole 20 minutes would cost 77 MB of samples alone, its fbank frames 190 MB
     assert long - short < 40_000, (short, long)
+
+
+def test_prefetch_passes_items_and_errors_and_stops_with_its_consumer():
+    assert list(prefetch(iter(range(50)), 3)) == list(range(50))
+
+    def failing():
+        yield 1
+        raise ValueError("bad window")
+
+    with pytest.raises(ValueError, match="bad window"):
+        list(prefetch(failing(), 2))
+    produced = []
+
+    def endless():
+        for i in range(10_000):
+            produced.append(i)
+            yield i
+
+    gen = prefetch(endless(), 2)
+    assert next(gen) == 0
+    gen.close()  # the consumer stops: the reader stops too, a few items ahead at most
+    time.sleep(0.5)
+    assert len(produced) < 10

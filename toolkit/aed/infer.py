@@ -212,20 +212,24 @@ def prefetch(items: Iterator[Any], size: int) -> Iterator[Any]:
     stop = threading.Event()
     done = object()
 
+    def put(entry: tuple[Any, BaseException | None]) -> bool:
+        """Queue ``entry`` unless the consumer has stopped; False when it has."""
+        while not stop.is_set():
+            try:
+                q.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def work() -> None:
         try:
             for item in items:
-                while not stop.is_set():
-                    try:
-                        q.put((item, None), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not put((item, None)):
                     return
-            q.put((done, None))
+            put((done, None))
         except BaseException as e:  # re-raised in the consumer
-            q.put((done, e))
+            put((done, e))
 
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
