@@ -7,7 +7,7 @@
 #   --nj N             parallel jobs for sharded stages (default 4)
 #   --backend B        local | slurm (default local)
 #   --corpus PATH      a corpus on disk (ESC-50, ESC-10 release, folder per class, a data dir
-#                      with label, or a csv; see toolkit/corpora/aed_layouts.py) instead of
+#                      with label, or a csv; see toolkit/corpora/external/aed_layouts.py) instead of
 #                      building the built-in 16-class corpus in stage 0
 #   --config FILE      the experiment: a YAML with every hyperparameter (default
 #                      conf/demo.yaml); a fine-tuning experiment names its pretrained
