@@ -103,6 +103,10 @@ def test_classify_bad_input(tmp_path, bundle):
     proc = run_cli("classify", clip, tmp_path / "junk.wav", "--model", bundle, "-o", out)
     assert_one_line_error(proc, "junk.wav")
     assert not out.exists()  # checked before anything is written
+    sf.write(tmp_path / "empty.wav", np.zeros(0, np.float32), 16000)
+    proc = run_cli("classify", clip, tmp_path / "empty.wav", "--model", bundle)
+    assert_one_line_error(proc, "empty.wav", "empty audio")
+    assert proc.stdout == ""  # no row of the good clip before the error
     assert_one_line_error(run_cli("classify", clip, "--model", bundle, "--top-k", "0"),
                           "--top-k")
     assert_one_line_error(run_cli("classify", clip, "--model", tmp_path), "model directory")

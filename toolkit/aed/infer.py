@@ -329,7 +329,10 @@ def check_inputs(paths: Sequence[str | Path]) -> float:
     """Read every header before any output; return the total duration in seconds."""
     total = 0.0
     for p in paths:
-        total += audio_info(p).duration
+        info = audio_info(p)
+        if info.frames == 0:
+            raise AudioError(f"{p}: empty audio (0 samples)")
+        total += info.duration
     return total
 
 
