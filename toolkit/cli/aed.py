@@ -23,7 +23,8 @@ import typer
 from toolkit.cli.app import App, fail
 from toolkit.cli.options import DEVICE, INPUTS, MODEL, OVERWRITE
 
-app = App(help="Audio event classification: built-in corpus, corpus layouts, plots, MACs.")
+app = App(help="Audio event classification: built-in corpus, corpus layouts, plots, MACs, ONNX, "
+               "offset statistics.")
 
 
 def classify(
