@@ -38,7 +38,7 @@ def test_template_recipe_end_to_end(tmp_path):
     assert scores["n"] == 6 and 0.0 <= scores["acc"] <= 1.0
     for f in ("model.pt", "model_card.md", "config.yaml", "meta.yaml", ".done"):
         assert (recipe / "exp/tiny/pack" / f).is_file(), f
-    logs = sorted((recipe / "exp/tiny/decode/test/log").glob("decode.*.log"))
+    logs = sorted((recipe / "exp/tiny/decode/test/hyp.split/log").glob("*.log"))
     assert len(logs) == 2 and all("# Ended (code 0)" in p.read_text() for p in logs)
 
     second = run()
@@ -67,5 +67,5 @@ def test_scoring_stage_through_slurm_matches_local(tmp_path, slurm_env):
                        "--backend", "slurm", env=slurm_env)
     assert slurm.returncode == 0, slurm.stderr[-3000:]
     assert "submitted Slurm job" in slurm.stderr
-    assert len(list((recipe / "exp/tiny/scores/.parts.test").glob("part.*.json"))) == 4
+    assert len(list((recipe / "exp/tiny/scores/test.parts").glob("*.json"))) == 4
     assert json.loads((recipe / "exp/tiny/scores/test.json").read_text()) == scores_local
