@@ -52,4 +52,5 @@ for row in ROWS:
     print(f"| {row} | conf/esc10/{row}.yaml | {len(exps)} | {mean_sd(top1)} "
           f"| {' / '.join(f'{v:.3f}' for v in top1)} | {mean_sd(top5)} "
           f"| {m.get('gmacs', 0):.4f} ({m.get('gmacs_without_attention', 0):.4f}) "
-          f"| {m.get('params_m_classifier', m.get('params_m', 0)):.3f} | {minutes(exps[0] / 'train.log')} |")
+          f"| {m.get('params_m_classifier', m.get('params_m', 0)):.3f} "
+          f"| {minutes(exps[0] / 'train.log')} |")
