@@ -3,7 +3,7 @@
 # end with a summary that fits an 80-column terminal: per recipe a few headline
 # test-set metrics and where the full results are ('sptk-cli summarize --brief').
 # A recipe joins the demo by having conf/demo.yaml and writing
-# exp/demo/scores_*.json in its stage 5.
+# exp/demo/<experiment>/scores/<test set>.json in its stage 5.
 # RECIPES="svs aed" make demo runs only those recipes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,7 +28,8 @@ for recipe in "${list[@]}"; do
   if "$recipe/run.sh" --config conf/demo.yaml --stop-stage 5; then
     log "demo: $recipe finished in $((SECONDS - start)) s"
     times+=("${recipe#recipes/} $((SECONDS - start)) s")
-    for f in "$recipe"/exp/demo/scores_*.json; do [[ -f $f ]] && scores+=("$f"); done
+    while IFS= read -r f; do scores+=("$f"); done < <(
+      find "$recipe/exp/demo" -path '*/scores/*.json' -not -path '*.parts*' 2>/dev/null | sort)
   else
     failed+=("$recipe")
     times+=("${recipe#recipes/} FAILED after $((SECONDS - start)) s")
@@ -43,7 +44,7 @@ if ((${#scores[@]})); then
 fi
 echo "wall time per recipe:"
 printf '  %s\n' "${times[@]}"
-echo "every metric of a recipe: sptk-cli summarize recipes/<task>/exp/demo/scores_*.json"
+echo "every metric of a recipe: sptk-cli summarize recipes/<task>/exp/demo/**/scores/*.json"
 if ((${#failed[@]})); then
   echo "error: demo failed for: ${failed[*]}" >&2
   exit 1

@@ -41,3 +41,17 @@ def test_brief_summary_fits_80_columns_and_points_at_the_results(tmp_path):
 def test_headline_without_a_recipe_list_skips_counts(tmp_path):
     assert headline(tmp_path, ["n", "acc_ci95", "acc", "frames", "x", "y", "z", "w"]) == [
         "acc", "x", "y", "z"]
+
+
+def test_recipe_layout_rows_named_by_experiment(tmp_path):
+    """exp/<experiment>/scores/<test set>.json: one row per experiment, grouped above them."""
+    from toolkit.metrics.summary import read_scores
+
+    for exp, test_set in [("unet", "test"), ("noskip", "test"), ("unet", "dev")]:
+        f = tmp_path / "exp" / exp / "scores" / f"{test_set}.json"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text('{"sdr": 1.5, "name": "x"}')
+    files = sorted((tmp_path / "exp").glob("*/scores/*.json"))
+    groups = read_scores(files)
+    assert list(groups) == [str(tmp_path / "exp")]
+    assert sorted(n for n, _ in groups[str(tmp_path / "exp")]) == ["noskip", "unet", "unet/dev"]

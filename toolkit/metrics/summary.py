@@ -36,7 +36,10 @@ BRIEF_WIDTH = 80
 def read_scores(files: list[Path]) -> dict[str, list[tuple[str, dict[str, float]]]]:
     """``{folder: [(name, {metric: value})]}`` of the numeric top-level scores of each file.
 
-    Names drop the folder, ``scores_`` and ``.json``.
+    Files follow the recipes' naming ``exp/<experiment>/scores/<test set>.json``: a row is
+    named by the experiment (plus ``/<test set>`` unless it is ``test``) and grouped by
+    the folder above the experiments. Other files are named by their file name without
+    ``scores_`` and ``.json`` and grouped by their folder.
 
     Raises:
         UserError: a file is missing or is not a JSON object.
@@ -53,8 +56,14 @@ def read_scores(files: list[Path]) -> dict[str, list[tuple[str, dict[str, float]
             raise UserError(f"{f} is not a JSON scores file (expected an object of scores)")
         flat = {k: v for k, v in values.items()
                 if isinstance(v, int | float) and not isinstance(v, bool)}
-        name = f.name.removeprefix("scores_").removesuffix(".json") or f.name
-        groups.setdefault(str(f.parent), []).append((name, flat))
+        if f.parent.name == "scores":
+            test_set = f.name.removesuffix(".json")
+            name = f.parent.parent.name + ("" if test_set == "test" else f"/{test_set}")
+            folder = f.parent.parent.parent
+        else:
+            name = f.name.removeprefix("scores_").removesuffix(".json") or f.name
+            folder = f.parent
+        groups.setdefault(str(folder), []).append((name, flat))
     return groups
 
 
@@ -83,7 +92,7 @@ def _cell(flat: dict[str, float], column: str) -> str:
 
 def where_results_are(folder: str | Path) -> list[str]:
     """Lines saying where this run's score files and the recipe's RESULTS.md are."""
-    lines = [f"  all metrics: {folder}/scores_*.json"]
+    lines = [f"  all metrics: {folder}/**/scores/*.json"]
     recipe = recipe_dir(folder)
     if recipe and (recipe / "RESULTS.md").is_file():
         lines.append(f"  published results: {recipe / 'RESULTS.md'}")

@@ -1,5 +1,0 @@
-"""Registry hook: the aed task lives in :mod:`toolkit.aed`."""
-
-from toolkit.aed.task import TASK
-
-__all__ = ["TASK"]
