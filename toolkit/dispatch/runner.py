@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import signal
@@ -29,6 +30,7 @@ from toolkit.dispatch.status import (
     JobsFailed,
     JobStatus,
     SubmitError,
+    check_not_running,
     check_pick,
     failure_summary,
     job_status,
@@ -84,7 +86,11 @@ def logs_set_aside(logs: list[Path]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C (KeyboardInterrupt) while running jobs, so both clean up."""
+    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C while running jobs.
+
+    All three raise KeyboardInterrupt, so the backend kills (or cancels) the
+    running jobs before the runner exits.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -92,11 +98,39 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def _raise(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _raise)
+    previous = {sig: signal.signal(sig, _raise) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def runner_lock(jobs: JobArray, workdir: Path) -> Iterator[None]:
+    """Hold ``<logdir>/q/<name>.lock`` while running: one runner per job array at a time.
+
+    Raises:
+        UserError: another ``sptk-cli run`` of the same jobs is running (its pid named).
+    """
+    path = workdir / jobs.queue_dir / f"{jobs.name}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise UserError(f"another 'sptk-cli run' (pid {other}) is running the jobs of "
+                            f"{jobs.log_template}; wait for it to end (or stop it) and rerun"
+                            ) from None
+        except OSError:  # no locks on this file system: go on unguarded
+            pass
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)
 
 
 def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
@@ -118,8 +152,9 @@ def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
 
     Raises:
         JobsFailed: some job of the range did not end with code 0 (exit status 1).
-        JobsInterrupted: Ctrl-C or SIGTERM; running jobs were killed (exit status 130).
-        UserError: bad backend, pick, options or scheduler refusal.
+        JobsInterrupted: Ctrl-C, SIGTERM or SIGHUP; running jobs were killed (exit status 130).
+        UserError: bad backend, pick, options or scheduler refusal; a picked job still
+            running (its log is locked); another runner of the same jobs.
     """
     check_backend(backend)
     check_pick(pick)
@@ -130,16 +165,20 @@ def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
         from toolkit.dispatch.slurm import check_slurm
 
         check_slurm(options)  # fail before any log is touched
-    picked = pick_jobs(read_statuses(jobs, workdir=workdir), pick)
-    scheduler_states: dict[int, str] = {}
-    if not picked:
-        log.info("--pick %s: no job to run", pick)
-    else:
-        if pick != "all":
-            log.info("--pick %s: running job(s) %s", pick, ", ".join(map(str, picked)))
-        script = write_job_script(jobs, workdir)
-        with logs_set_aside([workdir / jobs.log_path(job) for job in picked]):
-            scheduler_states = _run_backend(backend, script, jobs, picked, max_jobs, options)
+    with runner_lock(jobs, workdir):
+        statuses = read_statuses(jobs, workdir=workdir)
+        picked = pick_jobs(statuses, pick)
+        paths = {job: workdir / jobs.log_path(job) for job in jobs.ids}
+        check_not_running(statuses, picked, paths)  # orphans of a killed runner, a 2nd shell
+        scheduler_states: dict[int, str] = {}
+        if not picked:
+            log.info("--pick %s: no job to run", pick)
+        else:
+            if pick != "all":
+                log.info("--pick %s: running job(s) %s", pick, ", ".join(map(str, picked)))
+            script = write_job_script(jobs, workdir)
+            with logs_set_aside([paths[job] for job in picked]):
+                scheduler_states = _run_backend(backend, script, jobs, picked, max_jobs, options)
     statuses = read_statuses(jobs, scheduler_states, workdir)
     summary = failure_summary(statuses)
     if summary:
