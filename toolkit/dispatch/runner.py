@@ -16,7 +16,6 @@ Example:
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import signal
@@ -37,6 +36,7 @@ from toolkit.dispatch.status import (
     pick_jobs,
 )
 from toolkit.errors import UserError
+from toolkit.fsutil import exclusive_lock
 
 log = logging.getLogger(__name__)
 BACKENDS = ("local", "slurm")
@@ -106,31 +106,16 @@ def sigterm_as_interrupt() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-@contextlib.contextmanager
-def runner_lock(jobs: JobArray, workdir: Path) -> Iterator[None]:
+def runner_lock(jobs: JobArray, workdir: Path) -> contextlib.AbstractContextManager:
     """Hold ``<logdir>/q/<name>.lock`` while running: one runner per job array at a time.
 
     Raises:
         UserError: another ``sptk-cli run`` of the same jobs is running (its pid named).
     """
-    path = workdir / jobs.queue_dir / f"{jobs.name}.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            raise UserError(f"another 'sptk-cli run' (pid {other}) is running the jobs of "
-                            f"{jobs.log_template}; wait for it to end (or stop it) and rerun"
-                            ) from None
-        except OSError:  # no locks on this file system: go on unguarded
-            pass
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)
+    return exclusive_lock(
+        workdir / jobs.queue_dir / f"{jobs.name}.lock",
+        f"another 'sptk-cli run' (pid {{pid}}) is running the jobs of {jobs.log_template}; "
+        "wait for it to end (or stop it) and rerun")
 
 
 def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
