@@ -127,6 +127,10 @@ def subset(
 
     if all(v is None for v in (first, last, random_n, keys, speakers)):
         fail("say which utterances to keep: --first, --last, --random, --keys or --speakers")
+    given = [n for n, v in (("--first", first), ("--last", last), ("--random", random_n))
+             if v is not None]
+    if len(given) > 1:
+        fail(f"{' and '.join(given)} exclude each other; give one of them")
     for name, value in (("--first", first), ("--last", last), ("--random", random_n)):
         if value is not None and value < 0:
             fail(f"{name} must be >= 0, got {value}")

@@ -41,8 +41,11 @@ def _is_pipe(spec: str) -> bool:
 
 
 def _run_pipe(spec: str) -> bytes:
+    """Run a Kaldi pipe entry; its stdin is /dev/null so a command reading stdin cannot hang."""
     cmd = spec.rstrip()[:-1]
-    proc = subprocess.run(["bash", "-c", cmd], capture_output=True)
+    if not cmd.strip():
+        raise AudioError(f"{spec!r}: an empty pipe command")
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         raise AudioError(f"{spec}: command failed ({err[-1] if err else proc.returncode})")

@@ -14,6 +14,15 @@ derived from ``utt2spk``), and with ``segments`` (``<utt> <recording> <start>
 <end>``) ``wav.scp`` and ``reco2dur`` are keyed by recording. ``meta.yaml``
 holds the sample rate, the task and the command that made the directory.
 
+Reading is strict about what would otherwise go silently wrong (issue 18):
+every file is decoded by :func:`read_lines`. A UTF-8 byte-order mark (Notepad,
+Excel) is *stripped with a warning* naming the file: it is invisible in an
+editor, and kept it would become part of the first key, so that file's keys
+would no longer match the other files'. Stripping is safe because a BOM is
+never part of a key. Windows line ends (CRLF) are read as plain line ends. A
+byte that is not UTF-8 (a Latin-1 ``é``) is an error naming the file, the line
+and the byte, never a crash or a silently replaced character.
+
 Example::
 
     data/train/
@@ -25,10 +34,15 @@ Example::
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from toolkit.errors import DataDirError
+
+log = logging.getLogger(__name__)
+BOM = b"\xef\xbb\xbf"
 
 META = "meta.yaml"
 # Files not keyed by utterance.
@@ -48,23 +62,60 @@ def parse_line(line: str) -> tuple[str, str]:
     return key, value
 
 
+def decode_text(data: bytes, where: str | Path) -> str:
+    """UTF-8 bytes to text: a byte-order mark stripped (with a warning), bad bytes located.
+
+    Raises:
+        DataDirError: a byte that is not UTF-8, naming ``where``, the line and the byte.
+    """
+    if data.startswith(BOM):
+        log.warning("%s: starts with a UTF-8 byte-order mark (BOM); ignoring it", where)
+        data = data[len(BOM):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise DataDirError(
+            f"{where} line {line}: byte 0x{data[e.start]:02x} at column {column} is not UTF-8; "
+            "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """The lines of a data-directory text file, without line ends (LF or CRLF).
+
+    See the module docstring for the byte-order mark and encoding decisions.
+    Only ``\\n`` ends a line: other Unicode separators stay inside values.
+
+    Raises:
+        DataDirError: missing or unreadable file, not UTF-8.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataDirError(f"{path} does not exist" if not path.exists()
+                           else f"{path} is not a regular file")
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise DataDirError(f"{path}: cannot read it ({e.strerror})") from None
+    text = decode_text(data, path)
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]:
     """Read a ``key value`` file into an insertion-ordered dict.
 
     Raises:
-        DataDirError: missing file, blank line, key without value, duplicate key.
+        DataDirError: missing file, not UTF-8, blank line, key without value, duplicate key.
     """
     path = Path(path)
     if allow_empty is None:
         allow_empty = path.name in EMPTY_VALUE_OK
-    if not path.is_file():
-        raise DataDirError(f"{path} does not exist")
     out: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise DataDirError(f"{path}: not UTF-8 text (byte {e.start}); re-encode it as UTF-8") from None
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(read_lines(path), 1):
         key, value = parse_line(line)
         if not key:
             raise DataDirError(f"{path} line {n}: blank line; remove it")
@@ -74,6 +125,33 @@ def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]
             raise DataDirError(f"{path} line {n}: duplicate key '{key}'")
         out[key] = value
     return out
+
+
+def check_unique_keys(sources: Iterable[tuple[str | Path, Iterable[str]]],
+                      hint: str = "rename one of them or give the inputs separately"
+                      ) -> dict[str, str]:
+    """Refuse a key that more than one input holds, instead of silently keeping one.
+
+    For commands that gather keyed items from several inputs into one output
+    (``merge``, or ``dnsmos dirA dirB`` whose table is keyed by file stem).
+
+    Args:
+        sources: ``(where, keys)`` per input; ``where`` (a path) is named in the error.
+        hint: what the user can do, appended to the error.
+
+    Returns:
+        key -> the input it came from.
+
+    Raises:
+        DataDirError: ``key 'x' is in both A and B; <hint>`` (also for a key twice in one).
+    """
+    seen: dict[str, str] = {}
+    for where, keys in sources:
+        for key in keys:
+            if key in seen:
+                raise DataDirError(f"key '{key}' is in both {seen[key]} and {where}; {hint}")
+            seen[key] = str(where)
+    return seen
 
 
 def check_key(key: str, where: str) -> None:
@@ -103,18 +181,20 @@ def write_kv(path: str | Path, mapping: dict[str, Any]) -> None:
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
-    """Read ``meta.yaml`` of a data directory ({} when absent)."""
-    import yaml
+    """Read ``meta.yaml`` of a data directory ({} when absent).
+
+    Raises:
+        UserError: not UTF-8, not valid YAML or a key given twice (one line naming
+            the file), or not a mapping.
+    """
+    from toolkit.config import load_yaml_text
 
     meta = Path(path) / META
     if not meta.is_file():
         return {}
-    try:
-        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise DataDirError(f"{meta}: not valid YAML ({e})") from None
+    data = load_yaml_text(decode_text(meta.read_bytes(), meta), meta) or {}
     if not isinstance(data, dict):
-        raise DataDirError(f"{meta}: expected a mapping")
+        raise DataDirError(f"{meta}: expected a mapping of keys to values")
     return data
 
 
@@ -190,8 +270,18 @@ class DataDir:
 
     @property
     def sample_rate(self) -> int | None:
+        """``sample_rate`` of meta.yaml (None when absent).
+
+        Raises:
+            DataDirError: not a positive whole number of Hz.
+        """
         sr = self.meta.get("sample_rate")
-        return int(sr) if sr is not None else None
+        if sr is None:
+            return None
+        if isinstance(sr, bool) or not isinstance(sr, int | float) or sr <= 0 or sr != int(sr):
+            raise DataDirError(f"{self.path / META}: sample_rate {sr!r} is not a positive "
+                               "whole number of Hz (e.g. sample_rate: 16000)")
+        return int(sr)
 
     def keys(self) -> list[str]:
         """Sorted utterance keys (from ``segments``, ``wav.scp`` or the first role)."""
@@ -205,6 +295,42 @@ class DataDir:
 
     def __len__(self) -> int:
         return len(self.keys())
+
+    def primary(self) -> str:
+        """The file whose keys are the utterances: segments, wav.scp or the first role."""
+        if self.has_segments:
+            return "segments"
+        roles = self.roles()
+        return "wav.scp" if "wav.scp" in roles else (roles[0] if roles else "wav.scp")
+
+    def key_mismatches(self) -> list[str]:
+        """One message per per-utterance file whose key set differs from the primary's."""
+        keys = set(self.keys())
+        ref = self.primary()
+        out = []
+        for role in self.roles():
+            other = set(self.read(role))
+            if other != keys:
+                missing, extra = sorted(keys - other), sorted(other - keys)
+                what = (f"{len(missing)} key(s) missing, first '{missing[0]}'" if missing
+                        else f"{len(extra)} extra key(s), first '{extra[0]}'")
+                out.append(f"{self.path / role}: keys differ from {ref}: {what}")
+        return out
+
+    def check_consistent(self) -> None:
+        """Refuse a directory whose per-utterance files hold different key sets.
+
+        Operations that split or join directories call it first, so that they never
+        write outputs whose files disagree.
+
+        Raises:
+            DataDirError: the first file that disagrees, and how (run ``data validate``).
+        """
+        problems = self.key_mismatches()
+        if problems:
+            more = f" (and {len(problems) - 1} more file(s))" if len(problems) > 1 else ""
+            raise DataDirError(f"{problems[0]}{more}; fix it first (sptk-cli data validate "
+                               f"{self.path})")
 
     def entry(self, key: str) -> dict[str, str]:
         """All values of one utterance: {role: value} for the roles that have it."""
