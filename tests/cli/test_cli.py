@@ -74,6 +74,22 @@ def test_decode_score_pack_bad_inputs(cli, tone_data, tmp_path):
     assert not (tmp_path / "o").exists() and not (tmp_path / "p").exists()
 
 
+def test_decode_and_pack_refuse_an_unfinished_experiment(cli, tone_data, tmp_path):
+    exp = tmp_path / "exp"
+    cli("train", "--task", "tone", "--train", tone_data / "train", "--exp", exp,
+        "--set", "trainer.epochs=1", "--set", "trainer.batch_size=2",
+        "--set", "trainer.metric=train/loss", check=True)
+    (exp / ".done").unlink()  # as after a stage 3 killed mid-training: only last.pt
+    decode = ["decode", "--model", exp, "--data", tone_data / "dev", "--out", tmp_path / "h"]
+    assert_one_line_error(cli(*decode), f"{exp}: training has not finished (no .done",
+                          "--allow-unfinished")
+    assert_one_line_error(cli("pack", "--exp", exp, "--out", tmp_path / "p"),
+                          "training has not finished")
+    assert not (tmp_path / "h").exists() and not (tmp_path / "p").exists()
+    proc = cli(*decode, "--allow-unfinished", check=True)
+    assert "training has not finished" in proc.stderr and (tmp_path / "h" / ".done").is_file()
+
+
 def test_debug_shows_the_traceback(cli, tmp_path):
     proc = cli("--debug", "data", "validate", "--task", "nosuch", tmp_path)
     assert proc.returncode != 0 and "Traceback" in proc.stderr

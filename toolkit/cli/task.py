@@ -18,6 +18,8 @@ SET = typer.Option(None, "--set", help="Override a config value: --set trainer.e
                    "(repeatable; the value is YAML).")
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
+ALLOW_UNFINISHED = typer.Option(False, "--allow-unfinished", help="Use an experiment whose "
+                                "training has not finished (no .done: a mid-training last.pt).")
 
 
 def train(
@@ -66,14 +68,18 @@ def decode(
     shard: str = typer.Option(None, "--shard", help="Decode only shard J/N of the keys."),
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
 ) -> None:
-    """Run inference on a data directory; the output is a data directory too."""
+    """Run inference on a data directory; the output is a data directory too.
+
+    An experiment directory must have finished training (.done) unless --allow-unfinished.
+    """
     from toolkit.data.datadir import DataDir, write_datadir
     from toolkit.data.ops import parse_shard, shard_keys
     from toolkit.fsutil import skip_if_done
     from toolkit.log import log_device
     from toolkit.train.distributed import resolve_device
-    from toolkit.train.packing import default_model_dir, load_model_dir
+    from toolkit.train.packing import check_finished, default_model_dir, load_model_dir
 
     sh = parse_shard(shard)  # bad input first, before loading anything
     if skip_if_done(out, overwrite):
@@ -82,6 +88,7 @@ def decode(
         if task is None:
             fail("give --model DIR, or --task T to use the default model of task T")
         model_dir = default_model_dir(task)
+    check_finished(model_dir, allow_unfinished)
     dev = resolve_device(device)
     log_device(dev)
     t, cfg, model = load_model_dir(model_dir, dev)
@@ -175,13 +182,15 @@ def pack(
     description: str = typer.Option("", "--description", help="Text for the model card "
                                     "(training data, intended use)."),
     overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
 ) -> None:
-    """Bundle a trained model for inference (stage 9)."""
+    """Bundle a trained model for inference (stage 9); training must have finished (.done)."""
     from toolkit.fsutil import skip_if_done
     from toolkit.train.packing import pack as pack_model
 
     if not skip_if_done(out, overwrite):
-        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description)
+        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description,
+                   allow_unfinished=allow_unfinished)
 
 
 def summarize(

@@ -8,6 +8,12 @@ Two layouts load the same way (:func:`load_model_dir`):
   ``config.yaml``, ``model.pt`` (weights only, fp16 by default), the task's
   extra files and ``model_card.md``. Default models shipped with the package
   are bundles under ``toolkit/assets/<task>/``.
+
+An experiment directory is finished when training wrote its ``.done``; before
+that ``last.pt`` is a mid-training state. Stages that ship or use a model
+(``decode``, ``pack``) call :func:`check_finished` so that ``run.sh --stage 4``
+after a killed stage 3 fails instead of shipping a half-trained model, unless
+the user asks for it with ``--allow-unfinished``.
 """
 
 from __future__ import annotations
@@ -47,10 +53,35 @@ def default_model_dir(task: str) -> Path:
     return path
 
 
+def check_finished(path: str | Path, allow_unfinished: bool = False) -> None:
+    """Refuse an experiment directory whose training has not finished (no ``.done``).
+
+    Packed bundles (``model.pt``) are finished by construction and pass.
+
+    Args:
+        path: an experiment directory or a bundle.
+        allow_unfinished: accept a mid-training ``last.pt`` (with a warning).
+
+    Raises:
+        UserError: ``path`` is an experiment without ``.done``.
+    """
+    from toolkit.fsutil import DONE, is_done
+
+    path = Path(path)
+    if (path / "model.pt").is_file() or is_done(path) or not (path / "meta.yaml").is_file():
+        return  # a bundle, a finished run, or no model directory (load_model_dir says so)
+    if allow_unfinished:
+        log.warning("%s: training has not finished (no %s); using its checkpoint anyway",
+                    path, DONE)
+        return
+    raise UserError(f"{path}: training has not finished (no {DONE}; last.pt is a mid-training "
+                    "state); finish it by rerunning 'sptk-cli train', or pass "
+                    "--allow-unfinished to use it as it is")
+
+
 def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any]:
     """Load (task, config, model in eval mode) from an experiment or a bundle."""
     import torch
-    import yaml
 
     from toolkit.config import from_dict, read_yaml
     from toolkit.registry import build_model, get_task
@@ -60,7 +91,7 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
     if not (path / "meta.yaml").is_file():
         raise UserError(f"{path} is not a model directory (no meta.yaml); give an experiment "
                         "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
-    meta = yaml.safe_load((path / "meta.yaml").read_text()) or {}
+    meta = read_yaml(path / "meta.yaml", allow_empty=True)
     task = get_task(meta.get("task", ""))
     cfg = from_dict(task.config_class, read_yaml(path / "config.yaml"))
     model = build_model(task.name, cfg.model)
@@ -84,14 +115,19 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
 
 
 def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp16: bool = True,
-         overwrite: bool = False, description: str = "") -> Path:
-    """Bundle an experiment for inference: weights (fp16), config, extra files, model card."""
+         overwrite: bool = False, description: str = "", allow_unfinished: bool = False) -> Path:
+    """Bundle an experiment for inference: weights (fp16), config, extra files, model card.
+
+    Raises:
+        UserError: the experiment has not finished training (see :func:`check_finished`).
+    """
     import torch
 
     from toolkit.fsutil import atomic_dir
     from toolkit.train.checkpoint import load_checkpoint
 
     exp = Path(exp)
+    check_finished(exp, allow_unfinished)
     task, cfg, model = load_model_dir(exp)
     ckpt = exp / ("best.pt" if (exp / "best.pt").is_file() else "last.pt")
     state = load_checkpoint(ckpt)["model"]
