@@ -177,17 +177,25 @@ def atomic_dir(path: str | Path, overwrite: bool = False, done: bool = True) -> 
     """Build a directory under a temporary name; rename it into place on success.
 
     The caller writes into the yielded folder. On success an existing ``path``
-    is replaced (only when ``overwrite`` or when it has no ``.done`` marker)
-    and, if ``done``, the marker is written. On failure the temporary folder is
-    removed and ``path`` is left as it was.
+    is replaced (only when ``overwrite``, or when it is an empty folder) and, if
+    ``done``, the marker is written. On failure the temporary folder is removed
+    and ``path`` is left as it was. A file, or a folder with content of unknown
+    origin (no marker), is never replaced without ``overwrite``.
 
     Raises:
-        UserError: ``path`` is finished and ``overwrite`` is false (callers that
-            want to skip check :func:`is_done` first).
+        UserError: ``path`` is finished, or a non-empty folder, and ``overwrite``
+            is false (callers that want to skip check :func:`is_done` first); or
+            ``path`` is a file.
     """
     path = Path(path)
     if is_done(path) and not overwrite:
         raise UserError(f"{path} is already complete (has {DONE}); pass --overwrite to redo it")
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path} exists and is not a directory; remove it or choose another "
+                        "output path")
+    if path.is_dir() and not overwrite and not is_done(path) and any(path.iterdir()):
+        raise UserError(f"{path} exists, is not empty and is not a finished output (no {DONE}); "
+                        "pass --overwrite to replace it, or choose another output path")
     with write_errors(path, path.parent):  # mkdir / mkstemp: anything in the folder
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))

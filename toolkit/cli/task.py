@@ -150,17 +150,24 @@ def score_merge(
         if not p.is_file():
             fail(f"score part {p} does not exist; did every scoring job succeed?")
         try:
-            part = json.loads(p.read_text(encoding="utf-8"))
+            part = json.loads(_read_json_text(p))
             tasks.add(part["task"])
             overlap = set(per_key) & set(part["per_key"])
             per_key.update(part["per_key"])
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             fail(f"{p} is not a part file written by 'sptk-cli score --shard'")
         if overlap:
             fail(f"{p} repeats key '{sorted(overlap)[0]}' of another part")
     if len(tasks) != 1:
         fail(f"the parts come from different tasks ({', '.join(sorted(tasks))})")
     _write_scores(get_task(tasks.pop()).aggregate(per_key), out)
+
+
+def _read_json_text(path: Path) -> str:
+    """Text of a JSON file; a byte that is not UTF-8 is a one-line error naming the file."""
+    from toolkit.data.datadir import decode_text
+
+    return decode_text(path.read_bytes(), path)
 
 
 def _write_scores(result: dict, out: Path | None) -> None:
@@ -211,9 +218,9 @@ def summarize(
     groups: dict[str, list[tuple[str, dict]]] = {}
     for f in files:
         if not f.is_file():
-            fail(f"scores file {f} does not exist")
+            fail(f"scores file {f} {'is not a file' if f.exists() else 'does not exist'}")
         try:
-            values = json.loads(f.read_text())
+            values = json.loads(_read_json_text(f))
         except json.JSONDecodeError:
             fail(f"{f} is not a JSON scores file")
         if not isinstance(values, dict):

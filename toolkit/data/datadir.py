@@ -228,7 +228,8 @@ class DataDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if not self.path.is_dir():
-            raise DataDirError(f"data directory {self.path} does not exist")
+            what = "is not a directory" if self.path.exists() else "does not exist"
+            raise DataDirError(f"data directory {self.path} {what}")
         self._cache: dict[str, dict[str, str]] = {}
 
     def __repr__(self) -> str:

@@ -150,6 +150,10 @@ def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
         from toolkit.dispatch.slurm import check_slurm
 
         check_slurm(options)  # fail before any log is touched
+    for job in jobs.ids:
+        if (workdir / jobs.log_path(job)).is_dir():
+            raise UserError(f"log {jobs.log_path(job)} is a directory; give a file path for the "
+                            "log (e.g. logs/name.JOB.log)")
     with runner_lock(jobs, workdir):
         statuses = read_statuses(jobs, workdir=workdir)
         picked = pick_jobs(statuses, pick)

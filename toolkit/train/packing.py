@@ -68,8 +68,9 @@ def check_finished(path: str | Path, allow_unfinished: bool = False) -> None:
     from toolkit.fsutil import DONE, is_done
 
     path = Path(path)
-    if (path / "model.pt").is_file() or is_done(path) or not (path / "meta.yaml").is_file():
-        return  # a bundle, a finished run, or no model directory (load_model_dir says so)
+    experiment = any((path / name).is_file() for name in ("last.pt", "best.pt"))
+    if (path / "model.pt").is_file() or is_done(path) or not experiment:
+        return  # a bundle, a finished run, or no experiment (load_model_dir says what it is)
     if allow_unfinished:
         log.warning("%s: training has not finished (no %s); using its checkpoint anyway",
                     path, DONE)
@@ -88,9 +89,10 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
     from toolkit.train.checkpoint import load_checkpoint
 
     path = Path(path)
-    if not (path / "meta.yaml").is_file():
-        raise UserError(f"{path} is not a model directory (no meta.yaml); give an experiment "
-                        "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
+    for name in ("meta.yaml", "config.yaml"):
+        if not (path / name).is_file():
+            raise UserError(f"{path} is not a model directory (no {name}); give an experiment "
+                            "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
     meta = read_yaml(path / "meta.yaml", allow_empty=True)
     task = get_task(meta.get("task", ""))
     cfg = from_dict(task.config_class, read_yaml(path / "config.yaml"))
