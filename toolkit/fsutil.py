@@ -80,8 +80,9 @@ def write_error(error: BaseException, path: str | Path,
     if isinstance(error, UserError | KeyboardInterrupt | SystemExit | GeneratorExit):
         return None
     path = Path(path)
-    if any(c in FULL_ERRNOS for c in _errnos(error)) or (
-            isinstance(error, RuntimeError | OSError) and _nearly_full(path.parent)):
+    codes = _errnos(error)
+    if any(c in FULL_ERRNOS for c in codes) or (
+            not codes and isinstance(error, RuntimeError) and _nearly_full(path.parent)):
         return WriteError(f"no space left on device while writing {path}; free some space "
                           "and rerun (nothing half-written was left)")
     if _denied_here(error, path, Path(temp) if temp else None):
@@ -90,13 +91,31 @@ def write_error(error: BaseException, path: str | Path,
     return None
 
 
+def _blocking_file(path: Path) -> Path | None:
+    """The first ancestor of ``path`` that exists and is not a directory."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
 @contextlib.contextmanager
-def write_errors(path: str | Path, temp: str | Path | None = None) -> Iterator[None]:
-    """Turn a disk-full / permission failure while writing ``path`` into :class:`WriteError`."""
+def write_errors(path: str | Path, temp: str | Path | None = None,
+                 setup: bool = False) -> Iterator[None]:
+    """Turn a disk-full / permission failure while writing ``path`` into :class:`WriteError`.
+
+    With ``setup`` (creating the folder and the temporary name) every OS error is
+    about the output and becomes ``cannot write PATH: why``.
+    """
     try:
         yield
     except BaseException as e:
         mapped = write_error(e, path, temp)
+        if mapped is None and setup and isinstance(e, OSError):
+            blocker = _blocking_file(Path(path))
+            why = (f"{blocker} is not a directory" if blocker is not None
+                   else (e.strerror or str(e)).lower())
+            mapped = WriteError(f"cannot write {path}: {why}; choose another output path")
         if mapped is None:
             raise
         raise mapped from None
@@ -154,7 +173,7 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     """
     path = Path(path)
     suffix = path.suffix if suffix is None else suffix
-    with write_errors(path, path.parent):  # mkdir / mkstemp: anything in the folder
+    with write_errors(path, path.parent, setup=True):  # mkdir / mkstemp
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + suffix,
                                    dir=path.parent)
@@ -196,7 +215,7 @@ def atomic_dir(path: str | Path, overwrite: bool = False, done: bool = True) -> 
     if path.is_dir() and not overwrite and not is_done(path) and any(path.iterdir()):
         raise UserError(f"{path} exists, is not empty and is not a finished output (no {DONE}); "
                         "pass --overwrite to replace it, or choose another output path")
-    with write_errors(path, path.parent):  # mkdir / mkstemp: anything in the folder
+    with write_errors(path, path.parent, setup=True):  # mkdir / mkstemp
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     _publish(tmp, directory=True)
@@ -246,7 +265,7 @@ def exclusive_lock(path: str | Path, busy: str) -> Iterator[None]:
         UserError: the lock is held by another process.
     """
     path = Path(path)
-    with write_errors(path, path.parent):
+    with write_errors(path, path.parent, setup=True):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
