@@ -36,7 +36,7 @@ def _start_runner(workdir, cmd=SLEEPER, n=2):
                             stderr=subprocess.PIPE, text=True, preexec_fn=interruptible)
     pid_files = [workdir / f"pid.{j}" for j in range(1, n + 1)]
     wait_until(lambda: all(p.is_file() and p.read_text().strip() for p in pid_files),
-               what="the jobs to start")
+               timeout=90, what="the jobs to start")  # a loaded machine starts them slowly
     return proc, [int(p.read_text()) for p in pid_files]
 
 
