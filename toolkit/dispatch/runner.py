@@ -155,6 +155,10 @@ def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
             raise UserError(f"log {jobs.log_path(job)} is a directory; give a file path for the "
                             "log (e.g. logs/name.JOB.log)")
     with runner_lock(jobs, workdir):
+        if backend == "slurm":
+            from toolkit.dispatch.slurm import check_previous_array
+
+            check_previous_array((workdir / jobs.queue_dir / f"{jobs.name}.slurm").resolve())
         statuses = read_statuses(jobs, workdir=workdir)
         picked = pick_jobs(statuses, pick)
         paths = {job: workdir / jobs.log_path(job) for job in jobs.ids}
