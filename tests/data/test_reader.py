@@ -33,6 +33,9 @@ def test_crlf_and_unicode_separators(tmp_path):
     path.write_bytes("a one\r\nb two\u2028still b\r\n".encode())
     assert read_kv(path) == {"a": "one", "b": "two\u2028still b"}
     assert read_lines(path) == ["a one", "b two\u2028still b"]
+    path.write_bytes(b"a one\rb two\r")  # classic Mac line ends: not one key 'a'
+    with pytest.raises(DataDirError, match="line 1: a carriage return inside the line"):
+        read_kv(path)
 
 
 def test_latin1_byte_names_file_and_line(tmp_path):

@@ -102,7 +102,12 @@ def read_lines(path: str | Path) -> list[str]:
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    for n, line in enumerate(lines, 1):
+        if "\r" in line:
+            raise DataDirError(f"{path} line {n}: a carriage return inside the line (old Mac "
+                               "line ends?); convert the file to LF or CRLF line ends")
+    return lines
 
 
 def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]:
@@ -279,6 +284,8 @@ class DataDir:
         sr = self.meta.get("sample_rate")
         if sr is None:
             return None
+        if isinstance(sr, str) and sr.strip().isdigit():
+            sr = int(sr)  # sample_rate: "16000"
         if isinstance(sr, bool) or not isinstance(sr, int | float) or sr <= 0 or sr != int(sr):
             raise DataDirError(f"{self.path / META}: sample_rate {sr!r} is not a positive "
                                "whole number of Hz (e.g. sample_rate: 16000)")
