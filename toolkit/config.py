@@ -35,11 +35,17 @@ from toolkit.errors import ConfigError, UserError
 
 T = TypeVar("T")
 # Fields that must be > 0 (or >= 0) wherever they appear, checked by name.
-POSITIVE = frozenset({"sample_rate", "n_fft", "hop_length", "hop", "n_mels", "n_mfcc",
-                      "frame_period", "epochs", "batch_size", "accum_grad", "chunk_seconds"})
-NON_NEGATIVE = frozenset({"win_length", "fmin", "fmax", "max_steps_per_epoch", "patience",
-                          "keep_last", "save_every_steps", "num_workers", "grad_clip",
-                          "weight_decay", "warmup_steps", "min_lr", "lr"})
+POSITIVE = frozenset({
+    "sample_rate", "n_fft", "hop_length", "hop", "n_mels", "n_mfcc", "num_mel_bins",
+    "freq_bins", "frame_period", "window_ms", "frame_shift_ms", "frame_length_ms",
+    "patch_frames", "patch_hop", "target_frames", "crop_frames", "chunk_frames",
+    "epochs", "batch_size", "accum_grad", "log_every_steps", "step_epochs", "chunk_seconds",
+})
+NON_NEGATIVE = frozenset({
+    "win_length", "fmin", "fmax", "max_steps_per_epoch", "patience", "keep_last",
+    "save_every_steps", "num_workers", "grad_clip", "weight_decay", "warmup_steps", "min_lr",
+    "lr", "momentum", "overlap_seconds", "min_frames", "mixup", "mixup_alpha", "remix_prob",
+})
 
 
 def yaml_error(path: str | Path, error: Exception) -> str:
