@@ -103,6 +103,8 @@ def test_cli_prints_one_line_for_a_full_disk(tmp_path, monkeypatch, capsys):
 
     line = os_error_line(OSError(errno.ENOSPC, "No space left on device", "/x/scalars.log"))
     assert line == "no space left on device while writing /x/scalars.log"
+    line = os_error_line(OSError(errno.EROFS, "Read-only file system", "/ro/f"))
+    assert line == "cannot write /ro/f: read-only file system; choose another output folder"
 
 
 def test_exclusive_lock_refuses_a_second_holder(tmp_path):

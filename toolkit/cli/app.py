@@ -31,6 +31,8 @@ def os_error_line(e: OSError) -> str:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"no space left on device while writing {name}" if name else \
             "no space left on device; free some space and rerun"
+    if e.errno == errno.EROFS and name:
+        return f"cannot write {name}: read-only file system; choose another output folder"
     if e.errno == errno.ELOOP and name:
         return f"{name}: too many levels of symbolic links (a symlink loop)"
     where = f": {name}" if name else ""
