@@ -77,8 +77,6 @@ def decode(
     from toolkit.data.datadir import DataDir, write_datadir
     from toolkit.data.ops import parse_shard, shard_keys
     from toolkit.fsutil import skip_if_done
-    from toolkit.log import log_device
-    from toolkit.train.distributed import resolve_device
     from toolkit.train.packing import check_finished, default_model_dir, load_model_dir
 
     sh = parse_shard(shard)  # bad input first, before loading anything
@@ -89,6 +87,10 @@ def decode(
             fail("give --model DIR, or --task T to use the default model of task T")
         model_dir = default_model_dir(task)
     check_finished(model_dir, allow_unfinished)
+
+    from toolkit.log import log_device
+    from toolkit.train.distributed import resolve_device
+
     dev = resolve_device(device)
     log_device(dev)
     t, cfg, model = load_model_dir(model_dir, dev)

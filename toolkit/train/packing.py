@@ -123,13 +123,14 @@ def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp1
     Raises:
         UserError: the experiment has not finished training (see :func:`check_finished`).
     """
+    exp = Path(exp)
+    check_finished(exp, allow_unfinished)  # before the heavy imports: a quick refusal
+
     import torch
 
     from toolkit.fsutil import atomic_dir
     from toolkit.train.checkpoint import load_checkpoint
 
-    exp = Path(exp)
-    check_finished(exp, allow_unfinished)
     task, cfg, model = load_model_dir(exp)
     ckpt = exp / ("best.pt" if (exp / "best.pt").is_file() else "last.pt")
     state = load_checkpoint(ckpt)["model"]
