@@ -102,7 +102,7 @@ def read_yaml(path: str | Path, allow_empty: bool = False) -> dict[str, Any]:
         ConfigError: missing, unreadable, not UTF-8, not valid YAML, a key given
             twice, empty, or not a mapping.
     """
-    from toolkit.data.datadir import decode_text
+    from toolkit.data.text import decode_text
 
     path = Path(path)
     if not path.is_file():

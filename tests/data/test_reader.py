@@ -10,7 +10,8 @@ import pytest
 
 from tests.conftest import cli_env
 from toolkit.data.audio import load_audio
-from toolkit.data.datadir import DataDir, check_unique_keys, read_kv, read_lines
+from toolkit.data.datadir import DataDir, read_kv
+from toolkit.data.text import check_unique_keys, read_lines
 from toolkit.data.ops import merge, parse_parts, select_keys, shard, subset, to_jsonl
 from toolkit.data.validate import validate_datadir
 from toolkit.errors import DataDirError, UserError

@@ -130,7 +130,7 @@ def test_resume_does_not_repeat_scalar_lines(tmp_path):
 @pytest.mark.parametrize("lr, needle", [(1e12, "training diverged at epoch 1"),
                                         (1e30, "training diverged at epoch 1")])
 def test_diverging_loss_stops_without_done(tmp_path, lr, needle):
-    from toolkit.train.trainer import TrainingDiverged
+    from toolkit.train.guards import TrainingDiverged
 
     cfg = dataclasses.replace(config(epochs=3), optim=OptimConfig(name="sgd", lr=lr))
     trainer = Trainer(make_model(), Regression(), cfg, make_data(64), make_data(8, 1), tmp_path)

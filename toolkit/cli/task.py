@@ -167,7 +167,7 @@ def score_merge(
 
 def _read_json_text(path: Path) -> str:
     """Text of a JSON file; a byte that is not UTF-8 is a one-line error naming the file."""
-    from toolkit.data.datadir import decode_text
+    from toolkit.data.text import decode_text
 
     return decode_text(path.read_bytes(), path)
 

@@ -14,14 +14,10 @@ derived from ``utt2spk``), and with ``segments`` (``<utt> <recording> <start>
 <end>``) ``wav.scp`` and ``reco2dur`` are keyed by recording. ``meta.yaml``
 holds the sample rate, the task and the command that made the directory.
 
-Reading is strict about what would otherwise go silently wrong (issue 18):
-every file is decoded by :func:`read_lines`. A UTF-8 byte-order mark (Notepad,
-Excel) is *stripped with a warning* naming the file: it is invisible in an
-editor, and kept it would become part of the first key, so that file's keys
-would no longer match the other files'. Stripping is safe because a BOM is
-never part of a key. Windows line ends (CRLF) are read as plain line ends. A
-byte that is not UTF-8 (a Latin-1 ``é``) is an error naming the file, the line
-and the byte, never a crash or a silently replaced character.
+Every file is read through :func:`toolkit.data.text.read_lines`: a UTF-8
+byte-order mark is stripped with a warning, CRLF is a line end, a byte that is
+not UTF-8 is a one-line error naming file, line and byte (the decisions are
+written down in :mod:`toolkit.data.text`).
 
 Example::
 
@@ -34,15 +30,12 @@ Example::
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from toolkit.data.text import read_lines
 from toolkit.errors import DataDirError
 
-log = logging.getLogger(__name__)
-BOM = b"\xef\xbb\xbf"
 
 META = "meta.yaml"
 # Files not keyed by utterance.
@@ -60,54 +53,6 @@ def parse_line(line: str) -> tuple[str, str]:
     key = parts[0]
     value = parts[1].rstrip("\r") if len(parts) > 1 else ""
     return key, value
-
-
-def decode_text(data: bytes, where: str | Path) -> str:
-    """UTF-8 bytes to text: a byte-order mark stripped (with a warning), bad bytes located.
-
-    Raises:
-        DataDirError: a byte that is not UTF-8, naming ``where``, the line and the byte.
-    """
-    if data.startswith(BOM):
-        log.warning("%s: starts with a UTF-8 byte-order mark (BOM); ignoring it", where)
-        data = data[len(BOM):]
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data.count(b"\n", 0, e.start) + 1
-        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise DataDirError(
-            f"{where} line {line}: byte 0x{data[e.start]:02x} at column {column} is not UTF-8; "
-            "re-encode the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)") from None
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """The lines of a data-directory text file, without line ends (LF or CRLF).
-
-    See the module docstring for the byte-order mark and encoding decisions.
-    Only ``\\n`` ends a line: other Unicode separators stay inside values.
-
-    Raises:
-        DataDirError: missing or unreadable file, not UTF-8.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataDirError(f"{path} does not exist" if not path.exists()
-                           else f"{path} is not a regular file")
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        raise DataDirError(f"{path}: cannot read it ({e.strerror})") from None
-    text = decode_text(data, path)
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-    for n, line in enumerate(lines, 1):
-        if "\r" in line:
-            raise DataDirError(f"{path} line {n}: a carriage return inside the line (old Mac "
-                               "line ends?); convert the file to LF or CRLF line ends")
-    return lines
 
 
 def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]:
@@ -130,33 +75,6 @@ def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]
             raise DataDirError(f"{path} line {n}: duplicate key '{key}'")
         out[key] = value
     return out
-
-
-def check_unique_keys(sources: Iterable[tuple[str | Path, Iterable[str]]],
-                      hint: str = "rename one of them or give the inputs separately"
-                      ) -> dict[str, str]:
-    """Refuse a key that more than one input holds, instead of silently keeping one.
-
-    For commands that gather keyed items from several inputs into one output
-    (``merge``, or ``dnsmos dirA dirB`` whose table is keyed by file stem).
-
-    Args:
-        sources: ``(where, keys)`` per input; ``where`` (a path) is named in the error.
-        hint: what the user can do, appended to the error.
-
-    Returns:
-        key -> the input it came from.
-
-    Raises:
-        DataDirError: ``key 'x' is in both A and B; <hint>`` (also for a key twice in one).
-    """
-    seen: dict[str, str] = {}
-    for where, keys in sources:
-        for key in keys:
-            if key in seen:
-                raise DataDirError(f"key '{key}' is in both {seen[key]} and {where}; {hint}")
-            seen[key] = str(where)
-    return seen
 
 
 def check_key(key: str, where: str) -> None:
@@ -193,6 +111,7 @@ def read_meta(path: str | Path) -> dict[str, Any]:
             the file), or not a mapping.
     """
     from toolkit.config import load_yaml_text
+    from toolkit.data.text import decode_text
 
     meta = Path(path) / META
     if not meta.is_file():

@@ -22,10 +22,10 @@ from toolkit.data.datadir import (
     RECORDING_FILES,
     SPEAKER_FILES,
     DataDir,
-    check_unique_keys,
     read_kv,
     write_datadir,
 )
+from toolkit.data.text import check_unique_keys
 from toolkit.errors import DataDirError, UserError
 
 log = logging.getLogger(__name__)

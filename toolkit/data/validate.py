@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from toolkit.data.datadir import DataDir, check_key, parse_line, read_lines, spk2utt
+from toolkit.data.datadir import DataDir, check_key, parse_line, spk2utt
+from toolkit.data.text import read_lines
 from toolkit.errors import DataDirError, UserError
 from toolkit.tasks.roles import AUDIO_ROLES, role_spec
 

@@ -16,10 +16,8 @@ weights as an uninterrupted run (tested in tests/train/test_resume.py).
 Left-overs of a killed run are cleaned at start: temporary checkpoints of a
 save that was killed half-way (``.last.*.tmp.pt`` and the like) are removed,
 and ``scalars.log`` is cut back to the resumed step so no line appears twice.
-A diverging run stops with :class:`TrainingDiverged` (one line, exit 2, no
-``.done``): a loss that is not finite, or more than :data:`DIVERGENCE_FACTOR`
-times the run's first loss (the model at initialisation; at least
-:data:`LOSS_FLOOR`, kept in checkpoints).
+A diverging run stops with :class:`~toolkit.train.guards.TrainingDiverged`
+(one line, exit 2, no ``.done``); see :mod:`toolkit.train.guards`.
 """
 
 from __future__ import annotations
@@ -36,40 +34,15 @@ from typing import Any
 import numpy as np
 import torch
 
-from toolkit.errors import UserError
 from toolkit.fsutil import atomic_write_text, mark_done
 from toolkit.train.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from toolkit.train.config import TrainConfig
 from toolkit.train.distributed import all_reduce_sums, init_distributed, resolve_device
+from toolkit.train.guards import check_divergence, remove_stale_temporaries
 from toolkit.train.optim import build_optimizer, build_scheduler, step_scheduler
 from toolkit.train.scalars import ScalarWriter
 
 log = logging.getLogger(__name__)
-DIVERGENCE_FACTOR = 1e6
-LOSS_FLOOR = 1e-3  # a first loss near 0 must not make ordinary noise look like divergence
-# Temporary files of toolkit.fsutil.atomic_file ('.<stem>.<random>.tmp<suffix>').
-STALE_PATTERNS = (".*.tmp*",)
-
-
-class TrainingDiverged(UserError):
-    """The loss became non-finite or exploded: training stopped without ``.done``."""
-
-
-def remove_stale_temporaries(exp: Path) -> list[Path]:
-    """Delete temporary checkpoint files a killed save left in ``exp`` and ``exp/ckpt``."""
-    removed = []
-    for folder in (exp, exp / "ckpt"):
-        for pattern in STALE_PATTERNS:
-            for path in folder.glob(pattern):
-                if path.is_file():
-                    path.unlink()
-                    removed.append(path)
-    if removed:
-        log.info("removed %d temporary file(s) of an interrupted save: %s", len(removed),
-                 ", ".join(p.name for p in removed))
-    return removed
-
-
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -260,7 +233,11 @@ class Trainer:
         for i, batch in enumerate(self._loader(self.train_set, indices, epoch), start=skip):
             batch = to_device(batch, self.device)
             loss, values = self.task.train_step(self.ddp, batch)
-            self._check_divergence(float(loss.detach()), epoch, i)
+            value = float(loss.detach())
+            if self.state["loss_ref"] is None:
+                self.state["loss_ref"] = value  # the model at initialisation
+            check_divergence(value, self.state["loss_ref"], epoch, i,
+                             self.optimizer.param_groups[0]["lr"])
             (loss / accum).backward()
             values = {"loss": float(loss.detach()), **values}
             for k, v in values.items():
@@ -289,27 +266,6 @@ class Trainer:
         out = {f"train/{k}": v / n for k, v in sums.items()}
         out["train/seconds"] = time.time() - t0
         return out
-
-    def _check_divergence(self, loss: float, epoch: int, batch: int) -> None:
-        """Stop on a non-finite loss or one far above the first losses of the run.
-
-        Raises:
-            TrainingDiverged: naming the epoch, batch, loss and learning rate.
-        """
-        where = f"at epoch {epoch + 1} batch {batch + 1}"
-        lr = self.optimizer.param_groups[0]["lr"]
-        if not math.isfinite(loss):
-            raise TrainingDiverged(f"training diverged {where}: the loss is {loss}; lower "
-                                   f"optim.lr (now {lr:g}) or check the data")
-        if self.state["loss_ref"] is None:
-            self.state["loss_ref"] = loss
-            return
-        base = max(abs(self.state["loss_ref"]), LOSS_FLOOR)
-        if abs(loss) > DIVERGENCE_FACTOR * base:
-            raise TrainingDiverged(
-                f"training diverged {where}: the loss is {loss:.3g}, more than "
-                f"{DIVERGENCE_FACTOR:g} times the first loss ({base:.3g}); lower optim.lr "
-                f"(now {lr:g}) or check the data")
 
     @torch.no_grad()
     def _validate(self) -> dict[str, float]:
