@@ -25,4 +25,5 @@ def bundle(tmp_path_factory):
     (exp / "meta.yaml").write_text(yaml.safe_dump({"task": "aed", "model": "datar"}))
     (exp / "norm_stats.json").write_text('{"mean": 0, "std": 1}')
     torch.save({"model": model.state_dict()}, exp / "best.pt")
+    (exp / ".done").write_text("test fixture: a finished run\n")  # pack refuses unfinished runs
     return pack(exp, tmp / "pack")

@@ -75,6 +75,30 @@ def test_decode_score_pack_bad_inputs(cli, tone_data, tmp_path):
     assert not (tmp_path / "o").exists() and not (tmp_path / "p").exists()
 
 
+def test_decode_and_pack_refuse_an_unfinished_experiment(cli, tiny_datadir, tmp_path):
+    import torch
+    import yaml
+
+    from toolkit.config import dump_yaml
+    from toolkit.registry import build_model, get_task
+
+    cfg = get_task("tone").config_class()
+    exp = tmp_path / "exp"  # as after a stage 3 killed mid-training: last.pt, no .done
+    exp.mkdir()
+    (exp / "config.yaml").write_text(dump_yaml(cfg))
+    (exp / "meta.yaml").write_text(yaml.safe_dump({"task": "tone", "model": cfg.model.name}))
+    torch.save({"model": build_model("tone", cfg.model).state_dict()}, exp / "last.pt")
+    data = tiny_datadir(2)
+    decode = ["decode", "--model", exp, "--data", data, "--out", tmp_path / "h"]
+    assert_one_line_error(cli(*decode), f"{exp}: training has not finished (no .done",
+                          "--allow-unfinished")
+    assert_one_line_error(cli("pack", "--exp", exp, "--out", tmp_path / "p"),
+                          "training has not finished")
+    assert not (tmp_path / "h").exists() and not (tmp_path / "p").exists()
+    proc = cli(*decode, "--allow-unfinished", check=True)
+    assert "training has not finished" in proc.stderr and (tmp_path / "h" / ".done").is_file()
+
+
 def test_debug_shows_the_traceback(cli, tmp_path):
     proc = cli("--debug", "data", "validate", "--task", "nosuch", tmp_path)
     assert proc.returncode != 0 and "Traceback" in proc.stderr

@@ -73,6 +73,22 @@ def fail(message: str) -> None:
     raise UserError(message)
 
 
+def os_error_line(e: OSError) -> str:
+    """One line for an OS error that reached the boundary (a file named when known)."""
+    import errno
+
+    name = getattr(e, "filename", None)
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"no space left on device while writing {name}" if name else \
+            "no space left on device; free some space and rerun"
+    if e.errno == errno.EROFS and name:
+        return f"cannot write {name}: read-only file system; choose another output folder"
+    if e.errno == errno.ELOOP and name:
+        return f"{name}: too many levels of symbolic links (a symlink loop)"
+    where = f": {name}" if name else ""
+    return f"{e.strerror or e}{where}"
+
+
 def _print_error(message: str, code: int) -> int:
     first = " ".join(str(message).split("\n")[0].split()) if message else "failed"
     print(f"error: {first}", file=sys.stderr)
@@ -150,8 +166,7 @@ class App(typer.Typer):
         except OSError as e:
             if DEBUG["enabled"]:
                 raise
-            where = f": {e.filename}" if getattr(e, "filename", None) else ""
-            sys.exit(_print_error(f"{e.strerror or e}{where}", 2))
+            sys.exit(_print_error(os_error_line(e), 2))
         except Exception as e:  # a bug: keep the traceback behind --debug
             if DEBUG["enabled"]:
                 raise

@@ -18,6 +18,8 @@ SET = typer.Option(None, "--set", help="Override a config value: --set trainer.e
                    "(repeatable; the value is YAML).")
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
+ALLOW_UNFINISHED = typer.Option(False, "--allow-unfinished", help="Use an experiment whose "
+                                "training has not finished (no .done: a mid-training last.pt).")
 
 
 def train(
@@ -66,14 +68,16 @@ def decode(
     shard: str = typer.Option(None, "--shard", help="Decode only shard J/N of the keys."),
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
 ) -> None:
-    """Run inference on a data directory; the output is a data directory too."""
+    """Run inference on a data directory; the output is a data directory too.
+
+    An experiment directory must have finished training (.done) unless --allow-unfinished.
+    """
     from toolkit.data.datadir import DataDir, write_datadir
     from toolkit.data.ops import parse_shard, shard_keys
     from toolkit.fsutil import skip_if_done
-    from toolkit.log import log_device
-    from toolkit.train.distributed import resolve_device
-    from toolkit.train.packing import default_model_dir, load_model_dir
+    from toolkit.train.packing import check_finished, default_model_dir, load_model_dir
 
     sh = parse_shard(shard)  # bad input first, before loading anything
     if skip_if_done(out, overwrite):
@@ -82,6 +86,11 @@ def decode(
         if task is None:
             fail("give --model DIR, or --task T to use the default model of task T")
         model_dir = default_model_dir(task)
+    check_finished(model_dir, allow_unfinished)
+
+    from toolkit.log import log_device
+    from toolkit.train.distributed import resolve_device
+
     dev = resolve_device(device)
     log_device(dev)
     t, cfg, model = load_model_dir(model_dir, dev)
@@ -143,17 +152,24 @@ def score_merge(
         if not p.is_file():
             fail(f"score part {p} does not exist; did every scoring job succeed?")
         try:
-            part = json.loads(p.read_text(encoding="utf-8"))
+            part = json.loads(_read_json_text(p))
             tasks.add(part["task"])
             overlap = set(per_key) & set(part["per_key"])
             per_key.update(part["per_key"])
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             fail(f"{p} is not a part file written by 'sptk-cli score --shard'")
         if overlap:
             fail(f"{p} repeats key '{sorted(overlap)[0]}' of another part")
     if len(tasks) != 1:
         fail(f"the parts come from different tasks ({', '.join(sorted(tasks))})")
     _write_scores(get_task(tasks.pop()).aggregate(per_key), out)
+
+
+def _read_json_text(path: Path) -> str:
+    """Text of a JSON file; a byte that is not UTF-8 is a one-line error naming the file."""
+    from toolkit.data.text import decode_text
+
+    return decode_text(path.read_bytes(), path)
 
 
 def _write_scores(result: dict, out: Path | None) -> None:
@@ -178,8 +194,9 @@ def pack(
                               "license_note, training_data (name, license), intended_use, "
                               "limitations (e.g. recipes/<task>/conf/model_card.yaml)."),
     overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
 ) -> None:
-    """Bundle a trained model for inference (stage 9)."""
+    """Bundle a trained model for inference (stage 9); training must have finished (.done)."""
     from toolkit.fsutil import skip_if_done
     from toolkit.train.packing import pack as pack_model
     from toolkit.train.packing import read_card
@@ -187,7 +204,7 @@ def pack(
     header = read_card(card)
     if not skip_if_done(out, overwrite):
         pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description,
-                   card=header)
+                   card=header, allow_unfinished=allow_unfinished)
 
 
 def summarize(

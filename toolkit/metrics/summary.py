@@ -17,6 +17,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from toolkit.data.text import decode_text
 from toolkit.errors import UserError
 
 #: headline metrics per recipe, most telling first (the recipe is the folder above exp/)
@@ -49,7 +50,7 @@ def read_scores(files: list[Path]) -> dict[str, list[tuple[str, dict[str, float]
         if not f.is_file():
             raise UserError(f"scores file {f} does not exist")
         try:
-            values = json.loads(f.read_text())
+            values = json.loads(decode_text(f.read_bytes(), f))
         except json.JSONDecodeError:
             raise UserError(f"{f} is not a JSON scores file") from None
         if not isinstance(values, dict):

@@ -12,6 +12,12 @@ Two layouts load the same way (:func:`load_model_dir`):
 A model card opens with a YAML front matter (:data:`CARD_KEYS`): the licence of
 the weights, the training data with their licences, intended use and limitations,
 read from ``sptk-cli pack --card FILE`` (see ``recipes/<task>/conf/model_card.yaml``).
+
+An experiment directory is finished when training wrote its ``.done``; before
+that ``last.pt`` is a mid-training state. Stages that ship or use a model
+(``decode``, ``pack``) call :func:`check_finished` so that ``run.sh --stage 4``
+after a killed stage 3 fails instead of shipping a half-trained model, unless
+the user asks for it with ``--allow-unfinished``.
 """
 
 from __future__ import annotations
@@ -101,20 +107,47 @@ def default_model_dir(task: str) -> Path:
     return path
 
 
+def check_finished(path: str | Path, allow_unfinished: bool = False) -> None:
+    """Refuse an experiment directory whose training has not finished (no ``.done``).
+
+    Packed bundles (``model.pt``) are finished by construction and pass.
+
+    Args:
+        path: an experiment directory or a bundle.
+        allow_unfinished: accept a mid-training ``last.pt`` (with a warning).
+
+    Raises:
+        UserError: ``path`` is an experiment without ``.done``.
+    """
+    from toolkit.fsutil import DONE, is_done
+
+    path = Path(path)
+    experiment = any((path / name).is_file() for name in ("last.pt", "best.pt"))
+    if (path / "model.pt").is_file() or is_done(path) or not experiment:
+        return  # a bundle, a finished run, or no experiment (load_model_dir says what it is)
+    if allow_unfinished:
+        log.warning("%s: training has not finished (no %s); using its checkpoint anyway",
+                    path, DONE)
+        return
+    raise UserError(f"{path}: training has not finished (no {DONE}; last.pt is a mid-training "
+                    "state); finish it by rerunning 'sptk-cli train', or pass "
+                    "--allow-unfinished to use it as it is")
+
+
 def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any]:
     """Load (task, config, model in eval mode) from an experiment or a bundle."""
     import torch
-    import yaml
 
     from toolkit.config import from_dict, read_yaml
     from toolkit.registry import build_model, get_task
     from toolkit.train.checkpoint import load_checkpoint
 
     path = Path(path)
-    if not (path / "meta.yaml").is_file():
-        raise UserError(f"{path} is not a model directory (no meta.yaml); give an experiment "
-                        "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
-    meta = yaml.safe_load((path / "meta.yaml").read_text()) or {}
+    for name in ("meta.yaml", "config.yaml"):
+        if not (path / name).is_file():
+            raise UserError(f"{path} is not a model directory (no {name}); give an experiment "
+                            "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
+    meta = read_yaml(path / "meta.yaml", allow_empty=True)
     task = get_task(meta.get("task", ""))
     cfg = from_dict(task.config_class, read_yaml(path / "config.yaml"))
     model = build_model(task.name, cfg.model)
@@ -139,17 +172,22 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
 
 def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp16: bool = True,
          overwrite: bool = False, description: str = "",
-         card: dict[str, Any] | None = None) -> Path:
+         card: dict[str, Any] | None = None, allow_unfinished: bool = False) -> Path:
     """Bundle an experiment for inference: weights (fp16), config, extra files, model card.
 
     ``card`` is the model card's front matter (:func:`read_card`); None: not stated.
+
+    Raises:
+        UserError: the experiment has not finished training (see :func:`check_finished`).
     """
+    exp = Path(exp)
+    check_finished(exp, allow_unfinished)  # before the heavy imports: a quick refusal
+
     import torch
 
     from toolkit.fsutil import atomic_dir
     from toolkit.train.checkpoint import load_checkpoint
 
-    exp = Path(exp)
     task, cfg, model = load_model_dir(exp)
     ckpt = exp / ("best.pt" if (exp / "best.pt").is_file() else "last.pt")
     state = load_checkpoint(ckpt)["model"]
