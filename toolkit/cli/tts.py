@@ -1,8 +1,8 @@
 """TTS commands: ``vocoder``, ``align``, ``align-score``, ``synthesize`` and the ``tts`` group.
 
-Thin wrappers over :mod:`toolkit.dsp.world`, :mod:`toolkit.tts` and
-:mod:`toolkit.tasks.tts`; every option that is a hyperparameter comes from the
-recipe YAML (``--config``, with ``--set`` overrides).
+Thin wrappers over :mod:`toolkit.dsp.world` and :mod:`toolkit.tts`; every
+option that is a hyperparameter comes from the recipe YAML (``--config``, with
+``--set`` overrides).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from toolkit.cli.app import App, fail
+from toolkit.cli.options import DEVICE, MODEL, OUT, SKIP_EXISTING
 
 vocoder_app = App(help="WORLD vocoder features (40 mcep, log F0 + V/UV, 7 band aperiodicities).")
 tts_app = App(help="TTS recipe steps: splits, stage-2 features, phone set, figures, bundles.")
@@ -23,7 +24,7 @@ OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output.")
 
 def _config(config: Path | None, overrides: list[str] | None):
     from toolkit.config import load_config
-    from toolkit.tasks.tts_config import TtsConfig
+    from toolkit.tts.config import TtsConfig
 
     if config is not None and not config.is_file():
         fail(f"config file {config} does not exist")
@@ -105,24 +106,10 @@ def vocoder_ceiling(
     overrides: list[str] = SET,
 ) -> None:
     """Copy-synthesis MCD / F0 RMSE / V/UV error: the vocoder's ceiling, per language."""
-    from toolkit.data.audio import load_mono
-    from toolkit.data.datadir import DataDir
-    from toolkit.dsp.world import analyze, synthesize
     from toolkit.fsutil import atomic_write_text
-    from toolkit.metrics.tts import acoustic_sums, aggregate_acoustic
+    from toolkit.tts.score import vocoder_ceiling
 
-    cfg = _config(config, overrides)
-    d = DataDir(data)
-    langs = d.read("utt2lang") if d.has("utt2lang") else {}
-    groups: dict[str, list] = {}
-    for key in d.keys()[:max_utts]:
-        path, offset, duration = d.audio_spec(key)
-        x, _ = load_mono(path, cfg.vocoder.sample_rate, offset=offset, duration=duration)
-        ref = analyze(x, cfg.vocoder)
-        hyp = analyze(synthesize(ref, cfg.vocoder, postfilter_beta=0.0), cfg.vocoder)
-        groups.setdefault(langs.get(key, "all"), []).append(acoustic_sums(ref, hyp))
-    result = aggregate_acoustic([s for v in groups.values() for s in v])
-    result["per_language"] = {k: aggregate_acoustic(v) for k, v in sorted(groups.items())}
+    result = vocoder_ceiling(data, _config(config, overrides).vocoder, max_utts)
     if out:
         atomic_write_text(out, json.dumps(result, indent=1) + "\n")
     typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items() if not isinstance(v, dict)))
@@ -178,38 +165,104 @@ def align_score(
 
 
 def synthesize_cmd(
-    text: str = typer.Argument(..., help="The text to speak."),
-    lang: str = typer.Option(..., "--lang", "-l", help="Language (ISO code the model knows)."),
-    speaker: str = typer.Option(..., "--speaker", "-s", help="Speaker the model knows."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output .wav."),
-    model: Path = typer.Option(None, "--model", "-m", help="TTS bundle (acoustic/ + duration/); "
-                               "default: the one shipped in toolkit/assets/tts."),
+    text: str = typer.Argument(None, help="The text to speak (any length: it is spoken "
+                               "sentence by sentence).", show_default=False),
+    lang: str = typer.Option(None, "--lang", "-l", help="Language (ISO code the model knows; "
+                             "see --list-speakers)."),
+    speaker: str = typer.Option(None, "--speaker", "-s", help="Speaker (default: the "
+                                "model's default speaker of --lang)."),
+    text_file: Path = typer.Option(None, "--text-file", "-f", help="UTF-8 file, one "
+                                   "utterance per line: one output each, -o a folder."),
+    out: Path = OUT,
+    model: Path = MODEL,
+    device: str = DEVICE,
     durations: Path = typer.Option(None, "--durations", help="Frames per label item (a line "
                                    "of a 'durations' file) instead of the duration model."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    list_speakers: bool = typer.Option(False, "--list-speakers", help="Print the model's "
+                                       "languages and speakers, then exit."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace outputs that "
+                                   "already exist."),
+    skip_existing: bool = SKIP_EXISTING,
 ) -> None:
-    """Text -> speech with an LSTM acoustic model, a duration model and WORLD."""
+    """Text -> speech (LSTM acoustic + duration models, WORLD), loudness-normalised to -23 LUFS.
+
+    -o is a .wav file for TEXT (default synthesized.wav) and a folder for --text-file
+    (default synthesized/; line N of FILE.txt -> FILE_000N.wav). Memory is bounded by
+    the longest sentence (at most 300 characters; longer ones are cut at commas), not
+    by the text: each sentence is synthesised and written in turn. Words espeak-ng
+    cannot pronounce are spelled out, characters it cannot say are skipped, each with
+    a warning.
+    """
+    from toolkit.tts.infer import read_durations, read_text_lines, synthesize_file
+
+    if not list_speakers and (text is None) == (text_file is None):
+        fail("give the text to speak or --text-file FILE (one utterance per line)")
+    if not list_speakers and lang is None:
+        fail("--lang is required (see --list-speakers for the model's languages)")
+    if text_file is not None and durations is not None:
+        fail("--durations applies to one text; it cannot be combined with --text-file")
+    dur = read_durations(durations) if durations is not None else None
+    synth = _synthesizer(model, device)
+    if list_speakers:
+        _print_speakers(synth)
+        return
+    speaker = speaker or synth.default_speaker(lang)
+    synth.check(lang, speaker)
+    if text is not None:
+        target = out or Path("synthesized.wav")
+        if target.suffix.lower() not in (".wav", ".flac"):
+            fail(f"-o {target}: give a .wav or .flac file name")
+        if target.exists() and not overwrite:
+            if skip_existing:
+                typer.echo(f"{target}: exists, skipped")
+                return
+            fail(f"{target} exists; pass --overwrite to replace it")
+        seconds = synthesize_file(synth, text, target, lang, speaker, dur)
+        typer.echo(f"{target}: {seconds:.2f} s ({speaker}, {lang})")
+        return
+    _synthesize_lines(synth, read_text_lines(text_file), text_file, out or Path("synthesized"),
+                      lang, speaker, overwrite, skip_existing)
+
+
+def _synthesizer(model: Path | None, device: str):
     from toolkit.train.distributed import resolve_device
     from toolkit.tts.synth import TtsSynthesizer, default_bundle
 
-    dur = None
-    if durations is not None:
-        if not durations.is_file():
-            fail(f"durations file {durations} does not exist")
-        lines = [ln for ln in durations.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        if len(lines) != 1:
-            fail(f"durations file {durations} holds {len(lines)} non-empty lines; give one "
-                 "line of frames per label item (optionally after an utterance key)")
-        fields = lines[0].split()
-        fields = fields[1:] if not fields[0].isdigit() else fields
-        bad = [v for v in fields if not v.isdigit()]
-        if bad or not fields:
-            fail(f"durations file {durations}: '{bad[0] if bad else ''}' is not a frame count; "
-                 "write non-negative integers, one per label item (pause slots included)")
-        dur = [int(v) for v in fields]
-    synth = TtsSynthesizer(model or default_bundle(), resolve_device(device))
-    seconds = synth.to_file(text, lang, speaker, out, dur)
-    typer.echo(f"{out}: {seconds:.2f} s")
+    if model is not None and not model.is_dir():
+        fail(f"--model {model}: no such TTS bundle folder")
+    return TtsSynthesizer(model or default_bundle(), resolve_device(device))
+
+
+def _print_speakers(synth) -> None:
+    typer.echo("language  default speaker       speakers (* = heard in that language's "
+               "training data)")
+    for lang in synth.languages:
+        trained = synth.trained_speakers(lang)
+        others = [s for s in synth.speakers if s not in trained]
+        names = ", ".join([f"{s}*" for s in trained] + others)
+        typer.echo(f"{lang:<9} {synth.default_speaker(lang):<21} {names}")
+
+
+def _synthesize_lines(synth, lines, text_file: Path, out: Path, lang: str, speaker: str,
+                      overwrite: bool, skip_existing: bool) -> None:
+    from toolkit.progress import Progress
+    from toolkit.tts.infer import synthesize_file
+
+    if out.suffix.lower() in (".wav", ".flac"):
+        fail(f"-o {out}: --text-file writes one file per line; give a folder")
+    width = max(4, len(str(lines[-1][0])))
+    targets = [out / f"{text_file.stem}_{n:0{width}d}.wav" for n, _ in lines]
+    existing = [t for t in targets if t.exists()]
+    if existing and not (overwrite or skip_existing):
+        fail(f"{len(existing)} output(s) exist, first {existing[0]}; pass --overwrite or "
+             "--skip-existing")
+    total = 0.0
+    with Progress("synthesize", len(lines), "utt") as bar:
+        for (_, line), target in zip(lines, targets, strict=True):
+            if not (skip_existing and target.exists()):
+                total += synthesize_file(synth, line, target, lang, speaker)
+            bar.advance(1)
+    typer.echo(f"{out}: {len(lines)} files, {total:.1f} s ({speaker}, {lang})")
 
 
 @tts_app.command("corpus")
@@ -339,6 +392,9 @@ def tts_bundle(
     acoustic: Path = typer.Option(..., "--acoustic", help="Packed acoustic model."),
     duration: Path = typer.Option(..., "--duration", help="Packed duration model."),
     out: Path = typer.Option(..., "--out", "-o", help="Bundle folder (acoustic/, duration/)."),
+    train_data: Path = typer.Option(None, "--train-data", help="The acoustic model's training "
+                                    "data dir: writes voices.yaml (speakers per language, "
+                                    "the default = the one with most utterances)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Put a packed acoustic model and a packed duration model into one TTS bundle."""
@@ -347,7 +403,7 @@ def tts_bundle(
 
     if skip_if_done(out, overwrite):
         return
-    make_bundle(acoustic, duration, out, overwrite)
+    make_bundle(acoustic, duration, out, overwrite, train_data)
     typer.echo(str(out))
 
 

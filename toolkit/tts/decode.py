@@ -12,15 +12,17 @@ out and counted, so one test set serves every baseline.
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from toolkit.data.audio import save_audio
 from toolkit.data.datadir import DataDir
-from toolkit.errors import DataDirError
+from toolkit.dsp.world import synthesize
+from toolkit.fsutil import atomic_file
+from toolkit.tts.data import TtsDataset, load_phone_set
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +30,6 @@ log = logging.getLogger(__name__)
 def decode_datadir(model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: list[str],
                    device: str) -> dict[str, dict[str, str]]:
     """Run ``model`` on ``keys`` of a stage-2 data directory (module doc)."""
-    from toolkit.data.audio import save_audio
-    from toolkit.dsp.world import synthesize
-    from toolkit.fsutil import atomic_file
-    from toolkit.tasks.tts import TtsDataset, load_phone_set
-
     ds = TtsDataset(data_dir, cfg, model, False, load_phone_set(data_dir))
     wanted = set(keys)
     index = [i for i, k in enumerate(ds.keys) if k in wanted]
@@ -77,54 +74,3 @@ def decode_datadir(model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: li
             frames = np.maximum(np.expm1(pred[:, 0]), 0)
             files["durations"][key] = " ".join(str(int(round(v))) for v in frames)
     return files
-
-
-def score_keys(ref_dir: Path, hyp_dir: Path, keys: list[str]) -> dict[str, Any]:
-    """Per-utterance sums for the keys the hypothesis decoded (others are counted as absent)."""
-    from toolkit.metrics.tts import acoustic_sums
-
-    ref, hyp = DataDir(ref_dir), DataDir(hyp_dir)
-    hyp_keys = set(hyp.keys()) if hyp.roles() else set()
-    present = [k for k in keys if k in hyp_keys]
-    if keys and not present:
-        raise DataDirError(f"{hyp_dir} holds none of the {len(keys)} reference utterances; "
-                           "decode them first (or check that the model knows their languages)")
-    langs, spks, mse = hyp.read("utt2lang"), hyp.read("utt2spk"), hyp.read("utt2mse")
-    out: dict[str, Any] = {}
-    for k in present:
-        item: dict[str, Any] = {"lang": langs[k], "spk": spks[k], "mse": float(mse[k])}
-        if hyp.has("feats.scp"):
-            item.update(acoustic_sums(np.load(ref.read("feats.scp")[k]),
-                                      np.load(hyp.read("feats.scp")[k])))
-        else:
-            r = np.array(ref.read("durations")[k].split(), dtype=float)
-            h = np.array(hyp.read("durations")[k].split(), dtype=float)
-            item.update(phones=float(len(r)), dur_sq=float(((r - h) ** 2).sum()))
-        out[k] = item
-    return out
-
-
-def _group(items: list[dict[str, Any]]) -> dict[str, float]:
-    from toolkit.metrics.tts import aggregate_acoustic
-
-    out: dict[str, float] = {"utterances": len(items),
-                             "mse": float(np.mean([it["mse"] for it in items]))}
-    if items and "mcd_sum" in items[0]:
-        out.update(aggregate_acoustic(items))
-    elif items:
-        n = sum(it["phones"] for it in items)
-        out["duration_rmse_frames"] = math.sqrt(sum(it["dur_sq"] for it in items) / max(n, 1))
-    return out
-
-
-def aggregate(per_key: dict[str, Any]) -> dict[str, Any]:
-    """Overall scores, then ``per_language``, ``per_speaker`` and ``per_pair`` (lang/spk)."""
-    items = list(per_key.values())
-    out: dict[str, Any] = _group(items)
-    for field, name in (("lang", "per_language"), ("spk", "per_speaker"), ("pair", "per_pair")):
-        groups: dict[str, list] = {}
-        for it in items:
-            groups.setdefault(f"{it['lang']}/{it['spk']}" if field == "pair" else it[field],
-                              []).append(it)
-        out[name] = {g: _group(v) for g, v in sorted(groups.items())}
-    return out

@@ -25,7 +25,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+
 from toolkit.errors import UserError
+from toolkit.fsutil import atomic_file, atomic_write_text
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 
 CODES = ("mlms_rand", "mlms_onehot", "mlms_onehot_fixed")
 VARIANTS = ("v1", "v2", "v3", "v4")
@@ -39,13 +45,6 @@ def _load(exp: Path, name: str) -> dict[str, Any] | None:
 def bar_chart(groups: list[str], systems: dict[str, list[float]], out: Path, title: str,
               ylabel: str) -> None:
     """Grouped bars: one group per entry of ``groups``, one bar per system."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from toolkit.fsutil import atomic_file
-
     width = 0.8 / max(len(systems), 1)
     fig, ax = plt.subplots(figsize=(2.0 + 1.3 * len(groups), 3.4))
     for i, (label, vals) in enumerate(systems.items()):
@@ -78,8 +77,6 @@ def _pair_of(name: str, prefix: str) -> str:
 
 def make_report(exp: str | Path, out: str | Path) -> str:
     """Write the figures beside ``out`` and the Markdown report to ``out``; return it."""
-    from toolkit.fsutil import atomic_write_text
-
     exp = Path(exp)
     if not exp.is_dir():
         raise UserError(f"experiment folder {exp} does not exist")
