@@ -376,6 +376,58 @@ def tts_pairs(data: Path = typer.Option(..., "--data", "-d", help="Data director
         typer.echo(f"{lang} {spk}")
 
 
+@tts_app.command("experiments")
+def tts_experiments(
+    dump: Path = typer.Option(..., "--dump", help="Stage-2 folder (train, adapt_train, ...)."),
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment folder (gets conf/<name>.yaml)."),
+    config: Path = typer.Option(..., "--config", "-c", help="Recipe YAML with experiments:."),
+) -> None:
+    """Resolve the config's experiments: into EXP/conf/<name>.yaml; print 'name train dev test'."""
+    from toolkit.tts.experiments import write_experiments
+
+    if not config.is_file():
+        fail(f"config file {config} does not exist")
+    for e in write_experiments(config, dump, exp):
+        typer.echo(f"{e.name} {e.train} {e.dev} {e.test}")
+
+
+@tts_app.command("heldout")
+def tts_heldout(
+    out: Path = typer.Option(..., "--out", "-o", help="Text-only data dir to write."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 1: the held-out sentences of heldout.text as a text-only data dir (for ASR WER)."""
+    from toolkit.tts.prepare import text_datadir
+
+    h = _config(config, overrides).heldout
+    if not h.text:
+        fail("heldout.text is empty in the config: name a file of sentences")
+    n = text_datadir(h.text, out, h.lang, h.speaker, h.max_sentences, overwrite)
+    typer.echo(f"{out}: {n} sentences ({h.lang}, {h.speaker})")
+
+
+@tts_app.command("synthesize-set")
+def tts_synthesize_set(
+    acoustic: Path = typer.Option(..., "--acoustic", help="Acoustic model (experiment/pack)."),
+    duration: Path = typer.Option(..., "--duration", help="Duration model (experiment/pack)."),
+    data: Path = typer.Option(..., "--data", "-d", help="Text-only data dir (tts heldout)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output data dir (wav.scp, text, ...)."),
+    device: str = DEVICE, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 4: speak a text-only data dir with the whole system (predicted durations)."""
+    from toolkit.train.distributed import resolve_device
+    from toolkit.tts.decode import synthesize_datadir
+    from toolkit.tts.synth import TtsSynthesizer
+
+    for p in (acoustic, duration, data):
+        if not p.is_dir():
+            fail(f"{p} does not exist")
+    synth = TtsSynthesizer(acoustic, resolve_device(device), duration=duration)
+    stats = synthesize_datadir(synth, data, out, overwrite)
+    if not stats["skipped"]:
+        typer.echo(f"{out}: {stats['utterances']} utterances")
+
+
 @tts_app.command("report")
 def tts_report(
     exp: Path = typer.Option(..., "--exp", "-e", help="Experiment folder of a run.sh config."),

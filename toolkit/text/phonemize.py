@@ -30,7 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.data.ops import files_for
 from toolkit.errors import UserError
+from toolkit.fsutil import skip_if_done
 from toolkit.text.espeak import SEPARATOR, espeak
 
 log = logging.getLogger(__name__)
@@ -267,10 +270,6 @@ def add_phones(data: str | Path, out: str | Path, voice_map: dict[str, str] | No
         UserError: a language has no espeak-ng voice, or (``strict``)
             unphonemizable input; the message lists them.
     """
-    from toolkit.data.datadir import DataDir, write_datadir
-    from toolkit.data.ops import files_for
-    from toolkit.fsutil import skip_if_done
-
     if Path(out).resolve() == Path(data).resolve():
         raise UserError(f"--out {out} is the input directory; choose a new one")
     if skip_if_done(out, overwrite):

@@ -19,7 +19,7 @@ exactly the model it holds:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from toolkit.dsp.world import VocoderConfig
 from toolkit.errors import ConfigError
@@ -118,11 +118,13 @@ class HeldoutConfig:
             empty: no held-out set.
         lang: their language (the ASR word error rate is English only).
         speaker: the voice that speaks them.
+        max_sentences: use only the first this many (0: all).
     """
 
     text: str = ""
     lang: str = "en"
     speaker: str = "asterisk-allison"
+    max_sentences: int = 0
 
 
 @dataclass
@@ -156,6 +158,8 @@ class TtsConfig(TrainConfig):
     corpus: TtsCorpusConfig = field(default_factory=TtsCorpusConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
     heldout: HeldoutConfig = field(default_factory=HeldoutConfig)
+    #: The recipe's experiments (:mod:`toolkit.tts.experiments`); not used by a single run.
+    experiments: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.model = resolve_model(self)

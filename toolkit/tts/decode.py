@@ -1,4 +1,4 @@
-"""Decoding and scoring of the tts task (natural durations, the paper's protocol).
+"""Decoding of the tts task: natural durations (the paper's protocol), or text alone.
 
 Decoding an acoustic model writes, per utterance of the model's languages and
 speakers: the predicted ``(frames, 49)`` features (``feats.scp``), the MSE of the
@@ -7,6 +7,10 @@ error of the paper's Figures 2 and 3) and, when ``decode.write_wav``, the WORLD
 waveform with the cepstral postfilter (``wav.scp``). A duration model writes the
 predicted ``durations``. Utterances of other languages or speakers are left
 out and counted, so one test set serves every baseline.
+
+:func:`synthesize_datadir` speaks a text-only data directory (the held-out
+sentences) with the whole system, duration model included: the input of the ASR
+word error rate.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import numpy as np
 import torch
 
 from toolkit.data.audio import save_audio
-from toolkit.data.datadir import DataDir
+from toolkit.data.datadir import DataDir, write_datadir
 from toolkit.dsp.world import synthesize
-from toolkit.fsutil import atomic_file
+from toolkit.fsutil import atomic_file, skip_if_done
 from toolkit.tts.data import TtsDataset, load_phone_set
+from toolkit.tts.infer import synthesize_file
+from toolkit.tts.synth import TtsSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +80,26 @@ def decode_datadir(model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: li
             frames = np.maximum(np.expm1(pred[:, 0]), 0)
             files["durations"][key] = " ".join(str(int(round(v))) for v in frames)
     return files
+
+
+def synthesize_datadir(synth: TtsSynthesizer, data_dir: Path, out: Path,
+                       overwrite: bool = False) -> dict[str, Any]:
+    """Speak the ``text`` of every utterance of a text-only data directory (the held-out
+    sentences) with the full system (duration model included) into the data dir ``out``:
+    ``wav.scp`` (-23 LUFS), ``text``, ``utt2lang``, ``utt2spk``, ``utt2dur``."""
+    if skip_if_done(out, overwrite):
+        return {"skipped": True}
+    d = DataDir(data_dir)
+    texts, langs, spks = d.read("text"), d.read("utt2lang"), d.read("utt2spk")
+    files: dict[str, dict[str, str]] = {n: {} for n in ("wav.scp", "text", "utt2lang",
+                                                        "utt2spk", "utt2dur")}
+    for key in d.keys():
+        wav = out / "audio" / f"{key}.wav"
+        seconds = synthesize_file(synth, texts[key], wav, langs[key], spks[key])
+        files["wav.scp"][key] = str(wav.resolve())
+        files["utt2dur"][key] = f"{seconds:.4f}"
+        files["text"][key], files["utt2lang"][key] = texts[key], langs[key]
+        files["utt2spk"][key] = spks[key]
+    write_datadir(out, files, {"sample_rate": synth.sample_rate, "task": "tts",
+                               "derived_from": str(d.path)}, overwrite=True, in_place=True)
+    return {"skipped": False, "utterances": len(files["wav.scp"])}

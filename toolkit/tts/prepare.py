@@ -248,3 +248,18 @@ def split_dump(dump_all: str | Path, splits: str | Path, out: str | Path, slots:
     write_phone_set([Path(out) / "train", Path(out) / "adapt_train"], slots,
                     [Path(out) / name for name in SETS])
     return counts
+
+
+def text_datadir(text_file: str | Path, out: str | Path, lang: str, speaker: str,
+                 max_sentences: int = 0, overwrite: bool = False) -> int:
+    """A text-only data directory (``text``, ``utt2lang``, ``utt2spk``) of the sentences of
+    ``text_file`` (one per line, ``#`` comments skipped): the held-out set; returns its size."""
+    sentences = read_sentences(text_file)
+    sentences = sentences[:max_sentences] if max_sentences else sentences
+    keys = [f"heldout-{lang}-{i:04d}" for i in range(1, len(sentences) + 1)]
+    if not (overwrite or not is_done(out)):
+        return len(keys)
+    files = {"text": dict(zip(keys, sentences, strict=True)),
+             "utt2lang": dict.fromkeys(keys, lang), "utt2spk": dict.fromkeys(keys, speaker)}
+    write_datadir(out, files, {"task": "tts", "source": str(text_file)}, overwrite=True)
+    return len(keys)

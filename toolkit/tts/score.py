@@ -65,9 +65,9 @@ def score_keys(ref_dir: Path, hyp_dir: Path, keys: list[str]) -> dict[str, Any]:
     ref, hyp = DataDir(ref_dir), DataDir(hyp_dir)
     hyp_keys = set(hyp.keys()) if hyp.roles() else set()
     present = [k for k in keys if k in hyp_keys]
-    if keys and not present:
-        raise DataDirError(f"{hyp_dir} holds none of the {len(keys)} reference utterances; "
-                           "decode them first (or check that the model knows their languages)")
+    if keys and not hyp_keys:
+        raise DataDirError(f"{hyp_dir} holds no utterance to score; decode the reference "
+                           "first (or check that the model knows its languages)")
     langs, spks = hyp.read("utt2lang"), hyp.read("utt2spk")
     mse = hyp.read("utt2mse") if hyp.has("utt2mse") else {}
     out: dict[str, Any] = {}

@@ -91,19 +91,25 @@ class TtsSynthesizer:
     """Load a bundle once; synthesize many texts.
 
     Args:
-        bundle: folder with ``acoustic/`` and ``duration/``.
+        bundle: folder with ``acoustic/`` and ``duration/`` (or, with ``duration``,
+            the acoustic model's experiment or packed folder).
         device: torch device.
+        duration: the duration model's folder (experiments of a recipe run).
     """
 
-    def __init__(self, bundle: str | Path, device: str = "cpu"):
+    def __init__(self, bundle: str | Path, device: str = "cpu",
+                 duration: str | Path | None = None):
         bundle = Path(bundle)
-        for part in ("acoustic", "duration"):
-            if not (bundle / part / "meta.yaml").is_file():
-                raise UserError(f"{bundle} is not a TTS bundle (no {part}/meta.yaml); make one "
-                                "with 'sptk-cli tts bundle'")
-        _, self.cfg, self.acoustic = load_model_dir(bundle / "acoustic", device)
-        _, _, self.duration = load_model_dir(bundle / "duration", device)
-        self.phone_set = PhoneSet.load(bundle / "acoustic" / "phone_set.json")
+        if duration is None:
+            for part in ("acoustic", "duration"):
+                if not (bundle / part / "meta.yaml").is_file():
+                    raise UserError(f"{bundle} is not a TTS bundle (no {part}/meta.yaml); make "
+                                    "one with 'sptk-cli tts bundle'")
+        acoustic, duration = ((bundle / "acoustic", bundle / "duration") if duration is None
+                              else (bundle, Path(duration)))
+        _, self.cfg, self.acoustic = load_model_dir(acoustic, device)
+        _, _, self.duration = load_model_dir(duration, device)
+        self.phone_set = PhoneSet.load(acoustic / "phone_set.json")
         self.device = device
         self.sample_rate = self.cfg.vocoder.sample_rate
         voices = bundle / VOICES
