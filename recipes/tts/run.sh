@@ -47,6 +47,17 @@ experiments() {
   sptk-cli -q tts experiments "${c[@]}" --dump "$dump" --exp "$exp"
 }
 
+# A finished decode (DIR/hyp/.done) or score file is kept unless --overwrite: a rerun costs
+# no process per experiment and set (about 2 CPU-seconds of imports each).
+decode_once() {
+  if ! $overwrite && [[ -f $3/hyp/.done ]]; then log "skipping decode: $3/hyp is done"; return; fi
+  decode_sharded "$@"
+}
+score_once() {
+  if ! $overwrite && [[ -f $3 ]]; then log "skipping score: $3 exists"; return; fi
+  score_sharded "$@"
+}
+
 if stage_on 0; then
   if [[ -z $corpus ]]; then
     log "stage 0: speech pool of the configured languages, espeak-ng speech for the aligner test"
@@ -93,7 +104,7 @@ if stage_on 4; then
   log "stage 4: decode dev and test sets with natural durations ($nj jobs), held-out text"
   experiments | while read -r name _ dev test; do
     for s in $dev $test; do
-      decode_sharded "$exp/$name" "$dump/$s" "$exp/$name/decode/$s" </dev/null
+      decode_once "$exp/$name" "$dump/$s" "$exp/$name/decode/$s" </dev/null
     done
   done
   sptk-cli tts synthesize-set --acoustic "$exp/mlms_rand" --duration "$exp/duration" \
@@ -104,10 +115,10 @@ if stage_on 5; then
   log "stage 5: score (MCD over speech frames, F0 RMSE, V/UV, dev MSE; ASR WER), figures"
   experiments | while read -r name _ dev test; do
     for s in $dev $test; do
-      score_sharded "$dump/$s" "$exp/$name/decode/$s/hyp" "$exp/$name/scores/$s.json" </dev/null
+      score_once "$dump/$s" "$exp/$name/decode/$s/hyp" "$exp/$name/scores/$s.json" </dev/null
     done
   done
-  score_sharded "$data/heldout" "$exp/mlms_rand/decode/heldout/hyp" \
+  score_once "$data/heldout" "$exp/mlms_rand/decode/heldout/hyp" \
     "$exp/mlms_rand/scores/heldout.json"
   sptk-cli tts report --exp "$exp" --out "$exp/RESULTS.md"
 fi

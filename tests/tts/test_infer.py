@@ -58,6 +58,9 @@ def test_synthesize_in_process_never_refuses_a_word():
         assert abs(loudness_lufs(w, synth.sample_rate) + 23) < 0.5 and np.abs(w).max() <= 0.99
     with pytest.raises(UserError, match="knows: en, es"):
         list(synthesize_text(synth, "Hallo.", "de"))
+    assert len(list(synthesize_text(synth, "Hello. ... World.", "en"))) == 2  # "..." skipped
+    with pytest.raises(UserError, match="nothing to say"):
+        list(synthesize_text(synth, "... !", "en"))
 
 
 @needs_espeak

@@ -71,6 +71,10 @@ def normalize_text(text: str, lang: str) -> str:
     return " ".join(text.split())
 
 
+class NoPhonesError(UserError):
+    """A text that leaves nothing to say (empty after normalisation, or no phones)."""
+
+
 @dataclass
 class Phrase:
     words: list[list[str]]
@@ -85,7 +89,8 @@ def text_to_phrases(text: str, lang: str, voice: str | None = None) -> list[Phra
     """
     norm = normalize_text(text, lang)
     if not norm:
-        raise UserError(f"empty text for language '{lang}' (nothing left after normalisation)")
+        raise NoPhonesError(f"empty text for language '{lang}' (nothing left after "
+                            "normalisation)")
     phrases = []
     pos = 0
     for m in [*PHRASE_BREAK.finditer(norm), None]:
@@ -99,7 +104,7 @@ def text_to_phrases(text: str, lang: str, voice: str | None = None) -> list[Phra
             phrases[-1].end += m.group(0)
         pos = m.end() if m else len(norm)
     if not phrases:
-        raise UserError(f"text {text[:40]!r} gives no phones in language '{lang}'")
+        raise NoPhonesError(f"text {text[:40]!r} gives no phones in language '{lang}'")
     return phrases
 
 

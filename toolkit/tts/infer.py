@@ -26,6 +26,7 @@ import soundfile as sf
 from toolkit.errors import UserError
 from toolkit.fsutil import atomic_file
 from toolkit.tts.conditioning import TARGET_LUFS, normalize_loudness
+from toolkit.tts.frontend import NoPhonesError
 from toolkit.tts.synth import TtsSynthesizer
 
 log = logging.getLogger(__name__)
@@ -89,8 +90,8 @@ def synthesize_text(synth: TtsSynthesizer, text: str, lang: str, speaker: str | 
     for sentence in sentences:
         try:
             feats = synth.features(sentence, lang, speaker, durations)
-        except UserError as e:
-            if durations is not None or "gives no phones" not in str(e):
+        except NoPhonesError as e:
+            if durations is not None:
                 raise
             log.warning("skipped %r: %s", sentence[:40], e)
             continue
