@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import soundfile as sf
+
+from toolkit.data.datadir import write_datadir
 from toolkit.errors import UserError
+from toolkit.fsutil import skip_if_done
 
 
 def write_tts_datadir(dst: str | Path, items: list[tuple[str, Path, str, str, str]],
@@ -14,11 +18,6 @@ def write_tts_datadir(dst: str | Path, items: list[tuple[str, Path, str, str, st
 
     The sample rate in ``meta.yaml`` is the first file's; the recipe resamples on load.
     """
-    import soundfile as sf
-
-    from toolkit.data.datadir import write_datadir
-    from toolkit.fsutil import skip_if_done
-
     if not items:
         raise UserError(f"no utterances with audio and transcript found for {dst}")
     if skip_if_done(dst, overwrite):

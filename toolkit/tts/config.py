@@ -19,7 +19,7 @@ exactly the model it holds:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from toolkit.dsp.world import VocoderConfig
 from toolkit.errors import ConfigError
@@ -68,9 +68,10 @@ class TtsCorpusConfig:
     """Stages 0-1: which speech pool languages train and which adapt, and the splits.
 
     Attributes:
-        sources: speech pools (``sptk-cli corpus speech --sources``).
+        sources: speech pools (``sptk-cli corpus speech --sources``): by default every
+            installed asterisk prompt, tuxpaint description and ktuberling word.
         max_per_lang: stage 0 keeps at most this many clips per language of each
-            source (0: all).
+            source (0, the default: all of them).
         espeak_langs, espeak_voices: the aligner's test set: the built-in
             sentences of these languages spoken by espeak-ng with these variants
             (phone times exact by construction).
@@ -81,9 +82,16 @@ class TtsCorpusConfig:
         dev_per_speaker, test_per_speaker: held-out utterances per speaker.
         max_seconds: longer clips are left out.
         seed: draws of the splits.
+        loudness_lufs: stage 1 sets every utterance to this integrated loudness
+            (:mod:`toolkit.tts.conditioning`; 0 keeps the recorded level).
+        trim_db: stage 1 cuts leading/trailing audio more than this many dB below
+            the loudest frame (0 keeps it).
+        restore_es_accents: stage 1 puts the accents of common Spanish words back
+            into ``es`` transcripts written without them
+            (:mod:`toolkit.text.es_accents`).
     """
 
-    sources: list[str] = field(default_factory=lambda: ["asterisk", "tuxpaint"])
+    sources: list[str] = field(default_factory=lambda: ["asterisk", "tuxpaint", "ktuberling"])
     max_per_lang: int = 0
     espeak_langs: list[str] = field(default_factory=lambda: ["en-us", "fr", "es", "it", "ru",
                                                              "de"])
@@ -96,6 +104,27 @@ class TtsCorpusConfig:
     test_per_speaker: int = 10
     max_seconds: float = 12.0
     seed: int = 0
+    loudness_lufs: float = -23.0
+    trim_db: float = 40.0
+    restore_es_accents: bool = True
+
+
+@dataclass
+class HeldoutConfig:
+    """Stage 4-5: sentences in no training text, synthesised from text and scored by ASR.
+
+    Attributes:
+        text: file of sentences, one per line (relative to the recipe folder);
+            empty: no held-out set.
+        lang: their language (the ASR word error rate is English only).
+        speaker: the voice that speaks them.
+        max_sentences: use only the first this many (0: all).
+    """
+
+    text: str = ""
+    lang: str = "en"
+    speaker: str = "asterisk-allison"
+    max_sentences: int = 0
 
 
 @dataclass
@@ -128,6 +157,9 @@ class TtsConfig(TrainConfig):
     frontend: FrontendConfig = field(default_factory=FrontendConfig)
     corpus: TtsCorpusConfig = field(default_factory=TtsCorpusConfig)
     decode: DecodeConfig = field(default_factory=DecodeConfig)
+    heldout: HeldoutConfig = field(default_factory=HeldoutConfig)
+    #: The recipe's experiments (:mod:`toolkit.tts.experiments`); not used by a single run.
+    experiments: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.model = resolve_model(self)
