@@ -51,11 +51,20 @@ class SVSDataConfig:
         patches_per_clip: training items per clip and epoch (random patches).
         gain_db: range of the random gain applied to each source (dB, uniform).
         remix_prob: probability of pairing the vocals with another clip's accompaniment.
+        shift_prob: probability of resampling each source (independently) by a random
+            factor: pitch and tempo move together (the cheap shift), by up to
+            ``shift_semitones`` for the vocals and ``accomp_shift_semitones`` for the
+            accompaniment.
+        shift_semitones: largest vocal shift (semitones, uniform in +-).
+        accomp_shift_semitones: largest accompaniment shift (semitones, uniform in +-).
     """
 
     patches_per_clip: int = 4
     gain_db: list[float] = field(default_factory=lambda: [-6.0, 6.0])
     remix_prob: float = 0.5
+    shift_prob: float = 0.0
+    shift_semitones: float = 2.0
+    accomp_shift_semitones: float = 1.0
 
 
 @dataclass
@@ -110,6 +119,7 @@ class SVSConfig(TrainConfig):
     decode: SeparateConfig = field(default_factory=SeparateConfig)
     corpus: SVSCorpusConfig = field(default_factory=SVSCorpusConfig)
     split: SVSSplitConfig = field(default_factory=SVSSplitConfig)
+    init: str = ""  # warm start: a packed model or experiment directory with the same network
 
 
 def load_stems(d: DataDir, key: str, spec: SpecConfig) -> np.ndarray:
@@ -131,6 +141,24 @@ def load_stems(d: DataDir, key: str, spec: SpecConfig) -> np.ndarray:
 def _segment(x: np.ndarray, start: int, n: int) -> np.ndarray:
     seg = np.asarray(x[start: start + n], dtype=np.float32)
     return np.pad(seg, (0, n - len(seg))) if len(seg) < n else seg
+
+
+def _random_segment(x: np.ndarray, n: int, rng: np.random.Generator,
+                    rate: float = 1.0) -> np.ndarray:
+    """``n`` samples ``(..., n)`` from a random offset of ``x`` ``(..., samples)``, resampled.
+
+    ``rate > 1`` reads ``rate * n`` samples and plays them in ``n`` (pitch and
+    tempo up by ``rate``); linear interpolation, cheap enough for every item.
+    """
+    span = int(np.ceil(n * rate)) + 1
+    start = int(rng.integers(0, max(x.shape[-1] - span, 0) + 1))
+    seg = np.asarray(x[..., start: start + span], dtype=np.float32)
+    seg = np.pad(seg, [(0, 0)] * (seg.ndim - 1) + [(0, span - seg.shape[-1])])
+    if rate == 1.0:
+        return seg[..., :n]
+    pos = np.arange(n) * rate
+    rows = [np.interp(pos, np.arange(span), r).astype(np.float32) for r in seg.reshape(-1, span)]
+    return np.stack(rows).reshape(*seg.shape[:-1], n)
 
 
 class SVSDataset:
@@ -163,18 +191,24 @@ class SVSDataset:
             v, a = _segment(x[0], 0, n), _segment(x[1], 0, n)
         else:
             rng = np.random.default_rng([self.cfg.trainer.seed, self.epoch, i])
-            start = int(rng.integers(0, max(x.shape[1] - n, 0) + 1))
-            v, a = _segment(x[0], start, n), _segment(x[1], start, n)
+            rates = [2 ** (rng.uniform(-m, m) / 12) if rng.random() < dc.shift_prob else 1.0
+                     for m in (dc.shift_semitones, dc.accomp_shift_semitones)]
             if rng.random() < dc.remix_prob and len(self.keys) > 1:
                 other = self.stems(int(rng.integers(0, len(self.keys))))
-                start = int(rng.integers(0, max(other.shape[1] - n, 0) + 1))
-                a = _segment(other[1], start, n)
+                v = _random_segment(x[0], n, rng, rates[0])
+                a = _random_segment(other[1], n, rng, rates[1])
+            elif rates == [1.0, 1.0]:
+                start = int(rng.integers(0, max(x.shape[1] - n, 0) + 1))
+                v, a = _segment(x[0], start, n), _segment(x[1], start, n)
+            else:  # one shift for both: the song stays in time and in tune
+                v, a = _random_segment(x, n, rng, rates[0])
             gains = 10 ** (rng.uniform(dc.gain_db[0], dc.gain_db[1], 2) / 20)
             v, a = v * gains[0], a * gains[1]
-        w = torch.from_numpy(np.stack([v + a, v, a]).astype(np.float32))
-        mag = stft(w, spec.n_fft, spec.hop_length)[:, : spec.freq_bins].abs()
-        scale = mag[0].max().clamp_min(1e-8)
-        return {"mix": mag[0] / scale, "target": mag[1:] / scale}
+        z = stft(torch.from_numpy(np.stack([v, a]).astype(np.float32)), spec.n_fft,
+                 spec.hop_length)[:, : spec.freq_bins]
+        mix = (z[0] + z[1]).abs()  # the STFT is linear: the mixture's without a third one
+        scale = mix.max().clamp_min(1e-8)
+        return {"mix": mix / scale, "target": z.abs() / scale}
 
 
 def separation_loss(masks: torch.Tensor, mix: torch.Tensor, target: torch.Tensor
@@ -204,9 +238,24 @@ class SVSTask(Task):
                             f"({spec.patch_frames}) must be multiples of 64 (six stride-2 layers)")
         if len(cfg.data.gain_db) != 2:
             raise UserError("data.gain_db must be [low, high] in dB")
+        if not 0 <= cfg.data.shift_prob <= 1 or not 0 <= cfg.data.remix_prob <= 1:
+            raise UserError("data.shift_prob and data.remix_prob must lie in [0, 1]")
         train = SVSDataset(train_dir, cfg, train=True)
         load_stems(train.dir, train.keys[0], spec)  # fail early without stems
         return train, (SVSDataset(valid_dir, cfg, train=False) if valid_dir else None)
+
+    def prepare_model(self, model, cfg, train_set, exp_dir):
+        """Warm start from ``cfg.init`` (a packed model or an experiment), if given."""
+        if not cfg.init:
+            return
+        from toolkit.train.packing import load_model_dir
+
+        _, init_cfg, init_model = load_model_dir(cfg.init)
+        if init_cfg.model != cfg.model:
+            raise UserError(f"init {cfg.init}: its model ({init_cfg.model}) differs from "
+                            f"the config's ({cfg.model}); warm start needs the same network")
+        model.load_state_dict({k: v.float() for k, v in init_model.state_dict().items()})
+        log.info("warm start from %s", cfg.init)
 
     def train_step(self, model, batch):
         masks = model(batch["mix"])

@@ -1,26 +1,30 @@
 #!/usr/bin/env bash
-# Train, score and pack the default separation model (conf/default_mir1k.yaml): the built-in
-# synthetic songs plus MIR-1K's singer amy; scored on MIR-1K's abjones (an unseen singer)
-# and on the synthetic test songs. The packed bundle is exp/default_mir1k/pack; copy it to
-# toolkit/assets/svs to ship it.
-# Usage: local/train_default.sh MIR1K_DIR [NJ]
+# Train, score and pack the default separation model (CONFIG, default
+# conf/default_mir1k_aug.yaml): the built-in synthetic songs plus MIR-1K's singer amy;
+# scored on MIR-1K's abjones (an unseen singer) and on the synthetic test songs. The packed
+# bundle is exp/<config name>/pack; copy it to toolkit/assets/svs to ship it.
+# Rerunning the same command resumes an interrupted training from its last.pt.
+# Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ]
 #   (MIR-1K or ../../../shared/data/mir1k_train: the Wavfile/ layout or its train+dev split)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ../../tools/recipe_lib.sh
 mir1k=${1:-}
-nj=${2:-2}
+config=${2:-conf/default_mir1k_aug.yaml}
+nj=${3:-2}
 [[ -n $mir1k && -d $mir1k ]] || die "give the MIR-1K directory: local/train_default.sh MIR1K_DIR"
-config=conf/default_mir1k.yaml
-exp=exp/default_mir1k
+[[ -f $config ]] || die "config $config does not exist"
+exp=exp/$(basename "$config" .yaml)
 
 ./run.sh --config conf/default.yaml --baseline false --stop-stage 2 --nj "$nj"
 ./run.sh --config conf/mir1k_dev.yaml --corpus "$mir1k" --stop-stage 2 --nj "$nj"
 log "combine the synthetic songs and MIR-1K (amy) for training, their dev sets for validation"
-sptk-cli data combine --common dump/default/train dump/mir1k_dev/train -o dump/default_mir1k/train
-sptk-cli data combine --common data/default/dev data/mir1k_dev/dev -o data/default_mir1k/dev
-sptk-cli train --task svs --config "$config" --set model.name=unet_svs \
-  --train dump/default_mir1k/train --valid data/default_mir1k/dev --exp "$exp/unet_svs"
+[[ -d dump/default_mir1k/train ]] || sptk-cli data combine --common dump/default/train \
+  dump/mir1k_dev/train -o dump/default_mir1k/train
+[[ -d data/default_mir1k/dev ]] || sptk-cli data combine --common data/default/dev \
+  data/mir1k_dev/dev -o data/default_mir1k/dev
+sptk-cli train --task svs --config "$config" --train dump/default_mir1k/train \
+  --valid data/default_mir1k/dev --exp "$exp/unet_svs"
 scores=()
 for test in mir1k_dev default; do
   log "separate and score data/$test/test, $nj jobs"
