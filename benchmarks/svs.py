@@ -82,7 +82,9 @@ def ideal_ratio_mask(y: np.ndarray, v: np.ndarray, a: np.ndarray, sr: int):
     """Oracle vocals and accompaniment with |V| / (|V| + |A|) on the recipe's full-rate STFT."""
     import torch
 
-    from toolkit.tasks.svs_separate import SpecConfig, fullrate_stft_size, istft, stft
+    from toolkit.dsp.stft import istft, stft
+    from toolkit.svs.config import SpecConfig
+    from toolkit.svs.infer import fullrate_stft_size
 
     n_fft, hop = fullrate_stft_size(sr, SpecConfig())
     z = stft(torch.from_numpy(np.stack([y, v, a]).astype(np.float32)), n_fft, hop)
@@ -119,7 +121,7 @@ def run_peers(data: Path, out: Path, peers: list[str], jobs: int) -> dict[str, d
     """Separate ``data`` with each peer into ``out/<peer>/hyp`` and score it."""
     from toolkit.data.datadir import DataDir, write_datadir
     from toolkit.fsutil import atomic_write_text
-    from toolkit.tasks.svs import TASK
+    from toolkit.svs.task import TASK
 
     d = DataDir(data)
     results = {}

@@ -11,7 +11,9 @@ import torch
 from toolkit.config import dump_yaml, from_dict
 from toolkit.errors import UserError
 from toolkit.registry import build_model
-from toolkit.tasks.svs import TASK, SVSConfig, SVSDataset, _random_segment
+from toolkit.svs.config import SVSConfig
+from toolkit.svs.data import SVSDataset, random_segment
+from toolkit.svs.task import TASK
 from toolkit.train.packing import write_exp_meta
 
 SMALL = {"name": "unet_svs", "conf": {"channels": [4, 4, 8, 8, 8, 8]}}
@@ -22,17 +24,17 @@ def _peak_hz(x: np.ndarray, sr: int) -> float:
     return float(np.argmax(spec) * sr / len(x))
 
 
-def test_random_segment_shifts_pitch_by_the_rate():
+def testrandom_segment_shifts_pitch_by_the_rate():
     sr, n = 8192, 8192
     x = np.sin(2 * np.pi * 500 * np.arange(3 * sr) / sr).astype(np.float32)
     rng = np.random.default_rng(0)
-    assert _peak_hz(_random_segment(x, n, rng, 1.0), sr) == pytest.approx(500, abs=2)
+    assert _peak_hz(random_segment(x, n, rng, 1.0), sr) == pytest.approx(500, abs=2)
     up = 2 ** (2 / 12)
-    assert _peak_hz(_random_segment(x, n, rng, up), sr) == pytest.approx(500 * up, abs=3)
-    both = _random_segment(np.stack([x, x]), n, rng, 1 / up)  # stems shift together
+    assert _peak_hz(random_segment(x, n, rng, up), sr) == pytest.approx(500 * up, abs=3)
+    both = random_segment(np.stack([x, x]), n, rng, 1 / up)  # stems shift together
     assert both.shape == (2, n) and np.allclose(both[0], both[1])
     assert _peak_hz(both[0], sr) == pytest.approx(500 / up, abs=3)
-    short = _random_segment(x[:100], n, rng, up)  # a clip shorter than the patch: zero-padded
+    short = random_segment(x[:100], n, rng, up)  # a clip shorter than the patch: zero-padded
     assert short.shape == (n,) and not np.any(short[200:])
 
 

@@ -7,9 +7,8 @@ import pytest
 import torch
 
 from toolkit.registry import build_model
-from toolkit.tasks.svs_separate import (
-    SeparateConfig,
-    SpecConfig,
+from toolkit.svs.config import SeparateConfig, SpecConfig
+from toolkit.svs.infer import (
     fullrate_masks,
     fullrate_stft_size,
     separate_array,
