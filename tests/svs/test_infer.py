@@ -75,6 +75,8 @@ def test_mask_interpolation_in_frequency_and_time():
     sr = 16000
     n_fft, hop = fullrate_stft_size(sr, SPEC)
     assert (n_fft, hop) == (2000, 500)
+    assert fullrate_stft_size(44100, SPEC, 2) == (5400, 2700)  # 5512 rounded to 2^3 3^3 5^2
+    assert fullrate_stft_size(22050, SPEC, 2) == (2700, 1350)
     frames = 1 + 9 * 768 * sr // 8192 // hop
     m = fullrate_masks(low, SPEC, sep, sr, n_fft, hop, frames)
     assert m.shape == (2, n_fft // 2 + 1, frames)

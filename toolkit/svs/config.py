@@ -47,6 +47,9 @@ class SeparateConfig:
         chunk_seconds: audio separated at once by :func:`toolkit.svs.infer.separate_file`
             (the memory bound).
         overlap_seconds: overlap of consecutive chunks.
+        fullrate_overlap: full-rate STFT window / hop. 2 (hop 62.5 ms, still finer than
+            the model's 94 ms) halves the FFT work of 4 for -0.03 dB vocal NSDR (15
+            MIR-1K amy dev clips, shipped model: 7.86 vs 7.89 dB).
     """
 
     reconstruction: str = "fullrate"
@@ -55,6 +58,7 @@ class SeparateConfig:
     high_band_bins: int = 64
     chunk_seconds: float = 60.0
     overlap_seconds: float = 4.0
+    fullrate_overlap: int = 2
 
 
 @dataclass

@@ -13,7 +13,8 @@ Two reconstructions:
   nothing above 4096 Hz survives.
 - ``fullrate``: the mask interpolated linearly in time and frequency onto an
   STFT of every input channel at the input rate (a window of about the same
-  duration, 125 ms, rounded to a fast FFT size; hop a quarter of it); above the
+  duration, 125 ms, rounded to a fast FFT size; hop ``1 / decode.fullrate_overlap``
+  of it); above the
   model's top bin (4088 Hz) the mask of each frame is the mean of its top
   ``high_band_bins`` bins. The outputs keep the input's sample rate and channels.
 
@@ -128,10 +129,12 @@ def _fast_even(n: int) -> int:
     return best
 
 
-def fullrate_stft_size(sr: int, spec: SpecConfig) -> tuple[int, int]:
-    """(n_fft, hop) at rate ``sr``: about the model's window duration, hop a quarter of it."""
+def fullrate_stft_size(sr: int, spec: SpecConfig, overlap: int = 4) -> tuple[int, int]:
+    """(n_fft, hop) at rate ``sr``: about the model's window duration, hop 1/``overlap`` of it."""
+    if overlap < 2:
+        raise UserError(f"decode.fullrate_overlap {overlap}: use 2 or more (window / hop)")
     n_fft = _fast_even(max(16, 2 * round(spec.n_fft * sr / spec.sample_rate / 2)))
-    return n_fft, n_fft // 4
+    return n_fft, n_fft // overlap
 
 
 def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: SpecConfig,
@@ -166,7 +169,7 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
         y = np.pad(y, ((0, 0), (0, max(0, n - y.shape[1]))))[:, :n]
         out["lowrate"] = y[:, None, :].astype(np.float32)
     if "fullrate" in reconstructions:
-        n_fft, hop = fullrate_stft_size(sr, spec)
+        n_fft, hop = fullrate_stft_size(sr, spec, sep.fullrate_overlap)
         z = stft(torch.nn.functional.pad(x, (0, n_fft)), n_fft, hop)  # (channels, bins, frames)
         low, top = band_masks(masks, spec, sep, sr, n_fft, hop, z.shape[2])
         k = low.shape[1]
