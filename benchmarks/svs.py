@@ -5,7 +5,7 @@ Two parts (``make bench`` runs the first):
 1. Speed: separate a 3-minute 44.1 kHz stereo song with ``sptk-cli separate``
    (default model, or ``--model``) and with REPET-SIM in the same run; wall time
    and peak memory of each (child processes, ``ru_maxrss``). The issue's aim:
-   10 s or less and 2 GB or less for the U-Net on 2 cores.
+   3 s or less and 1 GB or less for the U-Net on 2 idle cores (issue 17).
 2. ``--data DIR --out DIR``: the peers of the paper's comparison on a test data
    directory (``wav.scp``, ``vocals.scp``, ``accomp.scp``), scored exactly like the
    recipe (``sptk-cli score`` of the svs task, BSS Eval):

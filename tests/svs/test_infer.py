@@ -54,6 +54,17 @@ def test_fullrate_keeps_rate_channels_and_reconstructs(sr, channels):
     assert _snr(x, half["fullrate"].sum(axis=0)) > 60  # masks summing to one: a partition
 
 
+def test_normalized_masks_partition_the_input():
+    torch.manual_seed(0)
+    model = build_model("svs", {"name": "unet_svs", "conf": {"channels": [4, 4, 8, 8, 8, 8]}})
+    x = _music(44100, 3.0, 2)
+    sep = SeparateConfig(normalize_masks=True)
+    y = separate_array(model.eval(), x, 44100, SPEC, sep, ("fullrate",))["fullrate"]
+    assert np.abs(y[0] + y[1] - x).max() < 1e-6  # the stems add up to the mixture
+    plain = separate_array(model, x, 44100, SPEC, SeparateConfig(), ("fullrate",))["fullrate"]
+    assert np.abs(plain[0] + plain[1] - x).max() > 1e-3  # two independent masks do not
+
+
 def test_lowrate_is_mono_and_band_limited():
     sr = 44100
     x = _music(sr, 3.0, 2)

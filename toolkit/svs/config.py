@@ -50,6 +50,11 @@ class SeparateConfig:
         fullrate_overlap: full-rate STFT window / hop. 2 (hop 62.5 ms, still finer than
             the model's 94 ms) halves the FFT work of 4 for -0.03 dB vocal NSDR (15
             MIR-1K amy dev clips, shipped model: 7.86 vs 7.89 dB).
+        normalize_masks: rescale the two masks to sum to one (vocals m_v / (m_v + m_a),
+            accompaniment the rest): the stems then add up to the mixture, and the
+            accompaniment costs no inverse STFT (input minus vocals). +0.45 dB NSDR on
+            both sources on the 15 MIR-1K amy dev clips with the 2026-11-21 default model
+            (8.32 / 8.12 vs 7.86 / 7.68 dB). Off: the paper's two independent masks.
     """
 
     reconstruction: str = "fullrate"
@@ -59,6 +64,7 @@ class SeparateConfig:
     chunk_seconds: float = 60.0
     overlap_seconds: float = 4.0
     fullrate_overlap: int = 2
+    normalize_masks: bool = False
 
 
 @dataclass

@@ -17,6 +17,8 @@ Two reconstructions:
   of it); above the
   model's top bin (4088 Hz) the mask of each frame is the mean of its top
   ``high_band_bins`` bins. The outputs keep the input's sample rate and channels.
+  With ``decode.normalize_masks`` the two masks are rescaled to sum to one and the
+  accompaniment is the input minus the vocals.
 
 Long inputs are processed in chunks (``chunk_seconds``, with ``overlap_seconds``
 of overlap whose middle half is cross-faded, :mod:`toolkit.dsp.ola`), so memory
@@ -160,6 +162,9 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
     mono = torch.nn.functional.pad(mono, (0, spec.n_fft))
     z_low = stft(mono, spec.n_fft, spec.hop_length)
     masks = predict_masks(model, z_low[: spec.freq_bins].abs(), spec, sep, device)
+    if sep.normalize_masks:
+        v = masks[0] / (masks[0] + masks[1]).clamp_min(1e-6)
+        masks = torch.stack([v, 1 - v])
     out = {}
     if "lowrate" in reconstructions:
         m = torch.cat([masks, masks[:, -1:]], dim=1)
@@ -174,11 +179,13 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
         low, top = band_masks(masks, spec, sep, sr, n_fft, hop, z.shape[2])
         k = low.shape[1]
         y = np.empty((2, x.shape[0], n), dtype=np.float32)
-        for s in range(2):  # one stem at a time: half the peak memory
+        for s in range(1 if sep.normalize_masks else 2):  # one stem at a time: less memory
             zs = torch.empty_like(z)
             torch.mul(z[:, :k], low[s], out=zs[:, :k])
             torch.mul(z[:, k:], top[s], out=zs[:, k:])
             y[s] = istft(zs, n_fft, hop, n + n_fft)[:, :n].numpy()
+        if sep.normalize_masks:  # masks summing to one: the rest of the input
+            y[1] = audio - y[0]
         out["fullrate"] = y
     return out
 
