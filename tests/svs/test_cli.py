@@ -114,7 +114,12 @@ def test_shipped_default_model_separates(tmp_path):
 
     bundle = ASSETS / "svs"
     assert (bundle / "model.pt").stat().st_size <= 15e6
-    assert "Trained on" in (bundle / "model_card.md").read_text()
+    import yaml
+
+    card = yaml.safe_load((bundle / "model_card.md").read_text().split("---")[1])
+    assert "research use only" in card["license"]  # MIR-1K's terms, inherited
+    assert any("MIR-1K" in d["name"] for d in card["training_data"])
+    assert card["intended_use"] and card["limitations"]
     song = _song(tmp_path / "mono.wav", 3.0, 11025, 1)
     proc = run_cli("separate", song, "-o", tmp_path / "out")  # 3 s: shorter than a patch
     assert proc.returncode == 0, proc.stderr

@@ -129,23 +129,6 @@ class SVSSplitConfig:
 
 
 @dataclass
-class SVSScoreConfig:
-    """How ``sptk-cli score`` measures separation (the ``score:`` section).
-
-    Attributes:
-        metric: ``bss_v3`` (mir_eval's bss_eval_sources over whole clips, the paper's
-            NSDR/GNSDR) or ``bss_v4`` (museval's BSSv4: framewise SDR/SIR/SAR/ISR,
-            median over frames, then median over tracks, as MUSDB18 results are given).
-        window_seconds: BSSv4 frame length (museval's default 1 s).
-        hop_seconds: BSSv4 frame hop.
-    """
-
-    metric: str = "bss_v3"
-    window_seconds: float = 1.0
-    hop_seconds: float = 1.0
-
-
-@dataclass
 class SVSConfig(TrainConfig):
     """Config of the svs task.
 
@@ -162,7 +145,6 @@ class SVSConfig(TrainConfig):
     features: SpecConfig = field(default_factory=SpecConfig)
     data: SVSDataConfig = field(default_factory=SVSDataConfig)
     decode: SeparateConfig = field(default_factory=SeparateConfig)
-    score: SVSScoreConfig = field(default_factory=SVSScoreConfig)
     corpus: SVSCorpusConfig = field(default_factory=SVSCorpusConfig)
     split: SVSSplitConfig = field(default_factory=SVSSplitConfig)
     init: str = ""
