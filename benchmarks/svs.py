@@ -5,7 +5,7 @@ Two parts (``make bench`` runs the first):
 1. Speed: separate a 3-minute 44.1 kHz stereo song with ``sptk-cli separate``
    (default model, or ``--model``) and with REPET-SIM in the same run; wall time
    and peak memory of each (child processes, ``ru_maxrss``). The issue's aim:
-   10 s or less and 2 GB or less for the U-Net on 2 cores.
+   3 s or less and 1 GB or less for the U-Net on 2 idle cores (issue 17).
 2. ``--data DIR --out DIR``: the peers of the paper's comparison on a test data
    directory (``wav.scp``, ``vocals.scp``, ``accomp.scp``), scored exactly like the
    recipe (``sptk-cli score`` of the svs task, BSS Eval):
@@ -82,7 +82,9 @@ def ideal_ratio_mask(y: np.ndarray, v: np.ndarray, a: np.ndarray, sr: int):
     """Oracle vocals and accompaniment with |V| / (|V| + |A|) on the recipe's full-rate STFT."""
     import torch
 
-    from toolkit.tasks.svs_separate import SpecConfig, fullrate_stft_size, istft, stft
+    from toolkit.dsp.stft import istft, stft
+    from toolkit.svs.config import SpecConfig
+    from toolkit.svs.infer import fullrate_stft_size
 
     n_fft, hop = fullrate_stft_size(sr, SpecConfig())
     z = stft(torch.from_numpy(np.stack([y, v, a]).astype(np.float32)), n_fft, hop)
@@ -119,7 +121,7 @@ def run_peers(data: Path, out: Path, peers: list[str], jobs: int) -> dict[str, d
     """Separate ``data`` with each peer into ``out/<peer>/hyp`` and score it."""
     from toolkit.data.datadir import DataDir, write_datadir
     from toolkit.fsutil import atomic_write_text
-    from toolkit.tasks.svs import TASK
+    from toolkit.svs.task import TASK
 
     d = DataDir(data)
     results = {}

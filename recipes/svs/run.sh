@@ -10,14 +10,17 @@
 #   --corpus PATH      MIR-1K, iKala, MUSDB18 (decoded stems) or a data directory with
 #                      wav.scp, vocals.scp, accomp.scp; default: build the synthetic songs
 #   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
-#   --data-tag NAME    name of data/, dump/ and exp/ folders (default: the config name);
+#   --data-tag NAME    name of data/ and dump/ folders (default: the config name);
 #                      give one per corpus when running one config on several corpora
-#   --exp DIR          experiment folder (default exp/<data tag>)
-#   --baseline BOOL    also train, decode and score the no-skip baseline (default true)
+#   --exp DIR          experiments root (default exp): each experiment YAML trains, decodes
+#                      and scores in DIR/<yaml name>[_<data tag>]
+#   --baseline BOOL    also run conf/<config name>_noskip.yaml, the paper's no-skip baseline
+#                      (default true)
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus, 1 prepare + split, 2 stems at 8192 Hz, 3 train, 4 separate the test
-# set, 5 score (BSS Eval, box plots), 9 pack the U-Net.
+# set (exp/<experiment>/decode/test/hyp), 5 score (exp/<experiment>/scores/test.json:
+# BSS Eval v3 GNSDR and museval BSSv4 medians; per-clip TSV; box plots), 9 pack the U-Net.
 # Example: ./run.sh --config conf/mir1k_dev.yaml --corpus ../../../shared/data/mir1k_train
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -37,10 +40,15 @@ parse_options "$@"
 recipe_setup
 [[ -z $corpus || -d $corpus ]] || die "--corpus $corpus is not a directory"
 tag=${data_tag:-$(basename "$config" .yaml)}
-exp=${exp:-exp/$tag}
+root=${exp:-exp}
 data=data/$tag
 dump=dump/$tag
-models=(unet_svs); $baseline && models+=(unet_svs_noskip)
+experiments=("$config")
+if $baseline; then
+  experiments+=("${config%.yaml}_noskip.yaml")
+  [[ -f ${experiments[1]} ]] || die "--baseline true needs ${experiments[1]} (the no-skip twin of $config)"
+fi
+name_of() { echo "$(basename "$1" .yaml)${data_tag:+_$data_tag}"; }
 
 if stage_on 0; then
   if [[ -z $corpus ]]; then
@@ -66,42 +74,38 @@ if stage_on 2; then
   sptk-cli data merge "$dump"/split"$nj"/* --out "$dump/train" "${ow[@]}"
 fi
 
-if stage_on 3; then
-  for m in "${models[@]}"; do
-    log "stage 3: train $m"
-    sptk-cli train --task svs --config "$config" --set model.name="$m" \
-      --train "$dump/train" --valid "$data/dev" --exp "$exp/$m" "${ow[@]}"
-  done
-fi
+for e in "${experiments[@]}"; do
+  dir=$root/$(name_of "$e")
+  if stage_on 3; then
+    log "stage 3: train $e"
+    sptk-cli train --task svs --config "$e" --train "$dump/train" --valid "$data/dev" \
+      --exp "$dir" "${ow[@]}"
+  fi
+  if stage_on 4; then
+    log "stage 4: separate the test set with $dir, $nj jobs"
+    decode_sharded "$dir" "$data/test" "$dir/decode/test"
+  fi
+  if stage_on 5; then
+    log "stage 5: score $dir (BSS Eval v3 and v4), $nj jobs"
+    score_sharded "$data/test" "$dir/decode/test/hyp" "$dir/scores/test.json"
+    sptk-cli svs clips "$dir/scores/test.json" --out "$dir/scores/test_clips.tsv"
+  fi
+done
 
-if stage_on 4; then
-  for m in "${models[@]}"; do
-    log "stage 4: separate the test set with $m, $nj jobs"
-    "${run[@]}" JOB=1:"$nj" "$exp/$m/decode_test/log/decode.JOB.log" -- \
-      sptk-cli decode --model "$exp/$m" --data "$data/test" \
-      --out "$exp/$m/decode_test/split$nj/JOB" --shard JOB/"$nj" "${ow[@]}"
-    sptk-cli data merge "$exp/$m/decode_test/split$nj"/* --out "$exp/$m/decode_test/hyp" "${ow[@]}"
-  done
-fi
-
+first=$root/$(name_of "$config")
 if stage_on 5; then
   plots=()
-  for m in "${models[@]}"; do
-    log "stage 5: score $m (BSS Eval), $nj jobs"
-    "${run[@]}" JOB=1:"$nj" "$exp/$m/score_test/log/score.JOB.log" -- \
-      sptk-cli score --ref "$data/test" --hyp "$exp/$m/decode_test/hyp" \
-      --out "$exp/$m/score_test/part.JOB.json" --shard JOB/"$nj"
-    sptk-cli score-merge "$exp/$m/score_test"/part.*.json --out "$exp/scores_test_$m.json"
-    sptk-cli svs clips "$exp/scores_test_$m.json" --out "$exp/clips_test_$m.tsv"
-    plots+=("$m=$exp/scores_test_$m.json" "$m-lowrate:lowrate/=$exp/scores_test_$m.json")
+  for e in "${experiments[@]}"; do
+    n=$(name_of "$e")
+    plots+=("$n=$root/$n/scores/test.json" "$n-lowrate:lowrate/=$root/$n/scores/test.json")
   done
-  sptk-cli svs boxplot "${plots[@]}" --out "$exp/boxplot_test.png" --title "$tag test set"
+  sptk-cli svs boxplot "${plots[@]}" --out "$first/scores/test_boxplot.png" --title "$tag test set"
 fi
 
 if stage_on 9; then
   log "stage 9: pack the U-Net"
-  sptk-cli pack --exp "$exp/unet_svs" --out "$exp/pack" --scores "$exp/scores_test_unet_svs.json" \
+  sptk-cli pack --exp "$first" --out "$first/pack" --scores "$first/scores/test.json" \
     --description "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) \
 trained with $config on ${corpus:-the built-in synthetic song corpus}." "${ow[@]}"
 fi
-log "done: $exp"
+log "done: $first"

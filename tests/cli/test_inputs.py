@@ -58,6 +58,7 @@ def test_o_is_a_file_for_one_input_a_folder_for_several(tmp_path):
     assert plan_outputs(one, tmp_path / "dir", tmp_path) == [tmp_path / "dir" / "n.wav"]
     with pytest.raises(UserError, match="extension"):
         plan_outputs(one, tmp_path / "noext", tmp_path)
+    assert plan_outputs(one, tmp_path / "dir", tmp_path, as_dir=True) == [tmp_path / "dir"]
     two = expand_inputs([str(tmp_path / "n.wav"), str(touch(tmp_path / "m.wav"))])
     with pytest.raises(UserError, match="is a file"):
         plan_outputs(two, tmp_path / "n.wav", tmp_path)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from toolkit.registry import build_model
-from toolkit.tasks.svs import separation_loss
+from toolkit.svs.loss import separation_loss
 
 SMALL = [4, 4, 8, 8, 16, 16]
 

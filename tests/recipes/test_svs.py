@@ -15,18 +15,21 @@ def test_svs_recipe_end_to_end(tmp_path):
 
     first = run()
     assert first.returncode == 0, first.stderr[-3000:]
-    exp = recipe / "exp/tiny"
-    for model in ("unet_svs", "unet_svs_noskip"):
-        scores = json.loads((exp / f"scores_test_{model}.json").read_text())
+    for name in ("tiny", "tiny_noskip"):  # one experiment YAML each, one layout
+        exp = recipe / "exp" / name
+        scores = json.loads((exp / "scores/test.json").read_text())
         assert scores["n"] == 2 and scores["n_skipped"] == 0
         for key in ("vocals/GNSDR", "accomp/GNSDR", "vocals/SIR", "accomp/SAR"):
             assert isinstance(scores[key], float), key
+        assert isinstance(scores["bss_v4"]["vocals/SDR"], float)  # museval BSSv4 median
         assert "vocals/GNSDR" in scores["lowrate"]  # the paper's reconstruction, compared
         assert set(scores["per_clip"]) == set(
             (recipe / "data/tiny/test/wav.scp").read_text().split()[::2])
-        logs = sorted((exp / model / "decode_test/log").glob("decode.*.log"))
+        logs = sorted((exp / "decode/test/hyp.split/log").glob("*.log"))
         assert len(logs) == 2 and all("# Ended (code 0)" in p.read_text() for p in logs)
-    assert (exp / "boxplot_test.png").stat().st_size > 1000
+        assert (exp / "scores/test_clips.tsv").is_file()
+    exp = recipe / "exp/tiny"
+    assert (exp / "scores/test_boxplot.png").stat().st_size > 1000
     for f in ("model.pt", "model_card.md", "config.yaml", "meta.yaml", ".done"):
         assert (exp / "pack" / f).is_file(), f
 

@@ -140,9 +140,9 @@ def plan_outputs(inputs: Sequence[InputFile], out: Path | None, default_dir: Pat
 
     Args:
         inputs: from :func:`expand_inputs`.
-        out: the ``-o`` option. With one input and ``as_dir`` false it is the
-            output file (an existing folder means "write into it"); otherwise a
-            folder. None means ``default_dir``.
+        out: the ``-o`` option. With one input it is the output file (an existing
+            folder means "write into it") or, when ``as_dir``, the folder of that
+            input's files; with several inputs a folder. None means ``default_dir``.
         default_dir: the folder used when ``out`` is None.
         suffix: appended to the output stem, e.g. ``"_enhanced"`` (folders only).
         ext: extension of output files (ignored when ``as_dir``).
@@ -152,8 +152,10 @@ def plan_outputs(inputs: Sequence[InputFile], out: Path | None, default_dir: Pat
         Output paths (files, or folders when ``as_dir``) in input order.
     """
     inputs = list(inputs)
+    if out is not None and len(inputs) == 1 and as_dir:
+        return [out]  # the folder of the one input's files, existing or not
     if out is not None and len(inputs) == 1 and not out.is_dir():
-        if as_dir or out.suffix:
+        if out.suffix:
             return [out]
         raise UserError(f"-o {out}: give a file name with an extension (e.g. {out}{ext}) or "
                         "an existing folder")

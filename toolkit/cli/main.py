@@ -14,7 +14,7 @@ from toolkit.cli import data as data_cli
 from toolkit.cli import features as features_cli
 from toolkit.cli import run as run_cli
 from toolkit.cli import se as se_cli
-from toolkit.cli import separate as separate_cli
+from toolkit.cli import svs as svs_cli
 from toolkit.cli import task as task_cli
 from toolkit.cli import tts as tts_cli
 from toolkit.cli.app import DEBUG, HELP, App
@@ -79,7 +79,7 @@ app.add_typer(config_cli.app, name="config")
 app.add_typer(features_cli.app, name="features")
 run_cli.register(app)
 task_cli.register(app)
-separate_cli.register(app)
+svs_cli.register(app)
 aed_cli.register(app)
 tts_cli.register(app)
 se_cli.register(app)

@@ -1,49 +1,55 @@
-"""``sptk-cli separate song.wav`` and the ``sptk-cli svs`` helpers of the svs recipe.
+"""``sptk-cli separate`` and the ``sptk-cli svs`` group (recipe helpers, ONNX export).
 
-``separate`` is a thin wrapper over :func:`toolkit.tasks.svs_separate.separate_file`;
-``svs corpus|prepare|dump|boxplot`` over :mod:`toolkit.corpora.svs_prepare` and
-:mod:`toolkit.metrics.separation`. Decoding a data directory is ``sptk-cli decode``.
+Thin commands over :mod:`toolkit.svs.infer` (separation), :mod:`toolkit.svs.prepare`
+(corpora, splits, dumps), :mod:`toolkit.svs.onnx` and
+:mod:`toolkit.metrics.separation` (plots, tables). Heavy imports stay inside the
+commands so that ``sptk-cli --help`` starts fast.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from pathlib import Path
 
 import typer
 
 from toolkit.cli.app import App, fail
+from toolkit.cli.options import CONFIG, DEVICE, INPUTS, MODEL, OVERWRITE, SKIP_EXISTING
 
 log = logging.getLogger("toolkit")
-svs_app = App(help="Singing voice separation recipe helpers (corpora, splits, dumps, plots).")
-CONFIG = typer.Option(..., "--config", "-c", help="The recipe's YAML config.")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output.")
+svs_app = App(help="Singing voice separation: recipe helpers (corpora, splits, dumps, plots) "
+              "and ONNX export.")
 
 
 def separate(
-    inputs: list[Path] = typer.Argument(..., help="Audio files (anything soundfile or librosa "
-                                        "reads; any sample rate, mono or multichannel)."),
-    out: Path = typer.Option(Path("separated"), "--out", "-o",
-                             help="Output folder; each input gets OUT/<name>/<stem>.wav."),
-    model_dir: Path = typer.Option(None, "--model", "-m", help="Packed model or experiment "
-                                   "directory (default: the model shipped with sptk-cli)."),
+    inputs: list[str] = INPUTS,
+    out: Path = typer.Option(None, "--out", "-o", help="For one input: the folder of its "
+                             "stems (OUT/vocals.wav ...). For several: a folder with one "
+                             "sub-folder per input (sub-folders mirrored). Default: "
+                             "separated/<name>/."),
+    model_dir: Path = MODEL,
     stems: str = typer.Option("vocals,accompaniment", "--stems",
                               help="Comma-separated stems to write: vocals, accompaniment."),
     reconstruction: str = typer.Option(None, "--reconstruction", help="fullrate (keeps rate "
                                        "and channels) or lowrate (the paper's 8192 Hz mono "
                                        "masking, resampled back); default: the model's config."),
     chunk_seconds: float = typer.Option(None, "--chunk-seconds", help="Audio separated at "
-                                        "once (memory bound); default: the model's config."),
-    pad: bool = typer.Option(False, "--pad", help="Zero-pad inputs shorter than one patch "
-                             "(about 12 s) instead of refusing them."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N."),
+                                        "once: the memory bound (the default 60 s of 44.1 kHz "
+                                        "stereo stays under 1 GB, whatever the input length)."),
+    device: str = DEVICE,
     overwrite: bool = OVERWRITE,
+    skip_existing: bool = SKIP_EXISTING,
 ) -> None:
-    """Separate songs into vocals and accompaniment with the U-Net masks."""
+    """Separate songs into vocals and accompaniment (any length, rate and channel count).
+
+    Memory is bounded by --chunk-seconds, independently of the input's length; the
+    model is loaded once for all inputs.
+    """
+    from toolkit.cli.inputs import check_existing, expand_inputs, plan_outputs
     from toolkit.log import log_device
-    from toolkit.tasks.svs_separate import check_stems, separate_file
+    from toolkit.progress import Progress
+    from toolkit.svs.infer import check_stems, separate_file
     from toolkit.train.distributed import resolve_device
     from toolkit.train.packing import default_model_dir, load_model_dir
 
@@ -52,9 +58,12 @@ def separate(
         fail(f"--reconstruction {reconstruction}: use fullrate or lowrate")
     if chunk_seconds is not None and chunk_seconds <= 0:
         fail("--chunk-seconds must be positive")
-    for p in inputs:
-        if not p.is_file():
-            fail(f"{p}: no such file")
+    files = expand_inputs(inputs)
+    dirs = plan_outputs(files, out, Path("separated"), as_dir=True)
+    todo = check_existing(files, dirs, overwrite, skip_existing,
+                          done=lambda d: all((d / f"{s}.wav").is_file() for s in wanted))
+    if not todo:
+        return
     dev = resolve_device(device)
     log_device(dev)
     task, cfg, model = load_model_dir(model_dir or default_model_dir("svs"), dev)
@@ -63,46 +72,45 @@ def separate(
     sep = cfg.decode
     sep.reconstruction = reconstruction or sep.reconstruction
     sep.chunk_seconds = chunk_seconds or sep.chunk_seconds
-    for p in inputs:
-        dst = out / p.stem
-        if not overwrite and all((dst / f"{s}.wav").is_file() for s in wanted):
-            log.info("%s: %s exists; skipping (use --overwrite to redo)", p, dst)
-            continue
+    sep.overlap_seconds = min(sep.overlap_seconds, sep.chunk_seconds / 4)
+    for k in todo:
+        f, dst = files[k], dirs[k]
         t0 = time.time()
-        with _Bar(p.name) as bar:
-            written = separate_file(model, p, dst, cfg.features, sep, wanted, dev, pad, bar)
-        log.info("%s: %s in %.1f s", p, ", ".join(str(w) for w in written.values()),
+        with Progress(f"separating {f.path.name}", total=0, unit="samples") as bar:
+            def progress(done: int, total: int, bar=bar) -> None:
+                bar.total = total
+                bar.update(done)
+            written = separate_file(model, f.path, dst, cfg.features, sep, wanted, dev, progress)
+        log.info("%s: %s in %.1f s", f.path, ", ".join(str(w) for w in written.values()),
                  time.time() - t0)
         typer.echo(" ".join(str(w) for w in written.values()))
 
 
-class _Bar:
-    """A rich progress bar on a terminal, a log line every 10 % otherwise."""
+@svs_app.command("export-onnx")
+def export_onnx(
+    model_dir: Path = MODEL,
+    out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+    overwrite: bool = OVERWRITE,
+    check: bool = typer.Option(True, "--check/--no-check", help="Compare with PyTorch on "
+                               "random patches through onnxruntime."),
+) -> None:
+    """Export the separator's mask network (normalised patches -> two masks) to ONNX."""
+    from toolkit.svs.onnx import check_separator, export_separator
+    from toolkit.train.packing import default_model_dir, load_model_dir
 
-    def __init__(self, label: str):
-        self.label, self.bar, self.next = label, None, 0.1
-
-    def __enter__(self):
-        if sys.stderr.isatty():
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(f"separating {self.label}", total=1.0)
-        return self
-
-    def __call__(self, done: int, total: int) -> None:
-        frac = done / max(total, 1)
-        if self.bar is not None:
-            self.bar.update(self.task, completed=frac)
-        elif frac >= self.next and frac < 1:
-            log.info("%s: %d %%", self.label, int(100 * frac))
-            self.next = (int(frac * 10) + 1) / 10
-
-    def __exit__(self, *exc) -> bool:
-        if self.bar is not None:
-            self.bar.stop()
-        return False
+    if out.exists() and not overwrite:
+        fail(f"{out} exists; pass --overwrite to replace it")
+    task, cfg, model = load_model_dir(model_dir or default_model_dir("svs"))
+    if task.name != "svs":
+        fail(f"{model_dir} holds a {task.name} model, not a singing voice separation model")
+    export_separator(model, cfg.features, out)
+    if check:
+        err = check_separator(model, out, cfg.features)
+        if err > 1e-3:
+            fail(f"{out}: onnxruntime differs from PyTorch by {err:.2e} (max abs mask)")
+        typer.echo(f"{out}: onnxruntime matches PyTorch (max abs mask diff {err:.2e})")
+    else:
+        typer.echo(str(out))
 
 
 @svs_app.command("corpus")
@@ -113,8 +121,8 @@ def corpus(
 ) -> None:
     """Build the built-in synthetic song corpus of the config's corpus section."""
     from toolkit.config import load_config
-    from toolkit.corpora.svs_prepare import build_builtin
-    from toolkit.tasks.svs import SVSConfig
+    from toolkit.svs.config import SVSConfig
+    from toolkit.svs.prepare import build_builtin
 
     cfg = load_config(SVSConfig, config, None)
     typer.echo(str(build_builtin(cfg.corpus, out, overwrite)))
@@ -131,13 +139,12 @@ def prepare(
 ) -> None:
     """Prepare a corpus and split it into train / dev / test (the config's split section)."""
     from toolkit.config import load_config
-    from toolkit.corpora.svs_prepare import prepare_and_split
-    from toolkit.tasks.svs import SVSConfig
+    from toolkit.data.datadir import DataDir
+    from toolkit.svs.config import SVSConfig
+    from toolkit.svs.prepare import prepare_and_split
 
     cfg = load_config(SVSConfig, config, None)
     for name, path in prepare_and_split(src, out_dir, cfg.split, layout, overwrite).items():
-        from toolkit.data.datadir import DataDir
-
         typer.echo(f"{name}: {path} ({len(DataDir(path))} clips)")
 
 
@@ -151,12 +158,11 @@ def dump(
 ) -> None:
     """Stage 2: stems resampled to the model rate, stored as .npy for training."""
     from toolkit.config import load_config
-    from toolkit.corpora.svs_prepare import dump_stems
-    from toolkit.tasks.svs import SVSConfig
+    from toolkit.svs.config import SVSConfig
+    from toolkit.svs.prepare import dump_stems
 
     cfg = load_config(SVSConfig, config, None)
     dump_stems(data, out, cfg.features, shard, overwrite)
-
 
 @svs_app.command("boxplot")
 def boxplot(

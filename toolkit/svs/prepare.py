@@ -8,7 +8,7 @@
   MUSDB18 decoded stems (:mod:`toolkit.corpora.external.musdb`);
 
 and splits it into ``train``, ``dev`` and ``test`` data directories as the
-config's ``split`` section says (:class:`toolkit.tasks.svs.SVSSplitConfig`).
+config's ``split`` section says (:class:`toolkit.svs.config.SVSSplitConfig`).
 Clips of one song always stay in one part.
 """
 
@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.corpora.debian.speech_pool import build_speech_pool
+from toolkit.corpora.external import ikala, mir1k, musdb
+from toolkit.corpora.sounds.music import build_music
+from toolkit.data.audio import load_mono
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.data.ops import combine, files_for, parse_shard, shard_keys, subset
 from toolkit.errors import UserError
+from toolkit.fsutil import atomic_file, atomic_write_text, skip_if_done
 
 log = logging.getLogger(__name__)
 LAYOUTS = ("datadir", "mir1k", "ikala", "musdb")
@@ -28,8 +35,6 @@ LAYOUTS = ("datadir", "mir1k", "ikala", "musdb")
 
 def detect_layout(src: str | Path) -> str:
     """The layout of ``src`` (one of :data:`LAYOUTS`)."""
-    from toolkit.corpora.external import ikala, mir1k, musdb
-
     src = Path(src)
     if not src.is_dir():
         raise UserError(f"corpus {src} is not a directory")
@@ -49,22 +54,16 @@ def prepare_corpus(src: str | Path, dst: str | Path, layout: str = "auto",
                    overwrite: bool = False) -> Path:
     """A data directory of the whole corpus at ``dst`` (a data directory source is copied:
     its key-value files, not its audio)."""
-    from toolkit.corpora.external import ikala, mir1k, musdb
 
     layout = detect_layout(src) if layout == "auto" else layout
     if layout not in LAYOUTS:
         raise UserError(f"--layout {layout}: use auto or one of {', '.join(LAYOUTS)}")
     log.info("corpus %s: %s layout", src, layout)
     if layout == "datadir":
-        from toolkit.data.datadir import DataDir
-
         d = DataDir(src)
         for role in ("vocals.scp", "accomp.scp"):
             if not d.has(role):
                 raise UserError(f"{src} has no {role}; the svs recipe needs the stems")
-        from toolkit.data.ops import subset
-        from toolkit.fsutil import skip_if_done
-
         if not skip_if_done(dst, overwrite):
             subset(d.path, dst, d.keys(), note="svs prepare", overwrite=overwrite)
         return Path(dst)
@@ -128,10 +127,6 @@ def split_keys(d, split: Any) -> dict[str, list[str]]:
 def prepare_and_split(src: str | Path, out_dir: str | Path, split: Any, layout: str = "auto",
                       overwrite: bool = False) -> dict[str, Path]:
     """``out_dir/{all,train,dev,test}`` from a corpus in any known layout."""
-    from toolkit.data.datadir import DataDir
-    from toolkit.data.ops import subset
-    from toolkit.fsutil import atomic_write_text, skip_if_done
-
     out_dir = Path(out_dir)
     marker = out_dir / "corpus_source"
     source = str(Path(src).resolve())
@@ -156,10 +151,6 @@ def build_builtin(cfg: Any, out: str | Path, overwrite: bool = False) -> Path:
     Songs are built in groups, one per soundfont (``out/music<g>``), then
     combined into ``out/songs`` (keys ``music<g>-song<i>``).
     """
-    from toolkit.corpora.debian.speech_pool import build_speech_pool
-    from toolkit.corpora.sounds.music import build_music
-    from toolkit.data.ops import combine
-
     out = Path(out)
     build_speech_pool(out / "speech", cfg.speech_sources, None, cfg.speech_max_per_lang,
                       cfg.seed, None, overwrite)
@@ -170,8 +161,6 @@ def build_builtin(cfg: Any, out: str | Path, overwrite: bool = False) -> Path:
         if n:
             parts.append(build_music(out / f"music{g}", n, out / "speech", cfg.duration, font,
                                      None, cfg.seed + 1000 * g, overwrite))
-    from toolkit.fsutil import skip_if_done
-
     if not skip_if_done(out / "songs", overwrite):
         combine(parts, out / "songs", prefix=True, overwrite=overwrite)
     return out / "songs"
@@ -180,11 +169,6 @@ def build_builtin(cfg: Any, out: str | Path, overwrite: bool = False) -> Path:
 def dump_stems(data: str | Path, out: str | Path, spec: Any, shard: str | None = None,
                overwrite: bool = False) -> Path:
     """Stage 2: each clip's stems at the model rate as ``out/stems/<key>.npy`` (2, samples)."""
-    from toolkit.data.audio import load_mono
-    from toolkit.data.datadir import DataDir, write_datadir
-    from toolkit.data.ops import files_for, parse_shard, shard_keys
-    from toolkit.fsutil import atomic_file, skip_if_done
-
     sh = parse_shard(shard)
     out = Path(out).resolve()
     if skip_if_done(out, overwrite):

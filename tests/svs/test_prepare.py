@@ -10,11 +10,10 @@ import soundfile as sf
 
 from tests.conftest import SHARED, assert_one_line_error, run_cli
 from toolkit.corpora.external import ikala, mir1k, musdb
-from toolkit.corpora.svs_prepare import detect_layout, dump_stems, prepare_and_split, split_keys
 from toolkit.data.datadir import DataDir
 from toolkit.errors import UserError
-from toolkit.tasks.svs import SVSSplitConfig
-from toolkit.tasks.svs_separate import SpecConfig
+from toolkit.svs.config import SpecConfig, SVSSplitConfig
+from toolkit.svs.prepare import detect_layout, dump_stems, prepare_and_split, split_keys
 
 
 def _stereo(path: Path, sr: int = 16000, seconds: float = 1.0, seed: int = 0) -> np.ndarray:

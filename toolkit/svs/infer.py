@@ -1,111 +1,48 @@
-"""Singing voice separation with a mask model: spectrograms, patches, reconstruction.
+"""Singing voice separation with a mask model: ``separate_array`` and ``separate_file``.
 
 The model sees the paper's representation: the mixture downmixed to mono,
 resampled to 8192 Hz, STFT with a 1024-sample Hann window and hop 768, the
 lowest 512 bins, patches of 128 frames, each patch divided by its maximum so
 that magnitudes lie in [0, 1]. Masks of overlapping patches are averaged
-with a Hann weight.
+with a Hann weight. Inputs shorter than one patch are zero-padded inside.
 
-Two reconstructions (the issue asks to compare them):
+Two reconstructions:
 
 - ``lowrate`` (the paper): mask x mixture magnitude with the mixture phase on
   the 8192 Hz STFT, inverse STFT, resampled back to the input rate; mono, and
   nothing above 4096 Hz survives.
 - ``fullrate``: the mask interpolated linearly in time and frequency onto an
-  STFT of every input channel at the input rate (window of the same duration,
-  125 ms, hop a quarter of it); above the model's top bin (4088 Hz) the mask
-  of each frame is the mean of its top ``high_band_bins`` bins. The outputs
-  keep the input's sample rate and channels.
+  STFT of every input channel at the input rate (a window of about the same
+  duration, 125 ms, rounded to a fast FFT size; hop ``1 / decode.fullrate_overlap``
+  of it); above the
+  model's top bin (4088 Hz) the mask of each frame is the mean of its top
+  ``high_band_bins`` bins. The outputs keep the input's sample rate and channels.
+  With ``decode.normalize_masks`` the two masks are rescaled to sum to one and the
+  accompaniment is the input minus the vocals.
 
-Long inputs are processed in chunks (``chunk_seconds``, with
-``overlap_seconds`` of overlap whose middle half is cross-faded), so memory
+Long inputs are processed in chunks (``chunk_seconds``, with ``overlap_seconds``
+of overlap whose middle half is cross-faded, :mod:`toolkit.dsp.ola`), so memory
 stays bounded on hour-long files: :func:`separate_file` reads, separates and
 writes one chunk at a time.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import soundfile as sf
 import torch
 
+from toolkit.data.audio import audio_info, load_audio, resample
+from toolkit.dsp.ola import process_chunked
+from toolkit.dsp.stft import istft, stft
 from toolkit.errors import AudioError, UserError
+from toolkit.fsutil import atomic_file
+from toolkit.svs.config import SeparateConfig, SpecConfig
 
-log = logging.getLogger(__name__)
 STEMS = {"vocals": 0, "accompaniment": 1}
-
-
-@dataclass
-class SpecConfig:
-    """The model's input representation (the ``features:`` section of the config).
-
-    Attributes:
-        sample_rate: the model's rate (8192 Hz in the paper).
-        n_fft: STFT window and FFT size at that rate.
-        hop_length: STFT hop.
-        freq_bins: bins fed to the model (the lowest ones; 512 of 513 in the paper).
-        patch_frames: frames per patch (128, about 11.9 s).
-    """
-
-    sample_rate: int = 8192
-    n_fft: int = 1024
-    hop_length: int = 768
-    freq_bins: int = 512
-    patch_frames: int = 128
-
-    @property
-    def patch_samples(self) -> int:
-        """Samples at ``sample_rate`` whose centred STFT has exactly ``patch_frames`` frames."""
-        return (self.patch_frames - 1) * self.hop_length
-
-    @property
-    def patch_seconds(self) -> float:
-        return self.patch_samples / self.sample_rate
-
-
-@dataclass
-class SeparateConfig:
-    """Inference settings (the ``decode:`` section of the config).
-
-    Attributes:
-        reconstruction: fullrate | lowrate (see the module doc).
-        patch_hop: frames between patch starts (overlap = patch_frames - patch_hop).
-        batch_size: patches per forward pass.
-        high_band_bins: top model bins whose mean mask extends the mask above them.
-        chunk_seconds: audio separated at once by :func:`separate_file`.
-        overlap_seconds: overlap of consecutive chunks.
-    """
-
-    reconstruction: str = "fullrate"
-    patch_hop: int = 64
-    batch_size: int = 4
-    high_band_bins: int = 64
-    chunk_seconds: float = 60.0
-    overlap_seconds: float = 4.0
-
-
-def stft(x: torch.Tensor, n_fft: int, hop: int) -> torch.Tensor:
-    """Centred Hann STFT: (..., samples) -> complex (..., n_fft // 2 + 1, frames)."""
-    win = torch.hann_window(n_fft, device=x.device, dtype=x.dtype)
-    return torch.stft(x, n_fft, hop, window=win, center=True, return_complex=True)
-
-
-def istft(spec: torch.Tensor, n_fft: int, hop: int, length: int) -> torch.Tensor:
-    """Inverse of :func:`stft` with the output cut or padded to ``length`` samples."""
-    win = torch.hann_window(n_fft, device=spec.device)
-    covered = hop * (spec.shape[-1] - 1)  # what the frames reach (center=True)
-    y = torch.istft(spec, n_fft, hop, window=win, center=True, length=min(length, covered))
-    return torch.nn.functional.pad(y, (0, length - y.shape[-1]))
-
-
-def model_input(mono: torch.Tensor, spec: SpecConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """Complex STFT (bins, frames) and the model's magnitudes (freq_bins, frames)."""
-    z = stft(mono, spec.n_fft, spec.hop_length)
-    return z, z[: spec.freq_bins].abs()
 
 
 def predict_masks(model: torch.nn.Module, mag: torch.Tensor, spec: SpecConfig,
@@ -130,7 +67,7 @@ def predict_masks(model: torch.nn.Module, mag: torch.Tensor, spec: SpecConfig,
     weight = torch.hann_window(p, periodic=False) + 1e-3
     acc = torch.zeros(2, spec.freq_bins, total)
     norm = torch.zeros(total)
-    with torch.no_grad():
+    with torch.inference_mode():
         for b in range(0, len(starts), sep.batch_size):
             group = starts[b: b + sep.batch_size]
             x = torch.stack([padded[:, s: s + p] for s in group])
@@ -149,41 +86,63 @@ def _lerp_index(pos: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor,
     return torch.from_numpy(i0), torch.from_numpy(i1), torch.from_numpy(pos - i0).float()
 
 
-def fullrate_masks(masks: torch.Tensor, spec: SpecConfig, sep: SeparateConfig, sr: int,
-                   n_fft: int, hop: int, frames: int) -> torch.Tensor:
-    """Interpolate low-rate masks onto a full-rate STFT grid.
+def band_masks(masks: torch.Tensor, spec: SpecConfig, sep: SeparateConfig, sr: int,
+               n_fft: int, hop: int, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Low-rate masks on a full-rate STFT grid, as the model's band and one value above it.
 
     Args:
         masks: (2, freq_bins, low_frames) from :func:`predict_masks`.
-        sr, n_fft, hop: the full-rate STFT.
-        frames: frames of the full-rate STFT.
+        sr, n_fft, hop: the full-rate STFT; frames: its frame count.
 
     Returns:
-        (2, n_fft // 2 + 1, frames) masks.
+        ``(low (2, K, frames), top (2, 1, frames))``: the interpolated masks of the
+        first K full-rate bins (those below the model's top bin) and the mask of
+        every bin above them.
     """
-    low_frames = masks.shape[2]
     t_pos = np.arange(frames) * (hop / sr) / (spec.hop_length / spec.sample_rate)
-    i0, i1, w = _lerp_index(t_pos, low_frames)
+    i0, i1, w = _lerp_index(t_pos, masks.shape[2])
     m = masks[:, :, i0] * (1 - w) + masks[:, :, i1] * w
     top = m[:, -min(sep.high_band_bins, spec.freq_bins):].mean(dim=1, keepdim=True)
     m = torch.cat([m, top], dim=1)  # index freq_bins: the value above the model's band
-    bin_hz = spec.sample_rate / spec.n_fft
-    f_pos = np.arange(n_fft // 2 + 1) * (sr / n_fft) / bin_hz
-    f_pos = np.minimum(f_pos, spec.freq_bins)
-    j0, j1, v = _lerp_index(f_pos, spec.freq_bins + 1)
-    return m[:, j0] * (1 - v[:, None]) + m[:, j1] * v[:, None]
+    f_pos = np.arange(n_fft // 2 + 1) * (sr / n_fft) / (spec.sample_rate / spec.n_fft)
+    k = int(np.searchsorted(f_pos, spec.freq_bins))  # bins below the model's top
+    j0, j1, v = _lerp_index(f_pos[:k], spec.freq_bins + 1)
+    return m[:, j0] * (1 - v[:, None]) + m[:, j1] * v[:, None], top
 
 
-def fullrate_stft_size(sr: int, spec: SpecConfig) -> tuple[int, int]:
-    """(n_fft, hop) at rate ``sr``: the model's window duration, hop a quarter of it."""
-    n_fft = max(16, 2 * round(spec.n_fft * sr / spec.sample_rate / 2))
-    return n_fft, n_fft // 4
+def fullrate_masks(masks: torch.Tensor, spec: SpecConfig, sep: SeparateConfig, sr: int,
+                   n_fft: int, hop: int, frames: int) -> torch.Tensor:
+    """(2, n_fft // 2 + 1, frames) full-rate masks (see :func:`band_masks`)."""
+    low, top = band_masks(masks, spec, sep, sr, n_fft, hop, frames)
+    return torch.cat([low, top.expand(-1, n_fft // 2 + 1 - low.shape[1], -1)], dim=1)
+
+
+def _fast_even(n: int) -> int:
+    """The even 2^a 3^b 5^c nearest ``n`` (FFTs of such sizes are fast)."""
+    best = 2
+    for a in range(1, 20):
+        for b in range(0, 12):
+            for c in range(0, 9):
+                m = 2 ** a * 3 ** b * 5 ** c
+                if m > 2 * n:
+                    break
+                if abs(m - n) < abs(best - n) or (abs(m - n) == abs(best - n) and m > best):
+                    best = m
+    return best
+
+
+def fullrate_stft_size(sr: int, spec: SpecConfig, overlap: int = 4) -> tuple[int, int]:
+    """(n_fft, hop) at rate ``sr``: about the model's window duration, hop 1/``overlap`` of it."""
+    if overlap < 2:
+        raise UserError(f"decode.fullrate_overlap {overlap}: use 2 or more (window / hop)")
+    n_fft = _fast_even(max(16, 2 * round(spec.n_fft * sr / spec.sample_rate / 2)))
+    return n_fft, n_fft // overlap
 
 
 def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: SpecConfig,
                    sep: SeparateConfig, reconstructions: tuple[str, ...] = ("fullrate",),
                    device: str = "cpu") -> dict[str, np.ndarray]:
-    """Separate one excerpt held in memory.
+    """Separate one excerpt held in memory (any length; short ones are padded inside).
 
     Args:
         audio: (channels, samples) float at ``sr`` Hz.
@@ -193,8 +152,6 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
         ``{"<recon>": (2, channels, samples)}``: vocals then accompaniment; lowrate
         outputs have one channel.
     """
-    from toolkit.data.audio import resample
-
     x = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
     n = x.shape[1]
     mono = torch.from_numpy(resample(audio.mean(axis=0), sr, spec.sample_rate).copy())
@@ -203,8 +160,11 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
     # after the last frame centre, and dividing a masked (inconsistent) STFT by it there
     # gives huge samples (an oracle mask scored -7 dB SDR on a MIR-1K clip, +10.7 padded).
     mono = torch.nn.functional.pad(mono, (0, spec.n_fft))
-    z_low, mag = model_input(mono, spec)
-    masks = predict_masks(model, mag, spec, sep, device)
+    z_low = stft(mono, spec.n_fft, spec.hop_length)
+    masks = predict_masks(model, z_low[: spec.freq_bins].abs(), spec, sep, device)
+    if sep.normalize_masks:
+        v = masks[0] / (masks[0] + masks[1]).clamp_min(1e-6)
+        masks = torch.stack([v, 1 - v])
     out = {}
     if "lowrate" in reconstructions:
         m = torch.cat([masks, masks[:, -1:]], dim=1)
@@ -214,20 +174,20 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
         y = np.pad(y, ((0, 0), (0, max(0, n - y.shape[1]))))[:, :n]
         out["lowrate"] = y[:, None, :].astype(np.float32)
     if "fullrate" in reconstructions:
-        n_fft, hop = fullrate_stft_size(sr, spec)
+        n_fft, hop = fullrate_stft_size(sr, spec, sep.fullrate_overlap)
         z = stft(torch.nn.functional.pad(x, (0, n_fft)), n_fft, hop)  # (channels, bins, frames)
-        m = fullrate_masks(masks, spec, sep, sr, n_fft, hop, z.shape[2])
-        y = istft((m[:, None] * z[None]).reshape(-1, *z.shape[1:]), n_fft, hop, n + n_fft)
-        out["fullrate"] = y[:, :n].reshape(2, x.shape[0], n).numpy().astype(np.float32)
+        low, top = band_masks(masks, spec, sep, sr, n_fft, hop, z.shape[2])
+        k = low.shape[1]
+        y = np.empty((2, x.shape[0], n), dtype=np.float32)
+        for s in range(1 if sep.normalize_masks else 2):  # one stem at a time: less memory
+            zs = torch.empty_like(z)
+            torch.mul(z[:, :k], low[s], out=zs[:, :k])
+            torch.mul(z[:, k:], top[s], out=zs[:, k:])
+            y[s] = istft(zs, n_fft, hop, n + n_fft)[:, :n].numpy()
+        if sep.normalize_masks:  # masks summing to one: the rest of the input
+            y[1] = audio - y[0]
+        out["fullrate"] = y
     return out
-
-
-def _fades(overlap: int) -> tuple[np.ndarray, np.ndarray]:
-    """Fade-in over the middle half of ``overlap`` samples (0 before, 1 after); its complement."""
-    q = overlap // 4
-    ramp = np.sin(0.5 * np.pi * np.linspace(0, 1, overlap - 2 * q, endpoint=False)) ** 2
-    fade_in = np.concatenate([np.zeros(q), ramp, np.ones(q)]).astype(np.float32)
-    return fade_in, 1 - fade_in
 
 
 def separate_stream(read: Callable[[int, int], np.ndarray], total: int, sr: int,
@@ -246,58 +206,30 @@ def separate_stream(read: Callable[[int, int], np.ndarray], total: int, sr: int,
     """
     chunk = max(int(sep.chunk_seconds * sr), int(4 * sep.overlap_seconds * sr), 16)
     overlap = int(sep.overlap_seconds * sr)
-    fade_in, fade_out = _fades(overlap)
-    pending: dict[str, np.ndarray] = {}
-    pos = 0
-    while pos < total:
-        n = min(chunk, total - pos)
-        ys = separate_array(model, read(pos, n), sr, spec, sep, recons, device)
-        last = pos + n >= total
-        for r, y in ys.items():
-            if pos > 0:
-                y[..., :overlap] *= fade_in
-                y[..., :overlap] += pending[r]
-            if not last:
-                y[..., n - overlap:] *= fade_out
-                pending[r] = y[..., n - overlap:].copy()
-        if last:
-            write(ys)
-            break
-        write({r: y[..., : n - overlap] for r, y in ys.items()})
-        pos += n - overlap
-        if progress:
-            progress(pos)
-    if progress:
-        progress(total)
+    process_chunked(read, total, lambda x: separate_array(model, x, sr, spec, sep, recons, device),
+                    write, chunk, overlap, progress)
 
 
 def separate_file(model: torch.nn.Module, path: str | Path, out_dir: str | Path,
                   spec: SpecConfig, sep: SeparateConfig, stems: list[str],
-                  device: str = "cpu", pad_short: bool = False,
+                  device: str = "cpu",
                   progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
     """Separate an audio file into ``out_dir/<stem>.wav``, one chunk in memory at a time.
 
     Files libsndfile can seek in (wav, flac, ogg, mp3 ...) are streamed; others
     are decoded whole through librosa first. Outputs keep the input's sample
     rate and channels (``fullrate``) or are mono (``lowrate``), as 16-bit WAV,
-    written under temporary names and renamed when complete.
+    written under temporary names and renamed when complete. Any length works
+    (inputs shorter than a model patch are padded inside).
 
     Raises:
-        AudioError: unreadable, silent, or shorter than one patch (unless ``pad_short``).
+        AudioError: unreadable, empty, silent, or with NaN/Inf samples.
     """
-    import soundfile as sf
-
-    from toolkit.data.audio import audio_info, load_audio
-    from toolkit.fsutil import atomic_file
-
     path = str(path)
     info = audio_info(path)
     sr, total = info.sample_rate, info.frames
     if total == 0:
         raise AudioError(f"{path}: empty audio (0 samples)")
-    if total / sr < spec.patch_seconds and not pad_short:
-        raise AudioError(f"{path}: {total / sr:.2f} s long, shorter than one model patch "
-                         f"({spec.patch_seconds:.2f} s); pass --pad to zero-pad it")
     try:
         handle = sf.SoundFile(path)
     except Exception:  # libsndfile cannot read it: decode all of it once
@@ -313,20 +245,22 @@ def separate_file(model: torch.nn.Module, path: str | Path, out_dir: str | Path,
             raise AudioError(f"{path}: contains NaN or Inf samples")
         return x
 
-    if not np.any(read(0, min(total, 30 * sr))) and not _any_sound(read, total, sr):
-        raise AudioError(f"{path}: is silent (all samples are zero); nothing to separate")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    channels = info.channels if sep.reconstruction == "fullrate" else 1
-    finals = {s: out_dir / f"{s}.wav" for s in stems}
-    with _Outputs(finals, sr, channels, atomic_file) as outs:
-        def write(ys: dict[str, np.ndarray]) -> None:
-            for s in stems:
-                outs[s].write(np.clip(ys[sep.reconstruction][STEMS[s]], -1, 1).T)
-        separate_stream(read, total, sr, model, spec, sep, write, (sep.reconstruction,), device,
-                        (lambda done: progress(done, total)) if progress else None)
-    if handle is not None:
-        handle.close()
+    try:
+        if not np.any(read(0, min(total, 30 * sr))) and not _any_sound(read, total, sr):
+            raise AudioError(f"{path}: is silent (all samples are zero); nothing to separate")
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        channels = info.channels if sep.reconstruction == "fullrate" else 1
+        finals = {s: out_dir / f"{s}.wav" for s in stems}
+        with _Outputs(finals, sr, channels) as outs:
+            def write(ys: dict[str, np.ndarray]) -> None:
+                for s in stems:
+                    outs[s].write(np.clip(ys[sep.reconstruction][STEMS[s]], -1, 1).T)
+            separate_stream(read, total, sr, model, spec, sep, write, (sep.reconstruction,),
+                            device, (lambda done: progress(done, total)) if progress else None)
+    finally:
+        if handle is not None:
+            handle.close()
     return finals
 
 
@@ -338,15 +272,13 @@ def _any_sound(read: Callable[[int, int], np.ndarray], total: int, sr: int) -> b
 class _Outputs:
     """Open one WAV writer per stem on temporary names; rename all on success."""
 
-    def __init__(self, finals: dict[str, Path], sr: int, channels: int, atomic_file):
-        self.finals, self.sr, self.channels, self.atomic_file = finals, sr, channels, atomic_file
+    def __init__(self, finals: dict[str, Path], sr: int, channels: int):
+        self.finals, self.sr, self.channels = finals, sr, channels
         self.ctx, self.files = [], {}
 
     def __enter__(self) -> dict:
-        import soundfile as sf
-
         for stem, final in self.finals.items():
-            ctx = self.atomic_file(final)
+            ctx = atomic_file(final)
             tmp = ctx.__enter__()
             self.ctx.append(ctx)
             self.files[stem] = sf.SoundFile(str(tmp), "w", self.sr, self.channels,

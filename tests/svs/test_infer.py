@@ -7,9 +7,8 @@ import pytest
 import torch
 
 from toolkit.registry import build_model
-from toolkit.tasks.svs_separate import (
-    SeparateConfig,
-    SpecConfig,
+from toolkit.svs.config import SeparateConfig, SpecConfig
+from toolkit.svs.infer import (
     fullrate_masks,
     fullrate_stft_size,
     separate_array,
@@ -55,6 +54,17 @@ def test_fullrate_keeps_rate_channels_and_reconstructs(sr, channels):
     assert _snr(x, half["fullrate"].sum(axis=0)) > 60  # masks summing to one: a partition
 
 
+def test_normalized_masks_partition_the_input():
+    torch.manual_seed(0)
+    model = build_model("svs", {"name": "unet_svs", "conf": {"channels": [4, 4, 8, 8, 8, 8]}})
+    x = _music(44100, 3.0, 2)
+    sep = SeparateConfig(normalize_masks=True)
+    y = separate_array(model.eval(), x, 44100, SPEC, sep, ("fullrate",))["fullrate"]
+    assert np.abs(y[0] + y[1] - x).max() < 1e-6  # the stems add up to the mixture
+    plain = separate_array(model, x, 44100, SPEC, SeparateConfig(), ("fullrate",))["fullrate"]
+    assert np.abs(plain[0] + plain[1] - x).max() > 1e-3  # two independent masks do not
+
+
 def test_lowrate_is_mono_and_band_limited():
     sr = 44100
     x = _music(sr, 3.0, 2)
@@ -76,6 +86,8 @@ def test_mask_interpolation_in_frequency_and_time():
     sr = 16000
     n_fft, hop = fullrate_stft_size(sr, SPEC)
     assert (n_fft, hop) == (2000, 500)
+    assert fullrate_stft_size(44100, SPEC, 2) == (5400, 2700)  # 5512 rounded to 2^3 3^3 5^2
+    assert fullrate_stft_size(22050, SPEC, 2) == (2700, 1350)
     frames = 1 + 9 * 768 * sr // 8192 // hop
     m = fullrate_masks(low, SPEC, sep, sr, n_fft, hop, frames)
     assert m.shape == (2, n_fft // 2 + 1, frames)

@@ -17,7 +17,7 @@ def tiny_model(tmp_path_factory) -> Path:
     """A packed-bundle layout holding an untrained small U-Net (64-frame patches)."""
     from toolkit.config import dump_yaml, from_dict
     from toolkit.registry import build_model
-    from toolkit.tasks.svs import SVSConfig
+    from toolkit.svs.config import SVSConfig
     from toolkit.train.packing import write_exp_meta
 
     d = tmp_path_factory.mktemp("model")
@@ -47,16 +47,34 @@ def test_separate_keeps_rate_and_channels(tmp_path, tiny_model):
     song = _song(tmp_path / "my song.flac", 20.0, 22050, 2)
     proc = run_cli("separate", song, "-o", tmp_path / "out", "--model", tiny_model)
     assert proc.returncode == 0, proc.stderr
-    for stem in ("vocals", "accompaniment"):
-        info = sf.info(str(tmp_path / "out" / "my song" / f"{stem}.wav"))
+    for stem in ("vocals", "accompaniment"):  # one input: -o is the folder of its stems
+        info = sf.info(str(tmp_path / "out" / f"{stem}.wav"))
         assert (info.samplerate, info.channels, info.frames) == (22050, 2, 20 * 22050)
-    proc = run_cli("separate", song, "-o", tmp_path / "out", "--model", tiny_model)
-    assert proc.returncode == 0 and "skipping" in proc.stderr
+    again = run_cli("separate", song, "-o", tmp_path / "out", "--model", tiny_model)
+    assert_one_line_error(again, "exists", "--overwrite")
+    skip = run_cli("separate", song, "-o", tmp_path / "out", "--model", tiny_model,
+                   "--skip-existing")
+    assert skip.returncode == 0 and "skipping 1 input" in skip.stderr
     low = run_cli("separate", song, "-o", tmp_path / "low", "--model", tiny_model,
                   "--stems", "vocals", "--reconstruction", "lowrate")
     assert low.returncode == 0, low.stderr
-    assert [p.name for p in (tmp_path / "low" / "my song").iterdir()] == ["vocals.wav"]
-    assert sf.info(str(tmp_path / "low" / "my song" / "vocals.wav")).channels == 1
+    assert [p.name for p in (tmp_path / "low").iterdir()] == ["vocals.wav"]
+    assert sf.info(str(tmp_path / "low" / "vocals.wav")).channels == 1
+
+
+def test_separate_many_inputs_never_collide(tmp_path, tiny_model):
+    """Same names in two folders, a folder and a glob: one stem folder per input."""
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        _song(tmp_path / d / "song.wav", 4.0, 16000, 1)
+    _song(tmp_path / "a" / "short.flac", 0.5, 8000, 2)  # far shorter than a patch
+    proc = run_cli("separate", tmp_path / "a", str(tmp_path / "b" / "*.wav"), "-o",
+                   tmp_path / "out", "--model", tiny_model, "--stems", "vocals")
+    assert proc.returncode == 0, proc.stderr
+    outs = sorted(str(p.relative_to(tmp_path / "out")) for p in (tmp_path / "out").rglob("*.wav"))
+    assert outs == ["a/song/vocals.wav", "b/song/vocals.wav", "short/vocals.wav"], outs
+    info = sf.info(str(tmp_path / "out" / "short" / "vocals.wav"))
+    assert (info.samplerate, info.channels, info.frames) == (8000, 2, 4000)
 
 
 def test_bad_inputs_give_one_line(tmp_path, tiny_model):
@@ -67,20 +85,27 @@ def test_bad_inputs_give_one_line(tmp_path, tiny_model):
     silent = tmp_path / "silent.wav"
     sf.write(silent, np.zeros((20 * 8000, 1), np.float32), 8000)
     assert_one_line_error(run_cli("separate", silent, *m), "silent.wav", "silent")
-    short = _song(tmp_path / "short.wav", 2.0, 16000, 1)
-    assert_one_line_error(run_cli("separate", short, *m), "short.wav", "shorter than one",
-                          "--pad")
-    assert run_cli("separate", short, *m, "--pad").returncode == 0
     odd = tmp_path / "song.xyz"
     odd.write_bytes(bytes(range(256)) * 40)
     assert_one_line_error(run_cli("separate", odd, *m), "song.xyz")
     assert_one_line_error(run_cli("separate", tmp_path / "missing.wav", *m), "missing.wav")
+    (tmp_path / "empty").mkdir()
+    assert_one_line_error(run_cli("separate", tmp_path / "empty", *m), "empty", "no audio")
     good = _song(tmp_path / "good.wav", 13.0, 16000, 1)
     assert_one_line_error(run_cli("separate", good, *m, "--stems", "drums"), "--stems",
                           "vocals, accompaniment")
     assert_one_line_error(run_cli("separate", good, "--model", tmp_path, "-o", tmp_path / "o"),
                           "not a model directory")
-    assert not (tmp_path / "o" / "notes").exists() or not any((tmp_path / "o" / "notes").iterdir())
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def test_export_onnx_matches_pytorch(tmp_path, tiny_model):
+    out = tmp_path / "svs.onnx"
+    proc = run_cli("svs", "export-onnx", "--model", tiny_model, "-o", out)
+    assert proc.returncode == 0, proc.stderr
+    assert "matches PyTorch" in proc.stdout and out.stat().st_size > 0
+    assert_one_line_error(run_cli("svs", "export-onnx", "--model", tiny_model, "-o", out),
+                          "exists", "--overwrite")
 
 
 def test_shipped_default_model_separates(tmp_path):
@@ -89,9 +114,14 @@ def test_shipped_default_model_separates(tmp_path):
 
     bundle = ASSETS / "svs"
     assert (bundle / "model.pt").stat().st_size <= 15e6
-    assert "Trained on" in (bundle / "model_card.md").read_text()
+    import yaml
+
+    card = yaml.safe_load((bundle / "model_card.md").read_text().split("---")[1])
+    assert "research use only" in card["license_note"].lower()  # MIR-1K's terms, inherited
+    assert any("MIR-1K" in d["name"] for d in card["training_data"])
+    assert card["intended_use"] and card["limitations"]
     song = _song(tmp_path / "mono.wav", 3.0, 11025, 1)
-    proc = run_cli("separate", song, "--pad", "-o", tmp_path / "out")
+    proc = run_cli("separate", song, "-o", tmp_path / "out")  # 3 s: shorter than a patch
     assert proc.returncode == 0, proc.stderr
-    y, sr = sf.read(str(tmp_path / "out" / "mono" / "vocals.wav"))
+    y, sr = sf.read(str(tmp_path / "out" / "vocals.wav"))
     assert sr == 11025 and y.shape == (3 * 11025,) and np.abs(y).max() > 0
