@@ -104,3 +104,36 @@ def test_challenge_synthetic_layout(tmp_path):
     assert d.has("speech.scp") and d.has("echo.scp")
     with pytest.raises(UserError, match="holds no AEC Challenge"):
         prepare(tmp_path / "synthetic" / "echo_signal", tmp_path / "o2", "real")
+
+
+def test_device_effects_change_the_example_and_keep_it_consistent(pools):
+    from toolkit.corpora.aec_sim import AecPools, AecSimConfig, simulate
+
+    p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
+    base = AecSimConfig(duration=2.0, delay=[0.05, 0.05], scenarios={"dt": 1.0}, noise_prob=0.0,
+                        nonlinear_prob=0.0, near_rir_prob=0.0, path_change_prob=0.0)
+    plain = simulate(np.random.default_rng(5), p, base)
+    assert "drift" not in plain["info"] and not plain["delay_changed"]
+    on = AecSimConfig(**{**vars(base), "far_gap_prob": 1.0, "near_gap_prob": 1.0,
+                         "gap": [0.5, 0.5], "drift_prob": 1.0, "delay_change_prob": 1.0,
+                         "gain_change_prob": 1.0})
+    ex = simulate(np.random.default_rng(5), p, on)
+    assert ex["delay_changed"]
+    for word in ("far_gap", "near_gap", "drift", "delay_jump", "gain_step"):
+        assert word in ex["info"]
+    assert np.allclose(ex["mic"], ex["near"] + ex["echo"] + ex["noise"], atol=1e-5)
+    # half a second of silence in the far end and in the near end
+    for role in ("far", "near"):
+        zero = np.convolve(ex[role] == 0, np.ones(4000), "valid")
+        assert zero.max() == 4000, role
+
+
+def test_held_out_talkers_stay_out_of_online_training(pools, tmp_path):
+    from toolkit.data.datadir import write_datadir
+    from toolkit.tasks.aec import AecConfig, OnlineAecSet
+
+    online = {"speech": str(pools / "speech"), "rir": str(pools / "rirs"), "noise": None,
+              "held_out_speakers": ["spk0"]}
+    write_datadir(tmp_path / "train", {"wav.scp": {"a": "x"}}, {"online": online})
+    s = OnlineAecSet(tmp_path / "train", AecConfig())
+    assert s.pools.speakers == ["spk1", "spk2"]

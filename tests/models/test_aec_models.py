@@ -91,15 +91,18 @@ def test_stft_roundtrip_is_exact():
 
 
 def test_delay_weighted_sum_gradients():
-    from toolkit.models.align_cruse import DelayWeightedSum
+    from toolkit.models.align_cruse import delay_weighted_sum
 
     x = torch.randn(2, 3, 9, dtype=torch.double, requires_grad=True)
     w = torch.softmax(torch.randn(2, 9, 4, dtype=torch.double), -1).requires_grad_()
-    assert torch.autograd.gradcheck(DelayWeightedSum.apply, (x, w))
-    # Reference: the unfolded sum it replaces.
-    xp = torch.nn.functional.pad(x, (3, 0)).unfold(-1, 4, 1).flip(-1)  # (B, C, T, d)
-    ref = (xp * w[:, None]).sum(-1)
-    assert torch.allclose(DelayWeightedSum.apply(x, w), ref)
+    for block in (2, 4, 128):  # blocks that split the clip and one that does not
+        def fn(x, w, block=block):
+            return delay_weighted_sum(x, w, block)
+        assert torch.autograd.gradcheck(fn, (x, w))
+        # Reference: the unfolded sum it replaces.
+        xp = torch.nn.functional.pad(x, (3, 0)).unfold(-1, 4, 1).flip(-1)  # (B, C, T, d)
+        ref = (xp * w[:, None]).sum(-1)
+        assert torch.allclose(fn(x, w), ref)
 
 
 def test_align_block_finds_a_planted_delay():

@@ -82,11 +82,24 @@ class AecLossConfig:
     the simulated example, in training only (see :func:`delay_cross_entropy`).
     The paper learns the alignment from the echo loss alone over 150 epochs of
     batches of 400; with a few thousand CPU updates it does not (RESULTS.md).
+
+    Keeping the near-end talker (departures from the paper, 0 there; see
+    :func:`frame_weights`): the loss is a weighted mean over frames, a frame
+    counting ``1 + near_weight`` where the near end talks and ``dt_weight`` more
+    where the echo is present too (double talk); ``suppress_weight`` adds
+    ``mean w (relu(|S|^c - |Y|^c))^2``, a one-sided term charged only where the
+    output has less near-end magnitude than the target (over-suppression).
+    A frame is active where its energy is within ``active_db`` dB of the clip's
+    loudest frame and above -70 dBFS.
     """
 
     compression: float = 0.3
     beta: float = 0.7
     delay_weight: float = 0.0
+    near_weight: float = 0.0
+    dt_weight: float = 0.0
+    suppress_weight: float = 0.0
+    active_db: float = 35.0
 
 
 @dataclass
@@ -146,7 +159,11 @@ class AecBaselineConfig:
 
 @dataclass
 class AecConfig(TrainConfig):
-    """Config of the aec task (defaults: the paper's optimiser; batch 400 x 150 epochs)."""
+    """Config of the aec task (defaults: the paper's optimiser; batch 400 x 150 epochs).
+
+    ``init_from``: a model directory (experiment or bundle) whose weights start
+    the training (fine-tuning) instead of a random initialisation; empty: random.
+    """
 
     model: ModelSpec = field(default_factory=lambda: ModelSpec("align_cruse", {}))
     optim: OptimConfig = field(default_factory=lambda: OptimConfig(
@@ -157,6 +174,7 @@ class AecConfig(TrainConfig):
     loss: AecLossConfig = field(default_factory=AecLossConfig)
     corpus: AecCorpusConfig = field(default_factory=AecCorpusConfig)
     baseline: AecBaselineConfig = field(default_factory=AecBaselineConfig)
+    init_from: str = ""
 
 
 def align_for_model(mic: np.ndarray, far: np.ndarray, method: str, max_delay_s: float,
@@ -181,7 +199,11 @@ class OnlineAecSet:
         if missing:
             raise DataDirError(f"{data_dir}/meta.yaml: online: has no {missing[0]} pool; "
                                "write the directory with 'sptk-cli aec online-set'")
-        self.pools = AecPools(online["speech"], online.get("noise"), online["rir"])
+        # the held-out talkers and every 5th noise clip stay out of training (they were
+        # drawn too before: part "all")
+        held = online.get("held_out_speakers") or []
+        self.pools = AecPools(online["speech"], online.get("noise"), online["rir"], held,
+                              part="train" if held else "all")
         self.cfg, self.epoch = cfg, 0
         self.sim = AecSimConfig(**{**vars(cfg.data.sim), "duration": cfg.data.segment})
 
@@ -207,9 +229,10 @@ class OnlineAecSet:
                     raise
         d = self.cfg.data
         far = align_for_model(ex["mic"], ex["far"], d.align, d.max_delay, ex["delay"])
-        known = ex["scenario"] != "nest"  # a near-end-only example has no echo to align
+        # a near-end-only example has no echo to align; a delay jump has no single delay
+        known = ex["scenario"] != "nest" and not ex.get("delay_changed", False)
         return {"mic": torch.from_numpy(ex["mic"]), "far": torch.from_numpy(far),
-                "near": torch.from_numpy(ex["near"]),
+                "near": torch.from_numpy(ex["near"]), "echo": torch.from_numpy(ex["echo"]),
                 "delay": torch.tensor(float(ex["delay"]) if known else -1.0)}
 
 
@@ -229,6 +252,7 @@ class FixedAecSet:
                        if self.dir.has("utt2delay") else {})
         scen = self.dir.read("utt2scenario") if self.dir.has("utt2scenario") else {}
         self.no_echo = {k for k, v in scen.items() if v == "nest"}
+        self.has_echo = self.dir.has("echo.scp")
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -240,10 +264,11 @@ class FixedAecSet:
         from toolkit.data.audio import load_mono
 
         key = self.keys[i]
-        sig = [load_mono(self.dir.read(r)[key], SR)[0] for r in ("wav.scp", "ref.scp",
-                                                                 "speech.scp")]
+        roles = ("wav.scp", "ref.scp", "speech.scp") + (("echo.scp",) if self.has_echo else ())
+        sig = [load_mono(self.dir.read(r)[key], SR)[0] for r in roles]
         n = min(len(s) for s in sig)
-        mic, far, near = (s[:n] for s in sig)
+        mic, far, near = (s[:n] for s in sig[:3])
+        echo = sig[3][:n] if self.has_echo else mic - near  # (noise counts as echo here)
         d = self.cfg.data
         if d.align == "oracle" and key not in self.delays:
             raise DataDirError(f"{self.dir.path} has no utt2delay for '{key}' (data.align: "
@@ -255,7 +280,7 @@ class FixedAecSet:
             start = int(np.random.default_rng([self.cfg.trainer.seed, self.epoch, i])
                         .integers(0, n - seg + 1))
         out = {}
-        for name, x in (("mic", mic), ("far", far), ("near", near)):
+        for name, x in (("mic", mic), ("far", far), ("near", near), ("echo", echo)):
             x = np.asarray(x[start:start + seg], np.float32)
             out[name] = torch.from_numpy(np.pad(x, (0, seg - len(x))))
         known = key in self.delays and key not in self.no_echo
@@ -264,8 +289,17 @@ class FixedAecSet:
 
 
 def complex_compressed_mse(est: torch.Tensor, ref: torch.Tensor, c: float = 0.3,
-                           beta: float = 0.7) -> torch.Tensor:
-    """Complex compressed MSE between complex spectra ``(B, T, F)`` (see the module doc)."""
+                           beta: float = 0.7, weights: torch.Tensor | None = None,
+                           suppress: float = 0.0) -> torch.Tensor:
+    """Complex compressed MSE between complex spectra ``(B, T, F)`` (see the module doc).
+
+    Args:
+        est, ref: complex spectra ``(B, T, F)``.
+        c, beta: compression exponent and complex-term weight.
+        weights: frame weights ``(B, T)`` (None: all 1, the paper's plain mean).
+        suppress: weight of the one-sided over-suppression term
+            ``relu(|S|^c - |Y|^c)^2`` (0: off).
+    """
     def compress(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mag = (x.real.square() + x.imag.square() + 1e-12).sqrt()
         mc = mag.pow(c)
@@ -273,9 +307,42 @@ def complex_compressed_mse(est: torch.Tensor, ref: torch.Tensor, c: float = 0.3,
 
     em, ec = compress(est)
     rm, rc = compress(ref)
-    complex_term = (ec - rc).abs().square().mean()
-    mag_term = (em - rm).square().mean()
-    return beta * complex_term + (1 - beta) * mag_term
+    per_frame = (beta * (ec - rc).abs().square().mean(-1)
+                 + (1 - beta) * (em - rm).square().mean(-1))  # (B, T)
+    if suppress:
+        per_frame = per_frame + suppress * torch.relu(rm - em).square().mean(-1)
+    if weights is None:
+        return per_frame.mean()
+    return (per_frame * weights).sum() / weights.sum().clamp(min=1e-8)
+
+
+def frame_activity(x: torch.Tensor, active_db: float = 35.0) -> torch.Tensor:
+    """Frames of :func:`toolkit.models.aec_blocks.stft` where ``x (B, samples)`` is active.
+
+    Returns:
+        ``(B, frames)`` bool: the frame's energy (20-ms frames, hop 10 ms) is within
+        ``active_db`` dB of the clip's loudest frame and above -70 dBFS.
+    """
+    from toolkit.models.aec_blocks import HOP, WIN
+
+    n = x.shape[-1]
+    blocks = -(-n // HOP)
+    frames = torch.nn.functional.pad(x, (HOP, (blocks + 1) * HOP - n)).unfold(-1, WIN, HOP)
+    db = 10 * torch.log10(frames.square().mean(-1) + 1e-12)
+    return (db > db.amax(-1, keepdim=True) - active_db) & (db > -70.0)
+
+
+def frame_weights(near: torch.Tensor, echo: torch.Tensor, cfg: AecLossConfig) -> torch.Tensor:
+    """Frame loss weights ``(B, frames)``: ``1 + near_weight [near] + dt_weight [near, echo]``.
+
+    Args:
+        near: near-end speech at the microphone ``(B, samples)``.
+        echo: echo at the microphone ``(B, samples)``.
+        cfg: the loss config (``near_weight``, ``dt_weight``, ``active_db``).
+    """
+    near_on = frame_activity(near, cfg.active_db).float()
+    echo_on = frame_activity(echo, cfg.active_db).float()
+    return 1.0 + cfg.near_weight * near_on + cfg.dt_weight * near_on * echo_on
 
 
 def delay_metrics(dist: torch.Tensor, far_lp: torch.Tensor, true_s: torch.Tensor
@@ -327,6 +394,40 @@ def delay_cross_entropy(dist: torch.Tensor, far_lp: torch.Tensor, true_s: torch.
     return -(logp * use).sum() / use.sum().clamp(min=1)
 
 
+def keep_metrics(mic: torch.Tensor, out: torch.Tensor, near: torch.Tensor, echo: torch.Tensor,
+                 active_db: float = 35.0) -> dict[str, float]:
+    """Validation monitors of near-end keeping and echo removal (batch means).
+
+    Args:
+        mic, out, near, echo: ``(B, samples)`` microphone, output, near end, echo.
+        active_db: activity threshold of :func:`frame_activity`.
+
+    Returns:
+        ``near_kept_db``: output minus near-end energy (dB) over the frames where the
+        near end talks (0: kept; negative: suppressed), and ``echo_removed_db``: mic
+        minus output energy over the echo-only frames (an ERLE); a key is absent when
+        no frame of the batch qualifies.
+    """
+    from toolkit.models.aec_blocks import HOP, WIN
+
+    def energy(x: torch.Tensor) -> torch.Tensor:
+        n = x.shape[-1]
+        blocks = -(-n // HOP)
+        fr = torch.nn.functional.pad(x, (HOP, (blocks + 1) * HOP - n)).unfold(-1, WIN, HOP)
+        return fr.square().sum(-1)
+
+    near_on = frame_activity(near, active_db)
+    echo_only = frame_activity(echo, active_db) & ~near_on
+    res = {}
+    if bool(near_on.any()):
+        res["near_kept_db"] = float(10 * torch.log10(
+            (energy(out) * near_on).sum() / ((energy(near) * near_on).sum() + 1e-12) + 1e-12))
+    if bool(echo_only.any()):
+        res["echo_removed_db"] = float(10 * torch.log10(
+            (energy(mic) * echo_only).sum() / ((energy(out) * echo_only).sum() + 1e-12)))
+    return res
+
+
 class AecTask(Task):
     """Echo cancellation with CRUSE-family magnitude-mask models."""
 
@@ -342,6 +443,18 @@ class AecTask(Task):
         valid = FixedAecSet(valid_dir, cfg, train=False) if valid_dir else None
         return train, valid
 
+    def prepare_model(self, model, cfg, train_set, exp_dir):
+        """Start from the weights of ``cfg.init_from`` (a model directory) when it is set."""
+        if not cfg.init_from:
+            return
+        from toolkit.train.packing import load_model_dir
+
+        _, init_cfg, init_model = load_model_dir(cfg.init_from)
+        if init_cfg.model != cfg.model:
+            raise ConfigError(f"init_from {cfg.init_from}: its model ({init_cfg.model.name}, "
+                              f"{init_cfg.model.conf}) is not this config's model")
+        model.load_state_dict({k: v.float() for k, v in init_model.state_dict().items()})
+
     def train_step(self, model, batch):
         from toolkit.models.aec_blocks import istft, log_power, stft
 
@@ -351,8 +464,14 @@ class AecTask(Task):
         mask, dist = model(log_power(spec), far_lp)
         y = istft(spec * mask, mic.shape[-1])
         cfg = getattr(self, "_loss", AecLossConfig())
-        loss = complex_compressed_mse(stft(y), stft(near), cfg.compression, cfg.beta)
+        weights = None
+        if (cfg.near_weight or cfg.dt_weight) and "echo" in batch:
+            weights = frame_weights(near, batch["echo"], cfg)
+        loss = complex_compressed_mse(stft(y), stft(near), cfg.compression, cfg.beta,
+                                      weights, cfg.suppress_weight)
         values = {}
+        if not model.training and "echo" in batch:
+            values.update(keep_metrics(mic, y, near, batch["echo"], cfg.active_db))
         if dist is not None and "delay" in batch:
             values = delay_metrics(dist.detach(), far_lp, batch["delay"])
             if cfg.delay_weight > 0 and model.training:
