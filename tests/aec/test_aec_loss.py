@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import torch
 
-from toolkit.models.aec_blocks import stft
-from toolkit.tasks.aec import (
+from toolkit.aec.loss import (
     AecLossConfig,
     complex_compressed_mse,
     frame_activity,
     frame_weights,
     keep_metrics,
 )
+from toolkit.models.aec_blocks import stft
 
 
 def _talk(n: int, on: slice, seed: int = 0) -> torch.Tensor:

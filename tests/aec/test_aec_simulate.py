@@ -39,7 +39,7 @@ def pools(tmp_path):
 
 
 def test_simulated_examples_are_consistent(pools):
-    from toolkit.corpora.aec_sim import AecPools, AecSimConfig, simulate
+    from toolkit.aec.simulate import AecPools, AecSimConfig, simulate
 
     p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
     conf = AecSimConfig(duration=2.0, delay=[0.1, 0.2], scenarios={"dt": 1.0}, noise_prob=1.0)
@@ -55,7 +55,7 @@ def test_simulated_examples_are_consistent(pools):
 
 
 def test_build_fixed_set(pools):
-    from toolkit.corpora.aec_sim import AecPools, AecSimConfig, build_aec_set
+    from toolkit.aec.simulate import AecPools, AecSimConfig, build_aec_set
     from toolkit.data.validate import validate_datadir
 
     p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
@@ -67,7 +67,7 @@ def test_build_fixed_set(pools):
 
 
 def test_too_few_speakers_is_an_error(pools):
-    from toolkit.corpora.aec_sim import AecPools
+    from toolkit.aec.simulate import AecPools
 
     with pytest.raises(UserError, match="at least 2"):
         AecPools(pools / "speech", None, pools / "rirs", held_out=["spk0"], part="test")
@@ -107,7 +107,7 @@ def test_challenge_synthetic_layout(tmp_path):
 
 
 def test_device_effects_change_the_example_and_keep_it_consistent(pools):
-    from toolkit.corpora.aec_sim import AecPools, AecSimConfig, simulate
+    from toolkit.aec.simulate import AecPools, AecSimConfig, simulate
 
     p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
     base = AecSimConfig(duration=2.0, delay=[0.05, 0.05], scenarios={"dt": 1.0}, noise_prob=0.0,
@@ -129,8 +129,9 @@ def test_device_effects_change_the_example_and_keep_it_consistent(pools):
 
 
 def test_held_out_talkers_stay_out_of_online_training(pools, tmp_path):
+    from toolkit.aec.config import AecConfig
+    from toolkit.aec.data import OnlineAecSet
     from toolkit.data.datadir import write_datadir
-    from toolkit.tasks.aec import AecConfig, OnlineAecSet
 
     online = {"speech": str(pools / "speech"), "rir": str(pools / "rirs"), "noise": None,
               "held_out_speakers": ["spk0"]}

@@ -39,10 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.data.datadir import DataDir
+from toolkit.config import to_dict
+from toolkit.corpora.soundpool import item_rng
+from toolkit.data.audio import load_mono, save_audio
+from toolkit.data.datadir import DataDir, write_datadir
 from toolkit.dsp.echo import apply_nonlinearity, convolve, crossfade_weights, simulate_echo
 from toolkit.dsp.mix import clip_guard, fit_length, gain_for_ratio, rms
 from toolkit.errors import UserError
+from toolkit.fsutil import DONE, skip_if_done
 
 log = logging.getLogger(__name__)
 SR = 16000
@@ -88,8 +92,6 @@ class AecSimConfig:
 
 @lru_cache(maxsize=4096)
 def _load(path: str) -> np.ndarray:
-    from toolkit.data.audio import load_mono
-
     return load_mono(path, SR)[0].astype(np.float64)
 
 
@@ -263,10 +265,6 @@ def simulate(rng: np.random.Generator, pools: AecPools, conf: AecSimConfig) -> d
 def build_aec_set(out: str | Path, pools: AecPools, conf: AecSimConfig, n: int, seed: int,
                   prefix: str = "sim", overwrite: bool = False) -> Path:
     """Write ``n`` fixed examples as a data directory holding its audio (see the module doc)."""
-    from toolkit.corpora.soundpool import item_rng
-    from toolkit.data.audio import save_audio
-    from toolkit.data.datadir import write_datadir
-    from toolkit.fsutil import DONE, skip_if_done
 
     out = Path(out)
     if skip_if_done(out, overwrite):
@@ -289,8 +287,6 @@ def build_aec_set(out: str | Path, pools: AecPools, conf: AecSimConfig, n: int, 
         files["utt2scenario"][key] = ex["scenario"]
         files["utt2info"][key] = ex["info"]
         files["utt2dur"][key] = f"{conf.duration:.3f}"
-    from toolkit.config import to_dict
-
     write_datadir(out, files, {"sample_rate": SR, "task": "aec", "seed": seed,
                                "simulation": to_dict(conf)}, overwrite=True, in_place=True)
     log.info("%s: %d simulated examples", out, n)
