@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import write_wav
+from toolkit.aec.config import AecConfig
 from toolkit.errors import UserError
 
 
@@ -138,3 +139,18 @@ def test_held_out_talkers_stay_out_of_online_training(pools, tmp_path):
     write_datadir(tmp_path / "train", {"wav.scp": {"a": "x"}}, {"online": online})
     s = OnlineAecSet(tmp_path / "train", AecConfig())
     assert s.pools.speakers == ["spk1", "spk2"]
+
+
+def test_a_set_can_change_the_simulation_for_itself():
+    from toolkit.aec.config import set_simulation
+    from toolkit.config import from_dict
+
+    cfg = from_dict(AecConfig, {"data": {"sim": {"ser": [-10, 15]}}, "corpus": {"sets": {
+        "plain": {"n": 2}, "hard": {"n": 2, "delay": [0.5, 1.0],
+                                    "sim": {"delay_change_prob": 1.0, "ser": [-15, -5]}}}}})
+    plain, hard = set_simulation(cfg, "plain"), set_simulation(cfg, "hard")
+    assert plain.ser == [-10, 15] and plain.delay_change_prob == 0.0
+    assert hard.ser == [-15, -5] and hard.delay_change_prob == 1.0 and hard.delay == [0.5, 1.0]
+    bad = from_dict(AecConfig, {"corpus": {"sets": {"x": {"sim": {"sre": [0, 1]}}}}})
+    with pytest.raises(UserError, match="sets.x.sim.sre"):
+        set_simulation(bad, "x")

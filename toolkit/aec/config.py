@@ -74,7 +74,11 @@ class AecLossConfig:
 
 @dataclass
 class AecSetConfig:
-    """A fixed simulated set: size, seed, device-delay range (s), scenarios, length."""
+    """A fixed simulated set: size, seed, device-delay range (s), scenarios, length.
+
+    ``sim``: values of ``data.sim`` (:class:`AecSimConfig`) replaced for this set only,
+    e.g. ``{delay_change_prob: 1.0, ser: [-15, -5]}`` for a hard-alignment condition.
+    """
 
     n: int = 100
     seed: int = 1
@@ -82,6 +86,7 @@ class AecSetConfig:
     duration: float = 8.0
     scenarios: dict[str, float] = field(default_factory=lambda: {"fest": 0.5, "dt": 0.4,
                                                                  "nest": 0.1})
+    sim: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -145,3 +150,22 @@ class AecConfig(TrainConfig):
     corpus: AecCorpusConfig = field(default_factory=AecCorpusConfig)
     baseline: AecBaselineConfig = field(default_factory=AecBaselineConfig)
     init_from: str = ""
+
+
+def set_simulation(cfg: AecConfig, name: str) -> AecSimConfig:
+    """The simulation settings of the fixed set ``corpus.sets[name]``: ``data.sim`` with the
+    set's length, delay range and scenarios (no long-delay mixture) and its ``sim`` values.
+
+    Raises:
+        ConfigError: an unknown set or an unknown key in the set's ``sim``.
+    """
+    if name not in cfg.corpus.sets:
+        raise ConfigError(f"set '{name}': the config defines {', '.join(cfg.corpus.sets)}")
+    s = cfg.corpus.sets[name]
+    base = vars(cfg.data.sim)
+    unknown = sorted(set(s.sim) - set(base))
+    if unknown:
+        raise ConfigError(f"corpus.sets.{name}.sim.{unknown[0]} is not a simulation setting "
+                          f"(known: {', '.join(sorted(base))})")
+    return AecSimConfig(**{**base, "duration": s.duration, "delay": s.delay,
+                           "long_delay_prob": 0.0, "scenarios": s.scenarios, **s.sim})

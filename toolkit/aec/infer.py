@@ -194,14 +194,15 @@ class _StreamEngine:
 
 def cancel_echo_array(mic: np.ndarray, far: np.ndarray, rate: int,
                       model: torch.nn.Module | None = None, device: str = "cpu",
-                      streamer: Streamer | None = None, chunk_s: float = CHUNK_S
-                      ) -> np.ndarray:
+                      streamer: Streamer | None = None, chunk_s: float = CHUNK_S,
+                      overlap_s: float = OVERLAP_S) -> np.ndarray:
     """Cancel the echo of ``far`` in ``mic`` (both ``(samples,)`` at ``rate``).
 
     Args:
         model: runs offline in chunks (when ``streamer`` is None).
         streamer: runs frame by frame instead (PyTorch or ONNX).
-        chunk_s: seconds per offline chunk (memory bound).
+        chunk_s, overlap_s: seconds per offline chunk (memory bound) and seconds two
+            chunks share (the first and last quarter are dropped, the middle cross-faded).
 
     Returns:
         ``(samples,)`` float32 at ``rate``; the microphone itself when the far end is silent.
@@ -218,14 +219,14 @@ def cancel_echo_array(mic: np.ndarray, far: np.ndarray, rate: int,
         return np.pad(y[: len(mic)], (0, max(0, len(mic) - len(y))))
     if model is None:
         raise ValueError("give a model or a streamer")
-    chunk, overlap = int(chunk_s * rate), int(OVERLAP_S * rate)
+    chunk, overlap = int(chunk_s * rate), int(overlap_s * rate)
     return process_array(x, _offline_fn(model, rate, device), chunk, overlap)
 
 
 def cancel_echo_file(mic_path: str | Path, ref_path: str | Path, out_path: str | Path,
                      model: torch.nn.Module | None = None, device: str = "cpu",
                      streamer: Streamer | None = None, chunk_s: float = CHUNK_S,
-                     progress=None) -> dict:
+                     overlap_s: float = OVERLAP_S, progress=None) -> dict:
     """Cancel the echo in a microphone file; write the output at its sample rate.
 
     Memory stays bounded by ``chunk_s`` (offline) or one block (streaming), whatever
@@ -236,7 +237,7 @@ def cancel_echo_file(mic_path: str | Path, ref_path: str | Path, out_path: str |
         out_path: output file (format from the extension).
         model, device: the offline model and its device (when ``streamer`` is None).
         streamer: a frame-by-frame streamer instead of the offline model.
-        chunk_s: seconds per offline chunk.
+        chunk_s, overlap_s: seconds per offline chunk and seconds two chunks share.
         progress: ``progress(samples done)`` (optional).
 
     Returns:
@@ -284,7 +285,7 @@ def cancel_echo_file(mic_path: str | Path, ref_path: str | Path, out_path: str |
                 raise ValueError("give a model or a streamer")
             process_chunked(read, n, _offline_fn(model, rate, device),
                             lambda b: write(b[""]), int(chunk_s * rate),
-                            int(OVERLAP_S * rate), progress)
+                            int(overlap_s * rate), progress)
     return {"seconds": n / rate, "rate": rate, "passed_through": silent}
 
 

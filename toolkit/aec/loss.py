@@ -141,7 +141,7 @@ def delay_metrics(dist: torch.Tensor, far_lp: torch.Tensor, true_s: torch.Tensor
         dist: delay distributions ``(B, T, d_max)``.
         far_lp: far-end log power spectra ``(B, T, 160)`` (frames more than 40 dB
             below the loudest are left out of the time average, as in
-            :func:`toolkit.tasks.aec_infer.delay_from_distribution`).
+            :func:`toolkit.aec.infer.delay_from_distribution`).
         true_s: true delays ``(B,)`` in seconds, negative where unknown.
 
     Returns:

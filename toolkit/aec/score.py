@@ -119,7 +119,7 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
     return results
 
 
-def _mean_ci(values: list[float]) -> tuple[float, float]:
+def mean_ci(values: list[float]) -> tuple[float, float]:
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if len(v) == 0:
         return float("nan"), float("nan")
@@ -142,7 +142,7 @@ def aggregate(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
     for metric, scens in groups.items():
         vals = [r[metric] for s in scens for r in by_scen.get(s, []) if metric in r]
         if vals:
-            out[metric], out[f"{metric}_ci95"] = _mean_ci(vals)
+            out[metric], out[f"{metric}_ci95"] = mean_ci(vals)
     delays = [r["delay_err_ms"] for r in per_key.values() if "delay_err_ms" in r]
     if delays:
         out["delay_within_20ms"] = float(np.mean(np.asarray(delays) <= 20.0))
@@ -150,7 +150,7 @@ def aggregate(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for scen, rows in sorted(by_scen.items()):
             vals = [r[metric] for r in rows if metric in r]
             if vals:
-                out[f"{metric}_{scen}"], out[f"{metric}_{scen}_ci95"] = _mean_ci(vals)
+                out[f"{metric}_{scen}"], out[f"{metric}_{scen}_ci95"] = mean_ci(vals)
     return out
 
 
@@ -159,17 +159,33 @@ SYSTEM_NAMES = {"cruse_none": "CRUSE (unaligned)", "cruse_gcc_online": "CRUSE‡
                 "nlms": "GCC-PHAT + PBFDAF (NLMS)"}
 
 
+def system_and_set(path: Path) -> tuple[str, str]:
+    """``(system, test set)`` of a score file ``<exp>/<system>/scores/<set>.json``.
+
+    CRUSE scored on a GCC-PHAT aligned copy ``<set>_gcc_online`` is the system
+    ``cruse_gcc_online`` on ``<set>``; CRUSE on the raw far end is ``cruse_none``.
+    """
+    path = Path(path)
+    if path.parent.name != "scores":
+        raise DataDirError(f"{path}: expected a scores file <exp>/<system>/scores/<set>.json")
+    system, test = path.parent.parent.name, path.stem
+    for m in ("gcc_online", "gcc_global"):
+        if test.endswith(f"_{m}"):
+            return f"{system}_{m}", test.removesuffix(f"_{m}")
+    return ("cruse_none" if system == "cruse" else system), test
+
+
 def results_table(files: list[Path]) -> str:
-    """Markdown table in the shape of the paper's Table 1 from ``[scores_]<system>__<set>.json``.
+    """Markdown table in the shape of the paper's Table 1 from ``<exp>/<system>/scores/<set>.json``.
 
     Columns per test set: AECMOS (echo MOS on far-end single talk) and ERLE
     (dB), then PESQ on double talk and the delay error (ms), each with its 95 % CI.
     """
     table: dict[str, dict[str, dict]] = {}
     for f in map(Path, files):
-        if "__" not in f.stem or not f.is_file():
-            raise DataDirError(f"{f}: expected a scores file named [scores_]<system>__<set>.json")
-        system, test = f.stem.removeprefix("scores_").split("__", 1)
+        if not f.is_file():
+            raise DataDirError(f"{f}: no such scores file")
+        system, test = system_and_set(f)
         table.setdefault(system, {})[test] = json.loads(f.read_text())
     first = ["test_ldm", "test_ldh", "test_gen"]  # the paper's column order
     tests = sorted({t for v in table.values() for t in v},

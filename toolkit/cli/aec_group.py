@@ -60,7 +60,7 @@ def sets(config: Path = typer.Option(..., "--config", "-c", help="Recipe config.
 
 @app.command()
 def table(
-    scores: list[Path] = typer.Argument(..., help="Score files [scores_]<system>__<set>.json."),
+    scores: list[Path] = typer.Argument(..., help="Score files <exp>/<system>/scores/<set>.json."),
     out: Path = typer.Option(None, "--out", "-o", help="Also write the Markdown here."),
 ) -> None:
     """Print the results in the shape of the paper's Table 1 (Markdown)."""
@@ -78,16 +78,20 @@ def baseline_config(
     config: Path = typer.Option(..., "--config", "-c", help="Recipe config."),
     out: Path = typer.Option(..., "--out", "-o", help="YAML to write."),
 ) -> None:
-    """Write the CRUSE baseline's config: the recipe config with baseline.model/align."""
+    """Write the CRUSE baseline's config (the recipe config with baseline.model/align) and
+    print its path; print nothing when the config has no baseline (baseline.model.name "")."""
     from toolkit.aec.config import ALIGNS
     from toolkit.config import dump_yaml
     from toolkit.fsutil import atomic_write_text
 
     cfg = _corpus_conf(config)
+    if not cfg.baseline.model.name:
+        return
     if cfg.baseline.align not in ALIGNS:
         fail(f"{config}: baseline.align '{cfg.baseline.align}': use one of {', '.join(ALIGNS)}")
-    cfg.model, cfg.data.align = cfg.baseline.model, cfg.baseline.align
+    cfg.model, cfg.data.align, cfg.init_from = cfg.baseline.model, cfg.baseline.align, ""
     atomic_write_text(out, dump_yaml(cfg))
+    typer.echo(str(out))
 
 
 @app.command()
@@ -126,14 +130,14 @@ def simulate(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Build one fixed simulated set (valid, test_gen, test_ldm, test_ldh) from the pools."""
+    from toolkit.aec.config import set_simulation
     from toolkit.aec.simulate import AecPools, build_aec_set
 
     cfg = _corpus_conf(config)
     if name not in cfg.corpus.sets:
         fail(f"--set {name}: {config} defines the sets {', '.join(cfg.corpus.sets)}")
     s = cfg.corpus.sets[name]
-    sim = type(cfg.data.sim)(**{**vars(cfg.data.sim), "duration": s.duration, "delay": s.delay,
-                                "long_delay_prob": 0.0, "scenarios": s.scenarios})
+    sim = set_simulation(cfg, name)
     pools = AecPools(speech, noise, rir, cfg.corpus.test_speakers, part="test")
     build_aec_set(out, pools, sim, s.n, s.seed, prefix=f"{name}_", overwrite=overwrite)
 
