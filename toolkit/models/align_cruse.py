@@ -20,9 +20,9 @@ Align block (per frame ``t``, delays ``d = 0 .. d_max - 1``, 10 ms each):
 - ``D[t] = softmax_d s[t]`` is the delay distribution;
 - aligned far-end maps ``sum_d D[t, d] X_F[t - d]`` (a soft, not a hard, choice).
 
-The sum over ``d`` is a custom autograd function (:class:`DelayWeightedSum`)
-that loops over delays instead of materialising the ``(B, C, T, d_max)``
-unfolded tensor, so training memory stays that of the feature maps.
+The sum over ``d`` (:func:`delay_weighted_sum`) is a banded matrix product per
+block of frames instead of the ``(B, C, T, d_max)`` unfolded tensor, so training
+memory stays that of the feature maps.
 """
 
 from __future__ import annotations
@@ -38,29 +38,33 @@ from toolkit.models.aec_blocks import NET_BINS, CausalConvBlock, CruseDecoder, f
 from toolkit.registry import register_model
 
 
-class DelayWeightedSum(torch.autograd.Function):
-    """``out[b, c, t] = sum_d w[b, t, d] x[b, c, t - d]`` (zero for ``t - d < 0``)."""
+def delay_weighted_sum(x: torch.Tensor, w: torch.Tensor, block: int = 128) -> torch.Tensor:
+    """``out[b, c, t] = sum_d w[b, t, d] x[b, c, t - d]`` (zero for ``t - d < 0``).
 
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        ctx.save_for_backward(x, w)
-        t = x.shape[-1]
-        out = x * w[:, None, :, 0]
-        for d in range(1, min(w.shape[-1], t)):
-            out[..., d:] += w[:, None, d:, d] * x[..., : t - d]
-        return out
+    Args:
+        x: ``(B, C, T)`` feature maps; w: ``(B, T, D)`` weights per delay.
+        block: frames per matrix product.
 
-    @staticmethod
-    def backward(ctx, g: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        x, w = ctx.saved_tensors
-        t = x.shape[-1]
-        gx = g * w[:, None, :, 0]
-        gw = torch.zeros_like(w)
-        gw[..., 0] = (g * x).sum(1)
-        for d in range(1, min(w.shape[-1], t)):
-            gx[..., : t - d] += w[:, None, d:, d] * g[..., d:]
-            gw[:, d:, d] = (g[..., d:] * x[..., : t - d]).sum(1)
-        return gx, gw
+    Returns:
+        ``(B, C, T)``.
+
+    For each block of ``L`` frames the weights become a banded ``(L, L + D - 1)``
+    matrix (row ``i`` holds ``w[t0 + i]`` reversed from column ``i``: a pad,
+    reshape and cut skews the rows), and the block is one batched matrix product
+    with the ``L + D - 1`` frames of ``x`` it reads. Autograd differentiates it as
+    it stands; a loop over the delays cost 13x more on one CPU thread (training
+    shapes: B 8, C 960, T 401, D 100).
+    """
+    b, _, t = x.shape
+    d = w.shape[-1]
+    xp = F.pad(x, (d - 1, 0))
+    rev = w.flip(-1)
+    outs = []
+    for t0 in range(0, t, block):
+        n = min(block, t - t0)
+        band = F.pad(rev[:, t0:t0 + n], (0, n)).reshape(b, -1)[:, : n * (d + n - 1)]
+        outs.append(torch.bmm(xp[..., t0:t0 + n + d - 1], band.reshape(b, n, d + n - 1).mT))
+    return torch.cat(outs, -1)
 
 
 class AlignBlock(nn.Module):
@@ -120,7 +124,7 @@ class AlignBlock(nn.Module):
         scores = self._smooth(scores.index_select(-1, self.reverse), None)  # index = delay
         dist = torch.softmax(scores, dim=-1)
         flat = xf.permute(0, 1, 3, 2).reshape(b, cf * f, t)
-        aligned = DelayWeightedSum.apply(flat, dist)
+        aligned = delay_weighted_sum(flat, dist)
         return aligned.reshape(b, cf, f, t).permute(0, 1, 3, 2), dist
 
     def step(self, xm: torch.Tensor, xf: torch.Tensor, kbuf: torch.Tensor, xbuf: torch.Tensor,

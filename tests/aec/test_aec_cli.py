@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -14,9 +16,9 @@ def model_dir(tmp_path_factory):
     """An (untrained) Align-CRUSE experiment directory with a small d_max."""
     import torch
 
+    from toolkit.aec.config import AecConfig
     from toolkit.config import dump_yaml, from_dict
     from toolkit.registry import build_model
-    from toolkit.tasks.aec import AecConfig
     from toolkit.train.packing import write_exp_meta
 
     exp = tmp_path_factory.mktemp("exp")
@@ -43,33 +45,60 @@ def test_cancel_echo_offline_stream_and_nlms(tmp_path, pair, model_dir):
     outs = {}
     for name, extra in (("off", []), ("stream", ["--stream"]), ("nlms", ["--method", "nlms"])):
         out = tmp_path / f"{name}.wav"
-        run_cli("cancel-echo", "--mic", mic, "--ref", far, "-o", out, "--model", model_dir,
-                *extra, check=True)
+        run_cli("cancel-echo", mic, "--ref", far, "-o", out, "--model", model_dir,
+                "--device", "cpu", *extra, check=True)
         outs[name], sr = sf.read(out)
         assert sr == 16000 and len(outs[name]) == 48000
-    assert np.abs(outs["off"] - outs["stream"]).max() < 1e-3  # 16-bit files
+    # one 20-s chunk: offline = the ONNX streamer (16-bit files)
+    assert np.abs(outs["off"] - outs["stream"]).max() < 1e-3
     m = sf.read(mic)[0]
     assert np.mean(outs["nlms"][32000:] ** 2) < 0.1 * np.mean(m[32000:] ** 2)
+
+
+def test_cancel_echo_any_rate_folders_and_silent_far_end(tmp_path, pair, model_dir):
+    mic, far = pair
+    x, f = sf.read(mic)[0], sf.read(far)[0]
+    src = tmp_path / "calls"
+    src.mkdir()
+    import soxr
+
+    for rate in (8000, 44100):  # AEC Challenge names: the far end found beside the mic
+        sf.write(src / f"c{rate}_mic.wav", soxr.resample(x, 16000, rate), rate)
+        sf.write(src / f"c{rate}_lpb.wav", soxr.resample(f, 16000, rate), rate)
+    sf.write(src / "quiet_mic.wav", x, 16000)
+    sf.write(src / "quiet_lpb.wav", np.zeros(len(f)), 16000)
+    for extra in ([], ["--stream"]):
+        out = tmp_path / f"out{len(extra)}"
+        proc = run_cli("cancel-echo", src, "-o", out, "-m", model_dir, *extra, check=True)
+        assert "silent" in proc.stderr and "passed through" in proc.stdout
+        for rate in (8000, 44100):
+            y, sr = sf.read(out / f"c{rate}_mic_aec.wav")
+            assert sr == rate and len(y) == len(soxr.resample(x, 16000, rate))
+        q, _ = sf.read(out / "quiet_mic_aec.wav")
+        assert np.abs(q - x).max() < 1e-4  # passed through (16-bit file)
+        assert not (out / "c8000_lpb_aec.wav").exists()  # far ends are not inputs
 
 
 def test_cancel_echo_bad_inputs(tmp_path, pair, model_dir):
     mic, far = pair
     base = ["cancel-echo", "--model", model_dir, "-o", tmp_path / "o.wav"]
     stereo = write_wav(tmp_path / "st.wav", 1.0, channels=2)
-    assert_one_line_error(run_cli(*base, "--mic", stereo, "--ref", far), "2 channels", "mono")
+    assert_one_line_error(run_cli(*base, stereo, "--ref", far), "2 channels", "mono")
     r8k = write_wav(tmp_path / "r8k.wav", 1.0, sr=8000)
-    assert_one_line_error(run_cli(*base, "--mic", mic, "--ref", r8k), "8000 Hz", "16000 Hz")
-    silent = tmp_path / "silent.wav"
-    sf.write(silent, np.zeros(16000), 16000)
-    assert_one_line_error(run_cli(*base, "--mic", mic, "--ref", silent), "silent")
-    assert_one_line_error(run_cli(*base, "--mic", mic, "--ref", tmp_path / "none.wav"))
-    assert_one_line_error(run_cli(*base, "--mic", mic, "--ref", far, "--method", "x"),
-                          "--method")
+    assert_one_line_error(run_cli(*base, mic, "--ref", r8k), "8000 Hz", "one rate")
+    assert_one_line_error(run_cli(*base, mic, "--ref", tmp_path / "none.wav"), "--ref")
+    assert_one_line_error(run_cli(*base, mic), "no far-end file")
+    assert_one_line_error(run_cli(*base, mic, "--ref", far, "--method", "x"), "--method")
+    assert_one_line_error(run_cli(*base, mic, "--ref", far, "--device", "tpu"), "--device")
+    se_model = Path(__file__).parents[2] / "toolkit" / "assets" / "se"
+    assert_one_line_error(run_cli("cancel-echo", mic, "--ref", far, "-o", tmp_path / "o.wav",
+                                  "-m", se_model), "'se' model", "aec")
     assert not (tmp_path / "o.wav").exists()
     short = write_wav(tmp_path / "short.wav", 0.5)
-    ok = run_cli(*base, "--mic", mic, "--ref", short)
+    ok = run_cli(*base, mic, "--ref", short)
     assert ok.returncode == 0 and "zero-padded" in ok.stderr
     assert len(sf.read(tmp_path / "o.wav")[0]) == 48000
+    assert_one_line_error(run_cli(*base, mic, "--ref", far), "exists", "--overwrite")
 
 
 def test_export_onnx_and_plot(tmp_path, pair, model_dir):
@@ -88,5 +117,5 @@ def test_aec_group_bad_inputs(tmp_path):
                                   "--out", tmp_path / "o"), "--method", "gcc_online")
     assert_one_line_error(run_cli("aec", "score", "--ref", tmp_path / "no", "--hyp",
                                   tmp_path), "does not exist")
-    assert_one_line_error(run_cli("aec", "prepare-challenge", "--src", tmp_path / "no",
-                                  "--out", tmp_path / "o"), "not a folder")
+    assert_one_line_error(run_cli("corpus", "prepare", "aec_challenge", "--path",
+                                  tmp_path / "no", "--dst", tmp_path / "o"), "no")

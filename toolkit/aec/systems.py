@@ -20,15 +20,17 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.data.audio import load_mono, save_audio
 from toolkit.data.datadir import DataDir
+from toolkit.dsp.adaptive import pbfdaf
+from toolkit.dsp.delay import align
+from toolkit.errors import DataDirError
 
 log = logging.getLogger(__name__)
 SR = 16000
 
 
 def _load(d: DataDir, role: str, key: str, n: int | None = None) -> np.ndarray:
-    from toolkit.data.audio import load_mono
-
     x = load_mono(d.read(role)[key], SR)[0]
     if n is not None:
         x = np.pad(x, (0, max(0, n - len(x))))[:n]
@@ -38,10 +40,6 @@ def _load(d: DataDir, role: str, key: str, n: int | None = None) -> np.ndarray:
 def align_datadir(data: str | Path, out: str | Path, method: str, keys: list[str],
                   max_delay_s: float = 1.0) -> dict[str, dict[str, str]]:
     """Align the far end of ``keys``; returns the files of the output data directory."""
-    from toolkit.data.audio import save_audio
-    from toolkit.dsp.delay import align
-    from toolkit.errors import DataDirError
-
     d = DataDir(data)
     true = d.read("utt2delay") if d.has("utt2delay") else {}
     files = {r: {k: d.read(r)[k] for k in keys} for r in d.roles() if r != "ref.scp"}
@@ -64,10 +62,6 @@ def align_datadir(data: str | Path, out: str | Path, method: str, keys: list[str
 def nlms_datadir(data: str | Path, out: str | Path, keys: list[str],
                  max_delay_s: float = 1.0, **nlms) -> dict[str, dict[str, str]]:
     """Online GCC-PHAT alignment + PBFDAF for ``keys``; returns the output files."""
-    from toolkit.data.audio import save_audio
-    from toolkit.dsp.adaptive import pbfdaf
-    from toolkit.dsp.delay import align
-
     d = DataDir(data)
     wav, est = {}, {}
     for key in keys:

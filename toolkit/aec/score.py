@@ -21,16 +21,48 @@ errors, as the paper's tables give) and the counts.
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import logging
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from toolkit.data.audio import load_mono
 from toolkit.data.datadir import DataDir
 from toolkit.errors import DataDirError
+from toolkit.metrics.aecmos import AecMos
+from toolkit.metrics.signal import erle, si_sdr
+from toolkit.metrics.speech import pesq_wb, stoi
 
+log = logging.getLogger(__name__)
 SR = 16000
+
+
+def bundled_aecmos() -> Path | None:
+    """The AECMOS models of the ``speechmos`` wheel (MIT), or None when it is not installed."""
+    spec = importlib.util.find_spec("speechmos")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "aecmos_models"
+    return folder if folder.is_dir() else None
+
+
+def near_kept_db(out: np.ndarray, near: np.ndarray, active_db: float = 35.0) -> float:
+    """Output minus near-end energy (dB) over the 20-ms frames where the near end talks.
+
+    0 dB: the near end kept at its level (plus any residual); -20 dB: suppressed by 20 dB.
+    """
+    n = min(len(out), len(near)) // 320 * 320
+    e_near = (near[:n].reshape(-1, 320) ** 2).sum(1)
+    e_out = (out[:n].reshape(-1, 320) ** 2).sum(1)
+    db = 10 * np.log10(e_near + 1e-12)
+    on = (db > db.max(initial=-120) - active_db) & (db > 10 * np.log10(320) - 70)
+    if not on.any():
+        return float("nan")
+    return float(10 * np.log10(e_out[on].sum() / e_near[on].sum() + 1e-12))
 
 
 def _scenario(ref: DataDir, key: str) -> str:
@@ -41,22 +73,22 @@ def _scenario(ref: DataDir, key: str) -> str:
 
 def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
                aecmos_model: str | Path | None = None) -> dict[str, dict[str, Any]]:
-    """Per-utterance metrics (see the module doc) for ``keys`` of ``ref_dir``."""
-    from toolkit.data.audio import load_mono
-    from toolkit.metrics.signal import erle, si_sdr
-    from toolkit.metrics.speech import pesq_wb, stoi
+    """Per-utterance metrics (see the module doc) for ``keys`` of ``ref_dir``.
 
+    ``aecmos_model``: an AECMOS file or folder; None: the models the ``speechmos``
+    wheel bundles (skipped with a log line when it is not installed); ``"none"``: no AECMOS.
+    """
     ref, hyp = DataDir(ref_dir), DataDir(hyp_dir)
     out_wav = hyp.read("wav.scp")
     missing = [k for k in keys if k not in out_wav]
     if missing:
         raise DataDirError(f"{hyp_dir}/wav.scp has no output for {len(missing)} key(s), first "
                            f"'{missing[0]}'; decode every utterance first")
-    mos = None
-    if aecmos_model:
-        from toolkit.metrics.aecmos import AecMos
-
-        mos = AecMos(aecmos_model)
+    if aecmos_model is None:
+        aecmos_model = bundled_aecmos()
+        if aecmos_model is None:
+            log.info("no AECMOS: pip install speechmos (or pass --aecmos-model)")
+    mos = AecMos(aecmos_model) if aecmos_model and str(aecmos_model) != "none" else None
     true = ref.read("utt2delay") if ref.has("utt2delay") else {}
     est = hyp.read("utt2delay_est") if hyp.has("utt2delay_est") else {}
     results = {}
@@ -76,7 +108,8 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
             near = load_mono(ref.read("speech.scp")[key], SR)[0][:n]
             r.update(pesq=pesq_wb(enh, near, SR), stoi=stoi(enh, near, SR),
                      si_sdr=si_sdr(enh, near), pesq_mic=pesq_wb(mic, near, SR),
-                     stoi_mic=stoi(mic, near, SR), si_sdr_mic=si_sdr(mic, near))
+                     stoi_mic=stoi(mic, near, SR), si_sdr_mic=si_sdr(mic, near),
+                     near_kept_db=near_kept_db(enh, near), near_kept_db_mic=near_kept_db(mic, near))
         if scen != "nest" and key in true and key in est:
             r["delay_err_ms"] = abs(float(est[key]) - float(true[key])) * 1000
         if mos is not None:
@@ -86,7 +119,7 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
     return results
 
 
-def _mean_ci(values: list[float]) -> tuple[float, float]:
+def mean_ci(values: list[float]) -> tuple[float, float]:
     v = np.asarray([x for x in values if x is not None and math.isfinite(x)], dtype=float)
     if len(v) == 0:
         return float("nan"), float("nan")
@@ -104,11 +137,12 @@ def aggregate(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
         out[f"n_{scen}"] = len(rows)
     groups = {"erle": ("fest",), "pesq": ("dt",), "stoi": ("dt",), "si_sdr": ("dt",),
               "pesq_mic": ("dt",), "stoi_mic": ("dt",), "si_sdr_mic": ("dt",),
+              "near_kept_db": ("dt",), "near_kept_db_mic": ("dt",),
               "delay_err_ms": ("fest", "dt")}
     for metric, scens in groups.items():
         vals = [r[metric] for s in scens for r in by_scen.get(s, []) if metric in r]
         if vals:
-            out[metric], out[f"{metric}_ci95"] = _mean_ci(vals)
+            out[metric], out[f"{metric}_ci95"] = mean_ci(vals)
     delays = [r["delay_err_ms"] for r in per_key.values() if "delay_err_ms" in r]
     if delays:
         out["delay_within_20ms"] = float(np.mean(np.asarray(delays) <= 20.0))
@@ -116,7 +150,7 @@ def aggregate(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
         for scen, rows in sorted(by_scen.items()):
             vals = [r[metric] for r in rows if metric in r]
             if vals:
-                out[f"{metric}_{scen}"], out[f"{metric}_{scen}_ci95"] = _mean_ci(vals)
+                out[f"{metric}_{scen}"], out[f"{metric}_{scen}_ci95"] = mean_ci(vals)
     return out
 
 
@@ -125,19 +159,33 @@ SYSTEM_NAMES = {"cruse_none": "CRUSE (unaligned)", "cruse_gcc_online": "CRUSE‡
                 "nlms": "GCC-PHAT + PBFDAF (NLMS)"}
 
 
+def system_and_set(path: Path) -> tuple[str, str]:
+    """``(system, test set)`` of a score file ``<exp>/<system>/scores/<set>.json``.
+
+    CRUSE scored on a GCC-PHAT aligned copy ``<set>_gcc_online`` is the system
+    ``cruse_gcc_online`` on ``<set>``; CRUSE on the raw far end is ``cruse_none``.
+    """
+    path = Path(path)
+    if path.parent.name != "scores":
+        raise DataDirError(f"{path}: expected a scores file <exp>/<system>/scores/<set>.json")
+    system, test = path.parent.parent.name, path.stem
+    for m in ("gcc_online", "gcc_global"):
+        if test.endswith(f"_{m}"):
+            return f"{system}_{m}", test.removesuffix(f"_{m}")
+    return ("cruse_none" if system == "cruse" else system), test
+
+
 def results_table(files: list[Path]) -> str:
-    """Markdown table in the shape of the paper's Table 1 from ``[scores_]<system>__<set>.json``.
+    """Markdown table in the shape of the paper's Table 1 from ``<exp>/<system>/scores/<set>.json``.
 
     Columns per test set: AECMOS (echo MOS on far-end single talk) and ERLE
     (dB), then PESQ on double talk and the delay error (ms), each with its 95 % CI.
     """
-    import json
-
     table: dict[str, dict[str, dict]] = {}
     for f in map(Path, files):
-        if "__" not in f.stem or not f.is_file():
-            raise DataDirError(f"{f}: expected a scores file named [scores_]<system>__<set>.json")
-        system, test = f.stem.removeprefix("scores_").split("__", 1)
+        if not f.is_file():
+            raise DataDirError(f"{f}: no such scores file")
+        system, test = system_and_set(f)
         table.setdefault(system, {})[test] = json.loads(f.read_text())
     first = ["test_ldm", "test_ldh", "test_gen"]  # the paper's column order
     tests = sorted({t for v in table.values() for t in v},

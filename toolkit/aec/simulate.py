@@ -39,10 +39,14 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.data.datadir import DataDir
-from toolkit.dsp.echo import apply_nonlinearity, simulate_echo
-from toolkit.dsp.mix import clip_guard, gain_for_ratio, rms
+from toolkit.config import to_dict
+from toolkit.corpora.sounds.soundpool import item_rng
+from toolkit.data.audio import load_mono, save_audio
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.dsp.echo import apply_nonlinearity, convolve, crossfade_weights, simulate_echo
+from toolkit.dsp.mix import clip_guard, fit_length, gain_for_ratio, rms
 from toolkit.errors import UserError
+from toolkit.fsutil import DONE, skip_if_done
 
 log = logging.getLogger(__name__)
 SR = 16000
@@ -50,7 +54,17 @@ SR = 16000
 
 @dataclass
 class AecSimConfig:
-    """Random parameters of one simulated example (ranges are ``[lo, hi]``, uniform)."""
+    """Random parameters of one simulated example (ranges are ``[lo, hi]``, uniform).
+
+    Device and conversation effects (all off by default, so older configs draw the
+    same examples): ``far_gap_prob`` / ``near_gap_prob``: a silent stretch of
+    ``gap`` seconds in the far end (the near end talks alone there in double talk)
+    / in the near end; ``drift_prob``: the loudspeaker clock runs up to
+    ``drift_ppm`` fast or slow (the echo delay drifts over the clip);
+    ``delay_change_prob``: the device delay jumps by ``delay_change`` seconds (either
+    sign) at a random time; ``gain_change_prob``: the echo level steps by
+    ``gain_change_db`` dB (either sign, a 50-ms ramp), as a volume change does.
+    """
 
     duration: float = 6.0
     delay: list[float] = field(default_factory=lambda: [0.0, 0.3])
@@ -65,12 +79,19 @@ class AecSimConfig:
     nonlinear_prob: float = 0.5
     far_dbfs: list[float] = field(default_factory=lambda: [-35.0, -15.0])
     near_rir_prob: float = 0.7
+    far_gap_prob: float = 0.0
+    near_gap_prob: float = 0.0
+    gap: list[float] = field(default_factory=lambda: [0.5, 2.0])
+    drift_prob: float = 0.0
+    drift_ppm: float = 200.0
+    delay_change_prob: float = 0.0
+    delay_change: list[float] = field(default_factory=lambda: [0.01, 0.2])
+    gain_change_prob: float = 0.0
+    gain_change_db: list[float] = field(default_factory=lambda: [3.0, 12.0])
 
 
 @lru_cache(maxsize=4096)
 def _load(path: str) -> np.ndarray:
-    from toolkit.data.audio import load_mono
-
     return load_mono(path, SR)[0].astype(np.float64)
 
 
@@ -142,11 +163,26 @@ def _loudspeaker(rng: np.random.Generator, x: np.ndarray) -> tuple[np.ndarray, s
     return y * (rms(x) / (rms(y) + 1e-12)), name
 
 
+def _silence_stretch(rng: np.random.Generator, x: np.ndarray, gap: list[float]) -> None:
+    """Zero a random stretch of ``gap`` seconds (at most half the clip) of ``x`` in place."""
+    length = min(int(_uniform(rng, gap) * SR), len(x) // 2)
+    at = int(rng.integers(0, len(x) - length + 1))
+    x[at:at + length] = 0.0
+
+
+def _clock_drift(rng: np.random.Generator, x: np.ndarray, ppm: float) -> np.ndarray:
+    """``x`` played by a clock ``eps`` fast (``|eps| <= ppm`` millionths): ``x((1+eps) t)``."""
+    eps = rng.uniform(-ppm, ppm) * 1e-6
+    t = np.arange(len(x), dtype=np.float64)
+    return np.interp(t * (1 + eps), t, x, right=0.0)
+
+
 def simulate(rng: np.random.Generator, pools: AecPools, conf: AecSimConfig) -> dict:
     """One example; arrays are float32 ``(samples,)``.
 
     Returns:
-        ``{"mic", "far", "near", "echo", "noise", "delay" (s), "scenario", "info"}``.
+        ``{"mic", "far", "near", "echo", "noise", "delay" (s, at the start),
+        "delay_changed" (bool), "scenario", "info"}``.
     """
     n = int(conf.duration * SR)
     names = sorted(conf.scenarios)
@@ -158,9 +194,14 @@ def simulate(rng: np.random.Generator, pools: AecPools, conf: AecSimConfig) -> d
     start = int(rng.uniform(0, 0.3) * n) if scenario == "dt" else 0
     near = np.zeros(n)
     near[start:] = pools.talk(rng, pools.speakers[near_spk], n - start)
+    events = []
+    if conf.far_gap_prob and rng.random() < conf.far_gap_prob:
+        _silence_stretch(rng, far, conf.gap)
+        events.append("far_gap")
+    if conf.near_gap_prob and rng.random() < conf.near_gap_prob:
+        _silence_stretch(rng, near, conf.gap)
+        events.append("near_gap")
     if rng.random() < conf.near_rir_prob:
-        from toolkit.dsp.echo import convolve
-
         near = convolve(near, pools.rir(rng))
     long = rng.random() < conf.long_delay_prob
     device = _uniform(rng, conf.long_delay if long else conf.delay) * SR
@@ -168,20 +209,35 @@ def simulate(rng: np.random.Generator, pools: AecPools, conf: AecSimConfig) -> d
     played = far
     if rng.random() < conf.nonlinear_prob:
         played, nl_name = _loudspeaker(rng, far)
+    if conf.drift_prob and rng.random() < conf.drift_prob:
+        played = _clock_drift(rng, played, conf.drift_ppm)
+        events.append("drift")
     rir = pools.rir(rng)
     change = rng.random() < conf.path_change_prob
+    rir_b, at = None, None
     if change:
         at = int(rng.uniform(0.3, 0.7) * n)
-        echo = simulate_echo(played, rir, device, rir_after=pools.rir(rng), change_at=at)
-    else:
-        echo = simulate_echo(played, rir, device)
+        rir_b = pools.rir(rng)
+    echo = simulate_echo(played, rir, device, rir_after=rir_b, change_at=at)
+    delay_changed = bool(conf.delay_change_prob and rng.random() < conf.delay_change_prob)
+    if delay_changed:
+        jump = _uniform(rng, conf.delay_change) * SR * (1 if rng.random() < 0.5 else -1)
+        at2 = int(rng.uniform(0.2, 0.8) * n)
+        echo2 = simulate_echo(played, rir, max(device + jump, 0.0), rir_after=rir_b,
+                              change_at=at)
+        w = crossfade_weights(n, at2, 160)
+        echo = (1 - w) * echo + w * echo2
+        events.append(f"delay_jump={jump / SR:+.3f}@{at2 / SR:.2f}")
+    if conf.gain_change_prob and rng.random() < conf.gain_change_prob:
+        db = _uniform(rng, conf.gain_change_db) * (1 if rng.random() < 0.5 else -1)
+        w = crossfade_weights(n, int(rng.uniform(0.2, 0.8) * n), 800)
+        echo = echo * ((1 - w) + w * 10 ** (db / 20))
+        events.append(f"gain_step={db:+.1f}dB")
     ser = _uniform(rng, conf.ser)
     echo = echo * gain_for_ratio(near, echo, ser)
     noise = np.zeros(n)
     snr = None
     if pools.noise and rng.random() < conf.noise_prob:
-        from toolkit.dsp.mix import fit_length
-
         clip = _load(pools.noise[int(rng.integers(len(pools.noise)))])
         if rms(clip) > 1e-6:
             snr = _uniform(rng, conf.snr)
@@ -198,19 +254,17 @@ def simulate(rng: np.random.Generator, pools: AecPools, conf: AecSimConfig) -> d
     delay = (device + float(np.argmax(np.abs(rir)))) / SR
     info = (f"ser={ser:.1f} snr={'none' if snr is None else f'{snr:.1f}'} nl={nl_name} "
             f"path_change={int(change)} device_delay={device / SR:.4f}")
+    if events:
+        info += " " + " ".join(events)
     f32 = np.float32
     return {"mic": mic.astype(f32), "far": far.astype(f32), "near": near.astype(f32),
             "echo": echo.astype(f32), "noise": noise.astype(f32), "delay": delay,
-            "scenario": scenario, "info": info}
+            "delay_changed": delay_changed, "scenario": scenario, "info": info}
 
 
 def build_aec_set(out: str | Path, pools: AecPools, conf: AecSimConfig, n: int, seed: int,
                   prefix: str = "sim", overwrite: bool = False) -> Path:
     """Write ``n`` fixed examples as a data directory holding its audio (see the module doc)."""
-    from toolkit.corpora.sounds.soundpool import item_rng
-    from toolkit.data.audio import save_audio
-    from toolkit.data.datadir import write_datadir
-    from toolkit.fsutil import DONE, skip_if_done
 
     out = Path(out)
     if skip_if_done(out, overwrite):
@@ -233,8 +287,6 @@ def build_aec_set(out: str | Path, pools: AecPools, conf: AecSimConfig, n: int, 
         files["utt2scenario"][key] = ex["scenario"]
         files["utt2info"][key] = ex["info"]
         files["utt2dur"][key] = f"{conf.duration:.3f}"
-    from toolkit.config import to_dict
-
     write_datadir(out, files, {"sample_rate": SR, "task": "aec", "seed": seed,
                                "simulation": to_dict(conf)}, overwrite=True, in_place=True)
     log.info("%s: %d simulated examples", out, n)

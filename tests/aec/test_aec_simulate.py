@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import write_wav
+from toolkit.aec.config import AecConfig
 from toolkit.errors import UserError
 
 
@@ -39,7 +40,7 @@ def pools(tmp_path):
 
 
 def test_simulated_examples_are_consistent(pools):
-    from toolkit.corpora.aec_sim import AecPools, AecSimConfig, simulate
+    from toolkit.aec.simulate import AecPools, AecSimConfig, simulate
 
     p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
     conf = AecSimConfig(duration=2.0, delay=[0.1, 0.2], scenarios={"dt": 1.0}, noise_prob=1.0)
@@ -55,7 +56,7 @@ def test_simulated_examples_are_consistent(pools):
 
 
 def test_build_fixed_set(pools):
-    from toolkit.corpora.aec_sim import AecPools, AecSimConfig, build_aec_set
+    from toolkit.aec.simulate import AecPools, AecSimConfig, build_aec_set
     from toolkit.data.validate import validate_datadir
 
     p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
@@ -67,7 +68,7 @@ def test_build_fixed_set(pools):
 
 
 def test_too_few_speakers_is_an_error(pools):
-    from toolkit.corpora.aec_sim import AecPools
+    from toolkit.aec.simulate import AecPools
 
     with pytest.raises(UserError, match="at least 2"):
         AecPools(pools / "speech", None, pools / "rirs", held_out=["spk0"], part="test")
@@ -104,3 +105,52 @@ def test_challenge_synthetic_layout(tmp_path):
     assert d.has("speech.scp") and d.has("echo.scp")
     with pytest.raises(UserError, match="holds no AEC Challenge"):
         prepare(tmp_path / "synthetic" / "echo_signal", tmp_path / "o2", "real")
+
+
+def test_device_effects_change_the_example_and_keep_it_consistent(pools):
+    from toolkit.aec.simulate import AecPools, AecSimConfig, simulate
+
+    p = AecPools(pools / "speech", pools / "noise", pools / "rirs")
+    base = AecSimConfig(duration=2.0, delay=[0.05, 0.05], scenarios={"dt": 1.0}, noise_prob=0.0,
+                        nonlinear_prob=0.0, near_rir_prob=0.0, path_change_prob=0.0)
+    plain = simulate(np.random.default_rng(5), p, base)
+    assert "drift" not in plain["info"] and not plain["delay_changed"]
+    on = AecSimConfig(**{**vars(base), "far_gap_prob": 1.0, "near_gap_prob": 1.0,
+                         "gap": [0.5, 0.5], "drift_prob": 1.0, "delay_change_prob": 1.0,
+                         "gain_change_prob": 1.0})
+    ex = simulate(np.random.default_rng(5), p, on)
+    assert ex["delay_changed"]
+    for word in ("far_gap", "near_gap", "drift", "delay_jump", "gain_step"):
+        assert word in ex["info"]
+    assert np.allclose(ex["mic"], ex["near"] + ex["echo"] + ex["noise"], atol=1e-5)
+    # half a second of silence in the far end and in the near end
+    for role in ("far", "near"):
+        zero = np.convolve(ex[role] == 0, np.ones(4000), "valid")
+        assert zero.max() == 4000, role
+
+
+def test_held_out_talkers_stay_out_of_online_training(pools, tmp_path):
+    from toolkit.aec.config import AecConfig
+    from toolkit.aec.data import OnlineAecSet
+    from toolkit.data.datadir import write_datadir
+
+    online = {"speech": str(pools / "speech"), "rir": str(pools / "rirs"), "noise": None,
+              "held_out_speakers": ["spk0"]}
+    write_datadir(tmp_path / "train", {"wav.scp": {"a": "x"}}, {"online": online})
+    s = OnlineAecSet(tmp_path / "train", AecConfig())
+    assert s.pools.speakers == ["spk1", "spk2"]
+
+
+def test_a_set_can_change_the_simulation_for_itself():
+    from toolkit.aec.config import set_simulation
+    from toolkit.config import from_dict
+
+    cfg = from_dict(AecConfig, {"data": {"sim": {"ser": [-10, 15]}}, "corpus": {"sets": {
+        "plain": {"n": 2}, "hard": {"n": 2, "delay": [0.5, 1.0],
+                                    "sim": {"delay_change_prob": 1.0, "ser": [-15, -5]}}}}})
+    plain, hard = set_simulation(cfg, "plain"), set_simulation(cfg, "hard")
+    assert plain.ser == [-10, 15] and plain.delay_change_prob == 0.0
+    assert hard.ser == [-15, -5] and hard.delay_change_prob == 1.0 and hard.delay == [0.5, 1.0]
+    bad = from_dict(AecConfig, {"corpus": {"sets": {"x": {"sim": {"sre": [0, 1]}}}}})
+    with pytest.raises(UserError, match="sets.x.sim.sre"):
+        set_simulation(bad, "x")
