@@ -32,6 +32,8 @@ import torch
 from toolkit.corpora.se_uda import UDACorpusConfig
 from toolkit.data.datadir import DataDir, read_kv
 from toolkit.errors import DataDirError, UserError
+from toolkit.se.loss import LossConfig, enhancement_loss, general_loss, si_sdr_torch  # noqa: F401
+from toolkit.se.simulate import DynamicMixDataset, MixConfig, MixSimulator, MixSources
 from toolkit.tasks.base import Task
 from toolkit.train.config import ModelSpec, OptimConfig, TrainConfig, TrainerConfig
 
@@ -107,37 +109,8 @@ class SEConfig(TrainConfig):
     uda: UDAConfig = field(default_factory=UDAConfig)
     corpus: UDACorpusConfig = field(default_factory=UDACorpusConfig)
     steps: dict[str, Any] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------- losses
-def si_sdr_torch(est: torch.Tensor, ref: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
-    """SI-SDR in dB per item (paper eq. 5).
-
-    Args:
-        est, ref: ``(batch, samples)``.
-
-    Returns:
-        ``(batch,)``.
-    """
-    est = est - est.mean(-1, keepdim=True)
-    ref = ref - ref.mean(-1, keepdim=True)
-    alpha = (est * ref).sum(-1, keepdim=True) / (ref.pow(2).sum(-1, keepdim=True) + eps)
-    target = alpha * ref
-    return 10 * torch.log10((target.pow(2).sum(-1) + eps) / ((target - est).pow(2).sum(-1) + eps))
-
-
-def enhancement_loss(out: dict[str, torch.Tensor], speech: torch.Tensor, noise: torch.Tensor,
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``-SI-SDR(speech) - SI-SDR(noise)`` averaged over items with a non-silent target.
-
-    Returns:
-        (loss scalar, speech SI-SDR per item ``(batch,)`` detached).
-    """
-    s = si_sdr_torch(out["speech"], speech)
-    n = si_sdr_torch(out["noise"], noise)
-    live = ((speech.pow(2).mean(-1) > 1e-10) & (noise.pow(2).mean(-1) > 1e-10)).float()
-    loss = -((s + n) * live).sum() / live.sum().clamp_min(1.0)
-    return loss, s.detach()
+    mix: MixConfig = field(default_factory=MixConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
 
 
 # ---------------------------------------------------------------------- data
@@ -258,6 +231,22 @@ class SEDataset:
         return item
 
 
+def dynamic_datasets(cfg: SEConfig, train_dir: Path, valid_dir: Path | None,
+                     ) -> tuple[DynamicMixDataset, DynamicMixDataset | None]:
+    """Dynamic mixing over a speech pool: training talkers vs held-out validation talkers."""
+    sr, m = cfg.data.sample_rate, cfg.mix
+    n_train = int(round(cfg.data.segment * sr))
+    n_valid = int(round(cfg.data.valid_segment * sr))
+    train = DynamicMixDataset(MixSimulator(MixSources(train_dir, m, "train", sr), m, n_train),
+                              m.items_per_epoch, cfg.trainer.seed, train=True)
+    valid = None
+    if m.n_valid:
+        vm = MixConfig(**{**vars(m), "snr": m.valid_snr})
+        sim = MixSimulator(MixSources(valid_dir or train_dir, vm, "valid", sr), vm, n_valid)
+        valid = DynamicMixDataset(sim, m.n_valid, cfg.trainer.seed, train=False)
+    return train, valid
+
+
 # ---------------------------------------------------------------------- task
 def _unwrap(model: Any) -> Any:
     return getattr(model, "module", model)
@@ -274,6 +263,8 @@ class SETask(Task):
 
     def build_datasets(self, cfg, train_dir, valid_dir):
         self.cfg = cfg
+        if cfg.mix.noise or cfg.mix.esc:
+            return dynamic_datasets(cfg, train_dir, valid_dir)
         u = cfg.uda
         valid = (SEDataset(valid_dir, cfg, train=False, aux_dir=u.aux_valid or u.aux_data)
                  if valid_dir else None)
@@ -307,6 +298,9 @@ class SETask(Task):
 
     def _step_source(self, model, batch):
         out = model(batch["noisy"])
+        if self.cfg is not None and self.cfg.loss.kind == "snr_spec":
+            return general_loss(out, batch["noisy"], batch["speech"], batch["noise"],
+                                self.cfg.loss)
         loss, s = enhancement_loss(out, batch["speech"], batch["noise"])
         return loss, {"si_sdr": float(s.mean())}
 
