@@ -26,13 +26,14 @@ def _pools(root):
             spk[k] = s
     speech = write_datadir(root / "speech", {"wav.scp": wav, "utt2spk": spk},
                            {"sample_rate": 16000})
-    nw, origin = {}, {}
-    for i in range(40):
+    nw, origin, label = {}, {}, {}
+    for i in range(44):
         k = f"n{i:02d}"
         nw[k] = str(write_wav(root / "nz" / f"{k}.wav", 0.3, seed=100 + i))
         origin[k] = f"0 0.3 /rec/file{i}.ogg"
-    noise = write_datadir(root / "noise", {"wav.scp": nw, "utt2origin": origin},
-                          {"sample_rate": 16000})
+        label[k] = "voice" if i >= 40 else "machine"
+    noise = write_datadir(root / "noise", {"wav.scp": nw, "utt2origin": origin,
+                                           "label": label}, {"sample_rate": 16000})
     return speech, noise
 
 
@@ -45,7 +46,7 @@ def test_held_out_talkers_and_recordings_never_reach_training(tmp_path):
     assert all("/b-" in p for p in parts["valid"].speech)
     assert all("/c-" in p for p in parts["test"].speech)
     sets = [set(parts[s].noise) for s in ("train", "valid", "test")]
-    assert sum(map(len, sets)) == 40 and all(sets)
+    assert sum(map(len, sets)) == 40 and all(sets)  # the 4 spoken-phrase clips excluded
     assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
     assert holdout_split("/rec/file3.ogg", 0.5) == holdout_split("/rec/file3.ogg", 0.5)
     with pytest.raises(DataDirError):

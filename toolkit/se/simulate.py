@@ -52,7 +52,9 @@ class MixConfig:
     """Dynamic mixing settings (the ``mix`` config section; empty ``noise`` = off).
 
     Attributes:
-        noise: noise pool data directories (``wav.scp``, ``utt2origin``).
+        noise: noise pool data directories (``wav.scp``, ``utt2origin``, ``label``).
+        noise_exclude: noise types (``label``) never used: ``voice`` is spoken
+            phrases, which an enhancer must keep, not remove.
         esc: ESC-10 / ESC-50 folder (``<class>/<fold>-<id>-<take>.ogg``; "" = none).
         esc_train_folds / esc_valid_folds / esc_test_folds: ESC folds per split.
         rirs: RIR pool data directory ("" = no reverberation).
@@ -69,6 +71,7 @@ class MixConfig:
     """
 
     noise: list[str] = field(default_factory=list)
+    noise_exclude: list[str] = field(default_factory=lambda: ["voice"])
     esc: str = ""
     esc_train_folds: list[int] = field(default_factory=lambda: [1, 2])
     esc_valid_folds: list[int] = field(default_factory=list)
@@ -131,7 +134,10 @@ class MixSources:
         for nd in cfg.noise:
             n = DataDir(nd)
             origin = n.read("utt2origin") if n.has("utt2origin") else {}
+            label = n.read("label") if n.has("label") else {}
             for k, path in sorted(n.read("wav.scp").items()):
+                if label.get(k) in cfg.noise_exclude:
+                    continue
                 rec = origin.get(k, k).split()[-1]
                 if holdout_split(rec, cfg.noise_holdout) == split:
                     self.noise.append(path)
@@ -207,15 +213,24 @@ class MixSimulator:
         y = fftconvolve(s, rir)[: len(s)].astype(np.float32)
         return y * (rms(s) / (rms(y) + 1e-9))
 
-    def draw(self, rng: np.random.Generator) -> dict[str, np.ndarray]:
-        """One item ``{"noisy", "speech", "noise": (segment,) float32}``."""
+    def draw(self, rng: np.random.Generator, snr: float | None = None,
+             speech: str | None = None) -> dict[str, np.ndarray]:
+        """One item ``{"noisy", "speech", "noise": (segment,) float32}``.
+
+        Args:
+            rng: the item's generator (every random choice comes from it).
+            snr: a fixed SNR in dB (``inf``: clean input; no reverberation) instead of
+                the configured draws (test sets at given conditions).
+            speech: a fixed speech file instead of a random one.
+        """
         c = self.cfg
-        path = self.src.speech[int(rng.integers(len(self.src.speech)))]
+        path = speech or self.src.speech[int(rng.integers(len(self.src.speech)))]
         s = _read_crop(path, self.n, rng, loop=False)
-        if self.src.rirs and rng.random() < c.p_reverb:
+        if snr is None and self.src.rirs and rng.random() < c.p_reverb:
             s = self._reverb(s, rng)
         s_level = active_rms(s) + 1e-9
-        if rng.random() < c.p_clean:
+        clean = rng.random() < c.p_clean if snr is None else np.isinf(snr)
+        if clean:
             noise = np.zeros_like(s)
         else:
             noise = self._noise(rng)
@@ -223,7 +238,7 @@ class MixSimulator:
                 extra = self._noise(rng)
                 gain = 10 ** (rng.uniform(-10, 0) / 20) * rms(noise) / (rms(extra) + 1e-9)
                 noise = noise + gain * extra
-            snr = rng.uniform(*c.snr)
+            snr = rng.uniform(*c.snr) if snr is None else snr
             noise = noise * (s_level / (rms(noise) + 1e-9) / 10 ** (snr / 20))
         mix = s + noise
         gain = 10 ** (rng.uniform(*c.level_dbfs) / 20) / (rms(mix) + 1e-9)
@@ -255,3 +270,52 @@ class DynamicMixDataset:
         key = [self.seed, self.epoch, i] if self.train else [self.seed, 999_983, i]
         item = self.sim.draw(np.random.default_rng(key))
         return {k: torch.from_numpy(v) for k, v in item.items()}
+
+
+def write_mixture_set(out: str | Path, speech_dir: str | Path, cfg: MixConfig, split: str,
+                      snrs: list[float], n_utts: int, seed: int = 0,
+                      overwrite: bool = False) -> Path:
+    """A fixed test (or dev) data directory: ``n_utts`` held-out utterances at every SNR.
+
+    Every utterance of the split's talkers is mixed whole (no reverberation) with a
+    noise of the split's recordings at each of ``snrs`` (``inf``: the clean utterance),
+    at a level drawn from ``cfg.level_dbfs``.
+
+    Writes ``wav.scp`` (noisy), ``speech.scp``, ``noise.scp``, ``utt2snr``,
+    ``utt2spk`` and the audio under ``out/audio``.
+
+    Returns:
+        ``out``.
+    """
+    from toolkit.data.audio import save_audio
+    from toolkit.data.datadir import write_datadir
+    from toolkit.fsutil import skip_if_done
+
+    out = Path(out)
+    if skip_if_done(out, overwrite):
+        return out
+    src = MixSources(speech_dir, cfg, split)
+    spk = DataDir(speech_dir).read("utt2spk")
+    by_path = {v: k for k, v in DataDir(speech_dir).read("wav.scp").items()}
+    rng = np.random.default_rng([seed, 7])
+    picks = rng.choice(len(src.speech), size=min(n_utts, len(src.speech)), replace=False)
+    files: dict[str, dict[str, str]] = {n: {} for n in
+                                        ("wav.scp", "speech.scp", "noise.scp", "utt2snr",
+                                         "utt2spk")}
+    for j, p in enumerate(sorted(int(i) for i in picks)):
+        path = src.speech[p]
+        n = sf.info(path).frames
+        sim = MixSimulator(src, cfg, n)
+        for c, snr in enumerate(snrs):
+            tag = "clean" if np.isinf(snr) else f"snr{snr:+g}"
+            key = f"{j:04d}-{tag}"
+            item = sim.draw(np.random.default_rng([seed, j, c]), snr=snr, speech=path)
+            for role, name in (("wav.scp", "noisy"), ("speech.scp", "speech"),
+                               ("noise.scp", "noise")):
+                files[role][key] = str(save_audio(out / "audio" / f"{key}.{name}.wav",
+                                                  item[name], 16000, subtype="FLOAT"))
+            files["utt2snr"][key] = "inf" if np.isinf(snr) else f"{snr:g}"
+            files["utt2spk"][key] = spk.get(by_path[path], "unknown")
+    write_datadir(out, files, {"sample_rate": 16000, "task": "se", "split": split},
+                  overwrite=True, in_place=True)
+    return out
