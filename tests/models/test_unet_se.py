@@ -1,4 +1,4 @@
-"""The complex-STFT U-Net of recipes/se_uda: shapes, gradient reversal, loss goes down."""
+"""The complex-STFT U-Net of recipes/se: shapes, gradient reversal, loss goes down."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_classifier_without_reversal_does_not_touch_the_encoder():
 
 
 def test_a_few_steps_reduce_the_enhancement_loss():
-    from toolkit.tasks.se import enhancement_loss
+    from toolkit.se.loss import enhancement_loss
 
     model = small_model()
     g = torch.Generator().manual_seed(1)

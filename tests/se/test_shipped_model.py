@@ -7,7 +7,7 @@ import pytest
 
 from toolkit.data.audio import load_mono
 from toolkit.metrics.signal import si_sdr
-from toolkit.tasks.se import enhance_array
+from toolkit.se.infer import enhance_array
 from toolkit.train.packing import default_model_dir, load_model_dir
 
 pysptk_util = pytest.importorskip("pysptk.util")

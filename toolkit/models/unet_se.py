@@ -9,7 +9,7 @@ speech and for the noise; both are brought back to waveforms with the inverse
 STFT. The domain classifier reads the U-Net bottleneck: two convolutions with a
 PReLU between them, then the mean over time, one logit (source vs target).
 
-Details the paper leaves open, and what we chose (recipes/se_uda/README.md):
+Details the paper leaves open, and what we chose (recipes/se/README.md):
 
 - the waveform is scaled to unit RMS before the STFT and the outputs are scaled
   back, so the network sees one level whatever the input gain (the SI-SDR loss

@@ -17,33 +17,12 @@ general enhancer's loss therefore sees both:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 
 from toolkit.dsp.stft import stft
+from toolkit.se.config import LossConfig
 
 EPS = 1e-8
-
-
-@dataclass
-class LossConfig:
-    """Which loss trains the model (the ``loss`` config section).
-
-    Attributes:
-        kind: ``si_sdr`` (the paper: -SI-SDR of speech and noise) or ``snr_spec``
-            (thresholded SNR + compressed spectral term: sees sign and level).
-        tau_db: cap of the thresholded SNR (dB).
-        spec_weight: weight of the compressed spectral term.
-        noise_weight: weight of the noise estimate's thresholded SNR (noisy items).
-        compress: magnitude compression exponent of the spectral term.
-    """
-
-    kind: str = "si_sdr"
-    tau_db: float = 50.0
-    spec_weight: float = 10.0
-    noise_weight: float = 0.1
-    compress: float = 0.3
 
 
 def si_sdr_torch(est: torch.Tensor, ref: torch.Tensor, eps: float = EPS) -> torch.Tensor:

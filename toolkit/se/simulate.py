@@ -30,8 +30,8 @@ against noise RMS); the mixture then gets an RMS level uniform in
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
@@ -42,52 +42,10 @@ from toolkit.data.audio import load_mono
 from toolkit.data.datadir import DataDir
 from toolkit.dsp.mix import active_rms, rms
 from toolkit.errors import DataDirError, UserError
+from toolkit.se.config import MixConfig
 
 SPLITS = ("train", "valid", "test")
 AUDIO_EXT = (".wav", ".flac", ".ogg")
-
-
-@dataclass
-class MixConfig:
-    """Dynamic mixing settings (the ``mix`` config section; empty ``noise`` = off).
-
-    Attributes:
-        noise: noise pool data directories (``wav.scp``, ``utt2origin``, ``label``).
-        noise_exclude: noise types (``label``) never used: ``voice`` is spoken
-            phrases, which an enhancer must keep, not remove.
-        esc: ESC-10 / ESC-50 folder (``<class>/<fold>-<id>-<take>.ogg``; "" = none).
-        esc_train_folds / esc_valid_folds / esc_test_folds: ESC folds per split.
-        rirs: RIR pool data directory ("" = no reverberation).
-        valid_speakers / test_speakers: talkers (``utt2spk``) held out whole.
-        noise_holdout: share of noise recordings held out (half valid, half test).
-        snr: range (dB, uniform) of the speech-to-noise ratio.
-        p_clean: share of items without noise (target = input).
-        p_reverb: share of items with reverberant speech.
-        p_second_noise: share of noisy items with a second noise.
-        level_dbfs: range (uniform) of the mixture RMS level.
-        items_per_epoch: training items per epoch.
-        n_valid: fixed validation items (held-out talkers and noises).
-        valid_snr: SNR range of the validation items.
-    """
-
-    noise: list[str] = field(default_factory=list)
-    noise_exclude: list[str] = field(default_factory=lambda: ["voice"])
-    esc: str = ""
-    esc_train_folds: list[int] = field(default_factory=lambda: [1, 2])
-    esc_valid_folds: list[int] = field(default_factory=list)
-    esc_test_folds: list[int] = field(default_factory=lambda: [3])
-    rirs: str = ""
-    valid_speakers: list[str] = field(default_factory=list)
-    test_speakers: list[str] = field(default_factory=list)
-    noise_holdout: float = 0.1
-    snr: list[float] = field(default_factory=lambda: [-10.0, 30.0])
-    p_clean: float = 0.1
-    p_reverb: float = 0.3
-    p_second_noise: float = 0.2
-    level_dbfs: list[float] = field(default_factory=lambda: [-45.0, -10.0])
-    items_per_epoch: int = 4000
-    n_valid: int = 200
-    valid_snr: list[float] = field(default_factory=lambda: [-5.0, 20.0])
 
 
 def holdout_split(name: str, share: float) -> str:
@@ -253,11 +211,14 @@ class DynamicMixDataset:
     """Map-style dataset over drawn mixtures: item ``i`` of epoch ``e`` from ``(seed, e, i)``.
 
     Training sets draw anew every epoch (``set_epoch``); validation sets keep
-    ``n_items`` fixed mixtures (epoch ignored).
+    ``n_items`` fixed mixtures (epoch ignored). ``extra`` entries are added to every
+    item as they are (the run's config for the training step).
     """
 
-    def __init__(self, sim: MixSimulator, n_items: int, seed: int, train: bool):
+    def __init__(self, sim: MixSimulator, n_items: int, seed: int, train: bool,
+                 extra: dict[str, Any] | None = None):
         self.sim, self.n_items, self.seed, self.train = sim, n_items, seed, train
+        self.extra = extra or {}
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
@@ -266,10 +227,10 @@ class DynamicMixDataset:
     def __len__(self) -> int:
         return self.n_items
 
-    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+    def __getitem__(self, i: int) -> dict[str, Any]:
         key = [self.seed, self.epoch, i] if self.train else [self.seed, 999_983, i]
         item = self.sim.draw(np.random.default_rng(key))
-        return {k: torch.from_numpy(v) for k, v in item.items()}
+        return {**{k: torch.from_numpy(v) for k, v in item.items()}, **self.extra}
 
 
 def write_mixture_set(out: str | Path, speech_dir: str | Path, cfg: MixConfig, split: str,
