@@ -38,10 +38,11 @@ import soundfile as sf
 import torch
 from scipy.signal import fftconvolve
 
-from toolkit.data.audio import load_mono
-from toolkit.data.datadir import DataDir
+from toolkit.data.audio import load_mono, save_audio
+from toolkit.data.datadir import DataDir, write_datadir
 from toolkit.dsp.mix import active_rms, rms
 from toolkit.errors import DataDirError, UserError
+from toolkit.fsutil import skip_if_done
 from toolkit.se.config import MixConfig
 
 SPLITS = ("train", "valid", "test")
@@ -248,10 +249,6 @@ def write_mixture_set(out: str | Path, speech_dir: str | Path, cfg: MixConfig, s
     Returns:
         ``out``.
     """
-    from toolkit.data.audio import save_audio
-    from toolkit.data.datadir import write_datadir
-    from toolkit.fsutil import skip_if_done
-
     out = Path(out)
     if skip_if_done(out, overwrite):
         return out
