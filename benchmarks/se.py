@@ -172,11 +172,13 @@ def evaluate(name: str, fn: Callable[[np.ndarray], np.ndarray], data: Path,
             y = align(y, x)
         audio += len(x) / SR
         per_key[k] = {"pesq": pesq_wb(y, s, SR), "stoi": stoi(y, s, SR), "si_sdr": si_sdr(y, s),
-                      "snr": snrs.get(k)}
+                      "si_sdr_gain": si_sdr(y, s) - si_sdr(x, s), "snr": snrs.get(k),
+                      "corr": float(np.corrcoef(y, s)[0, 1])}
         if scorer:
             dn.append(scorer.score(y))
     out = aggregate_by_snr(per_key)
     out["rtf"] = spent / audio
+    out["inverted"] = sum(v["corr"] < 0 for v in per_key.values())  # polarity-inverted outputs
     if dn:
         out.update({f"dnsmos_{m}": float(np.mean([v[m] for v in dn])) for m in dn[0]})
     print(f"{name:<16} " + " ".join(f"{k}={v:.3f}" for k, v in out.items()
