@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from tests.conftest import write_wav
 from toolkit.data.datadir import write_datadir
@@ -72,3 +73,28 @@ def test_items_are_consistent_deterministic_and_some_are_clean(tmp_path):
     np.testing.assert_array_equal(ds[5]["noisy"].numpy(), items[5]["noisy"].numpy())
     ds.set_epoch(1)
     assert not np.array_equal(ds[5]["noisy"].numpy(), items[5]["noisy"].numpy())
+
+
+def test_fixed_mixture_sets_hold_every_snr_and_clean_inputs(tmp_path):
+    from tests.conftest import assert_one_line_error, run_cli
+    from toolkit.data.datadir import DataDir
+    from toolkit.se.simulate import write_mixture_set
+
+    speech, noise = _pools(tmp_path)
+    cfg = MixConfig(noise=[str(noise)], test_speakers=["c"], noise_holdout=0.5)
+    out = write_mixture_set(tmp_path / "test", speech, cfg, "test", [0.0, float("inf")], 2)
+    d = DataDir(out)
+    assert sorted(d.read("utt2snr").values()) == ["0", "0", "inf", "inf"]
+    assert set(d.read("utt2spk").values()) == {"c"}
+    for k, snr in d.read("utt2snr").items():
+        x = sf.read(d.read("wav.scp")[k])[0]
+        s = sf.read(d.read("speech.scp")[k])[0]
+        if snr == "inf":
+            np.testing.assert_allclose(x, s, atol=1e-7)
+        else:
+            assert abs(10 * np.log10(np.sum(s ** 2) / np.sum((x - s) ** 2))) < 3
+    conf = tmp_path / "c.yaml"
+    conf.write_text(f"mix: {{noise: [{noise}], test_speakers: [c]}}\n")
+    proc = run_cli("se", "mix-set", "-c", conf, "--speech", speech, "-o", tmp_path / "x",
+                   "--split", "train")
+    assert_one_line_error(proc, "--split")
