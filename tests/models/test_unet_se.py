@@ -71,3 +71,14 @@ def test_a_few_steps_reduce_the_enhancement_loss():
         opt.step()
         losses.append(float(loss))
     assert losses[-1] < losses[0] - 3.0, losses
+
+
+def test_negate_outputs_flips_both_estimates_exactly():
+    model = small_model().eval()
+    x = torch.randn(2, 8000)
+    with torch.no_grad():
+        before = model(x)
+        model.negate_outputs()
+        after = model(x)
+    assert torch.allclose(after["speech"], -before["speech"], atol=1e-6)
+    assert torch.allclose(after["noise"], -before["noise"], atol=1e-6)

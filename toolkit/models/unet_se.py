@@ -182,6 +182,18 @@ class UNetSE(nn.Module):
             out[name] = self.istft(mask * spec, n) * scale
         return out
 
+    @torch.no_grad()
+    def negate_outputs(self) -> None:
+        """Flip the sign of both estimates (the last layer's weights and bias negated).
+
+        ``tanh``-bounding keeps a mask's phase, so the model then returns exactly
+        ``-speech`` and ``-noise``: a model trained on sign-blind SI-SDR that came
+        out polarity-inverted becomes the same model with the right sign.
+        """
+        last = self.dec[-1][0]
+        last.weight.neg_()
+        last.bias.neg_()
+
     def bottleneck(self, noisy: torch.Tensor) -> torch.Tensor:
         """Only the encoder: ``(batch, samples)`` -> ``(batch, dim, frames)``."""
         scale = noisy.pow(2).mean(dim=-1, keepdim=True).sqrt() + EPS

@@ -149,6 +149,8 @@ class UDAConfig:
     Attributes:
         mode: source | target | classifier | dann | remixit | srst.
         init: model directory whose weights start this run ("" = random init).
+        init_negate: negate both outputs of the ``init`` model (a sign-blind SI-SDR
+            model that came out polarity-inverted starts with the right sign).
         aux_data / aux_valid: the second domain's data directory for training and
             validation: target mixtures (classifier, dann) or source pairs (srst).
         aux_rank: ``<key> <score>`` file over ``aux_data``; srst draws from the
@@ -166,6 +168,7 @@ class UDAConfig:
 
     mode: Literal["source", "target", "classifier", "dann", "remixit", "srst"] = "source"
     init: str = ""
+    init_negate: bool = False
     aux_data: str = ""
     aux_valid: str = ""
     aux_rank: str = ""

@@ -71,6 +71,8 @@ class SETask(Task):
         if cfg.uda.init:
             _, _, init = load_model_dir(cfg.uda.init)
             model.load_state_dict({k: v.float() for k, v in init.state_dict().items()})
+            if cfg.uda.init_negate:
+                model.negate_outputs()
         if cfg.uda.mode == "classifier":
             for name, p in model.named_parameters():
                 p.requires_grad_(name.startswith("classifier."))
