@@ -86,6 +86,7 @@ def test_fixed_mixture_sets_hold_every_snr_and_clean_inputs(tmp_path):
     d = DataDir(out)
     assert sorted(d.read("utt2snr").values()) == ["0", "0", "inf", "inf"]
     assert set(d.read("utt2spk").values()) == {"c"}
+    assert all(v.startswith("/") for v in d.read("wav.scp").values())
     for k, snr in d.read("utt2snr").items():
         x = sf.read(d.read("wav.scp")[k])[0]
         s = sf.read(d.read("speech.scp")[k])[0]

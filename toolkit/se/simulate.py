@@ -249,7 +249,7 @@ def write_mixture_set(out: str | Path, speech_dir: str | Path, cfg: MixConfig, s
     Returns:
         ``out``.
     """
-    out = Path(out)
+    out = Path(out).absolute()  # wav.scp entries stay valid from any working directory
     if skip_if_done(out, overwrite):
         return out
     src = MixSources(speech_dir, cfg, split)
