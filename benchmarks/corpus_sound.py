@@ -51,9 +51,9 @@ def main() -> int:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    from toolkit.corpora.music import build_music
-    from toolkit.corpora.noise import build_noise_pool, installed_sources
-    from toolkit.corpora.rooms import build_rir_pool
+    from toolkit.corpora.sounds.music import build_music
+    from toolkit.corpora.sounds.noise import build_noise_pool, installed_sources
+    from toolkit.corpora.sounds.rooms import build_rir_pool
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-sound-"))
     work.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 
 def bench_pool(source: str, out: Path, max_per_lang: int | None) -> tuple[int, float, float]:
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.packages.speech_pool import build_speech_pool
 
     stats = build_speech_pool(out, [source], None, max_per_lang, seed=0, overwrite=True)
     return stats["clips"], stats["seconds"], stats["wall"]

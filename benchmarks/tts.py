@@ -61,14 +61,15 @@ with tempfile.TemporaryDirectory() as tmp:
 
 asset = Path(__file__).resolve().parents[1] / "toolkit" / "assets" / "tts"
 if (asset / "acoustic" / "model.pt").is_file():
+    from toolkit.tts.infer import synthesize_file
     from toolkit.tts.synth import TtsSynthesizer
 
     s = TtsSynthesizer(asset)
     lang, spk = s.acoustic.languages.names[0], s.acoustic.speakers.names[0]
     text = "Please enter your password, followed by the pound key."
     with tempfile.TemporaryDirectory() as tmp:
-        s.to_file(text, lang, spk, Path(tmp) / "w.wav")
-        t, dur = timed(s.to_file, text, lang, spk, Path(tmp) / "w.wav")
+        synthesize_file(s, text, Path(tmp) / "w.wav", lang, spk)
+        t, dur = timed(synthesize_file, s, text, Path(tmp) / "w.wav", lang, spk)
     y = s.features(text, lang, spk)
     t_model, _ = timed(s.features, text, lang, spk)
     print(f"text to speech (default bundle, {lang}/{spk}): RTF {t / dur:.3f} "

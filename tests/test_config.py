@@ -90,3 +90,47 @@ def test_partial_sections_keep_their_defaults():
     assert cfg.model == Spec("a", {"depth": 2, "width": 16})
     other = from_dict(WithDefaults, {"model": {"name": "b", "conf": {"k": 1}}})
     assert other.model == Spec("b", {"k": 1})  # another model: not a's defaults
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("inner:\n  lr: 0.1\ninner:\n  lr: 0.2\n", "key 'inner' is given twice (lines 1 and 3)"),
+    ("inner:\n  lr: 0.1\n  lr: 0.2\n", "key 'lr' is given twice (lines 2 and 3)"),
+    ("", "is empty"),
+    ("# only a comment\n", "is empty"),
+    ("inner: [1\n", "line 2: not valid YAML"),
+    ("name: caf\xe9\n", "line 1: byte 0xe9"),
+])
+def test_bad_config_files_are_one_line_errors(tmp_path, text, needle):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ConfigError) as e:
+        load_config(Outer, path)
+    assert needle in str(e.value) and str(path) in str(e.value) and "\n" not in str(e.value)
+
+
+def test_bom_in_a_config_is_ignored(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\xef\xbb\xbfname: y\n")
+    assert load_config(Outer, path).name == "y"
+
+
+@dataclass
+class Features:
+    n_mels: int = 40
+    hop_length: int = 160
+    fmin: float = 0.0
+    lr: float = 1e-3
+
+
+@pytest.mark.parametrize("data, needle", [
+    ({"n_mels": -40}, "features.n_mels: must be greater than 0, got -40"),
+    ({"hop_length": 0}, "features.hop_length: must be greater than 0, got 0"),
+    ({"fmin": -1.0}, "features.fmin: must be 0 or more"),
+    ({"lr": float("nan")}, "features.lr: expected a finite number"),
+    ({"lr": float("inf")}, "features.lr: expected a finite number"),
+])
+def test_common_numeric_fields_are_range_checked(data, needle):
+    with pytest.raises(ConfigError) as e:
+        from_dict(Features, data, "features")
+    assert needle in str(e.value)
+    assert from_dict(Features, {"n_mels": 64, "fmin": 0}, "features").n_mels == 64

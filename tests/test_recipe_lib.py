@@ -65,3 +65,37 @@ def test_help_prints_header(script):
 def test_log_has_timestamp_and_location(script):
     err = script().stderr.strip().splitlines()[-1]
     assert err.endswith("(t.sh:13) hello") and err[:4].isdigit() and "T" in err[:20]
+
+
+SHARDED = """#!/usr/bin/env bash
+set -euo pipefail
+nj=3
+overwrite=false
+. {lib}
+run=(sptk-cli run --backend local)
+ow=()
+sharded_datadir "$1/corpus" sptk-cli corpus tones --n 7 --duration 0.2
+score_sharded "$1/corpus" "$1/corpus" "$1/scores.json" --task tone
+"""
+
+
+def test_sharded_datadir_and_score_sharded(tmp_path):
+    """Build 7 clips as 3 shards, merge them, score them as 3 shards, merge the scores."""
+    import json
+
+    from tests.conftest import cli_env
+
+    script = tmp_path / "s.sh"
+    script.write_text(SHARDED.format(lib=ROOT / "tools" / "recipe_lib.sh"))
+    script.chmod(0o755)
+    out = tmp_path / "o"
+    first = subprocess.run([str(script), out], capture_output=True, text=True, env=cli_env())
+    assert first.returncode == 0, first.stderr
+    assert len((out / "corpus" / "wav.scp").read_text().splitlines()) == 7
+    assert sorted(p.name for p in (out / "corpus.split").iterdir()) == ["1", "2", "3", "log"]
+    scores = json.loads((out / "scores.json").read_text())
+    assert scores["n"] == 7 and scores["acc"] == 1.0
+    assert len(list((out / "scores.parts").glob("*.json"))) == 3
+    again = subprocess.run([str(script), out], capture_output=True, text=True, env=cli_env())
+    assert again.returncode == 0, again.stderr
+    assert "corpus is complete; skipping" in again.stderr and "scores.json is newer" in again.stderr

@@ -6,6 +6,14 @@ path (``trainer.lr``). Overrides come as ``--set a.b=value`` strings whose value
 is parsed as YAML (``--set trainer.epochs=3 --set model.conf.dims=[64,64]``).
 The resolved config is saved next to each output with :func:`save_config`.
 
+Stricter than plain YAML (issue 18): a key given twice in one mapping (a
+section pasted twice) is an error naming the key, the line and the file instead
+of the second silently winning; an empty file (or one of comments only) is an
+error, not "all defaults"; values of the common numeric fields are range
+checked by name wherever they appear (:data:`POSITIVE`, :data:`NON_NEGATIVE`:
+``n_mels: -40`` or ``hop_length: 0`` is a one-line error naming the key), and
+``.nan`` / ``.inf`` are refused for every number.
+
 Example:
     >>> @dataclasses.dataclass
     ... class Optim:
@@ -17,31 +25,99 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import math
 import types
 import typing
 from pathlib import Path
 from typing import Any, TypeVar
 
-from toolkit.errors import ConfigError
+from toolkit.errors import ConfigError, UserError
 
 T = TypeVar("T")
+# Fields that must be > 0 (or >= 0) wherever they appear, checked by name.
+POSITIVE = frozenset({
+    "sample_rate", "n_fft", "hop_length", "hop", "n_mels", "n_mfcc", "num_mel_bins",
+    "freq_bins", "frame_period", "window_ms", "frame_shift_ms", "frame_length_ms",
+    "patch_frames", "patch_hop", "target_frames", "crop_frames", "chunk_frames",
+    "epochs", "batch_size", "accum_grad", "log_every_steps", "step_epochs", "chunk_seconds",
+})
+NON_NEGATIVE = frozenset({
+    "win_length", "fmin", "fmax", "max_steps_per_epoch", "patience", "keep_last",
+    "save_every_steps", "num_workers", "grad_clip", "weight_decay", "warmup_steps", "min_lr",
+    "lr", "momentum", "overlap_seconds", "min_frames", "mixup", "mixup_alpha", "remix_prob",
+})
 
 
-def read_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping, with one-line errors for missing or malformed files."""
+def yaml_error(path: str | Path, error: Exception) -> str:
+    """One line for a YAML parse error: file, line, and the parser's short reason."""
+    mark = getattr(error, "problem_mark", None)
+    where = f" line {mark.line + 1}" if mark else ""
+    reason = getattr(error, "problem", None) or str(error).splitlines()[0]
+    return f"{path}{where}: not valid YAML ({reason})"
+
+
+def _strict_loader() -> type:
+    """A SafeLoader that refuses a key given twice in one mapping."""
     import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(self, node, deep=False):
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                line = key_node.start_mark.line + 1
+                if isinstance(key, typing.Hashable) and key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"key '{key}' is given twice (lines {seen[key]} and {line}); "
+                        "keep one", key_node.start_mark)
+                if isinstance(key, typing.Hashable):
+                    seen[key] = line
+            return super().construct_mapping(node, deep)
+
+    return StrictLoader
+
+
+def load_yaml_text(text: str, where: str | Path) -> Any:
+    """Parse YAML text strictly (duplicate keys refused); errors are one line naming ``where``.
+
+    Raises:
+        ConfigError: not valid YAML, or a key given twice.
+    """
+    import yaml
+
+    try:
+        return yaml.load(text, Loader=_strict_loader())  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        raise ConfigError(yaml_error(where, e)) from None
+
+
+def read_yaml(path: str | Path, allow_empty: bool = False) -> dict[str, Any]:
+    """Read a YAML mapping, with one-line errors for missing, malformed or empty files.
+
+    Args:
+        path: the file.
+        allow_empty: return ``{}`` for an empty file instead of refusing it.
+
+    Raises:
+        ConfigError: missing, unreadable, not UTF-8, not valid YAML, a key given
+            twice, empty, or not a mapping.
+    """
+    from toolkit.data.text import decode_text
 
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
+        what = "does not exist" if not path.exists() else "is not a regular file"
+        raise ConfigError(f"config file {path} {what}")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', e)})") from None
+        text = decode_text(path.read_bytes(), path)
+    except UserError as e:
+        raise ConfigError(str(e)) from None
+    data = load_yaml_text(text, path)
     if data is None:
-        return {}
+        if allow_empty:
+            return {}
+        raise ConfigError(f"config file {path} is empty; give at least one setting, or leave "
+                          "the option out to use the defaults")
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
     return data
@@ -55,7 +131,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError(f"override {text!r} is not of the form key.path=value")
     try:
-        parsed = yaml.safe_load(value) if value != "" else ""
+        parsed = yaml.load(value, Loader=_strict_loader()) if value != "" else ""  # noqa: S506
     except yaml.YAMLError:
         parsed = value
     return key.split("."), parsed
@@ -131,10 +207,13 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             if isinstance(value, str):  # YAML reads 1e-3 as a string
                 try:
-                    return float(value)
+                    value = float(value)
                 except ValueError:
-                    pass
-            raise ConfigError(f"{path}: expected a number, got {value!r}")
+                    raise ConfigError(f"{path}: expected a number, got {value!r}") from None
+            else:
+                raise ConfigError(f"{path}: expected a number, got {value!r}")
+        if not math.isfinite(value):
+            raise ConfigError(f"{path}: expected a finite number, got {value!r}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -187,6 +266,7 @@ def from_dict(cls: type[T], data: Any, path: str = "") -> T:
                 if dataclasses.is_dataclass(default):
                     value = _merge(to_dict(default), value)
             kwargs[name] = _convert(hints[name], value, sub)
+            check_range(name, kwargs[name], sub)
         elif field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING:
             raise ConfigError(f"config key '{sub}' is required")
     try:
@@ -194,6 +274,21 @@ def from_dict(cls: type[T], data: Any, path: str = "") -> T:
     except (TypeError, ValueError) as e:
         raise ConfigError(f"{where}: {e}") from None
     return obj
+
+
+def check_range(name: str, value: Any, path: str) -> None:
+    """The generic validation hook: range checks of the common numeric fields by name.
+
+    Raises:
+        ConfigError: ``value`` of a :data:`POSITIVE` field is <= 0, or of a
+            :data:`NON_NEGATIVE` field is < 0 (naming the dotted key).
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return
+    if name in POSITIVE and not value > 0:
+        raise ConfigError(f"{path}: must be greater than 0, got {value!r}")
+    if name in NON_NEGATIVE and not value >= 0:
+        raise ConfigError(f"{path}: must be 0 or more, got {value!r}")
 
 
 def _merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:

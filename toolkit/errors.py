@@ -24,3 +24,11 @@ class DataDirError(UserError):
 
 class AudioError(UserError):
     """An audio file cannot be used (unreadable, empty, NaN, wrong rate, ...)."""
+
+
+class WriteError(UserError):
+    """An output cannot be written: no space left, read-only or not permitted.
+
+    Raised by the atomic writers of :mod:`toolkit.fsutil`, which first remove
+    their temporary file, so that nothing half-written is left behind.
+    """

@@ -5,11 +5,20 @@ in the same folder and renames it when complete, so a killed step never leaves
 something a later stage could mistake for a finished output. A finished
 directory holds a ``.done`` marker with the command line that made it; a step
 whose output has a marker skips itself unless asked to overwrite.
+
+A write that fails because the disk is full (or the folder is read-only or not
+ours) removes its temporary file and raises :class:`~toolkit.errors.WriteError`:
+``no space left on device while writing PATH`` names the final output, whatever
+the writer was (``open``, libsndfile, ``torch.save``; the last two do not say
+why they failed, so a failure on a file system with no free block left is
+taken for a full disk).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import logging
 import os
 import shlex
@@ -19,10 +28,97 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from toolkit.errors import UserError
+from toolkit.errors import UserError, WriteError
 
 DONE = ".done"
 log = logging.getLogger(__name__)
+FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+DENIED_ERRNOS = (errno.EACCES, errno.EPERM, errno.EROFS)
+LOW_SPACE_BYTES = 1 << 20  # below this, an unexplained write failure is a full disk
+
+
+def _errnos(error: BaseException) -> list[int]:
+    """errno values along an exception's chain (cause and context)."""
+    out, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, OSError) and error.errno is not None:
+            out.append(error.errno)
+        error = error.__cause__ or error.__context__
+    return out
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < LOW_SPACE_BYTES or st.f_favail == 0
+
+
+def _denied_here(error: BaseException, path: Path, temp: Path | None) -> bool:
+    """A permission error about the output itself (not about some input read meanwhile)."""
+    if not isinstance(error, OSError) or error.errno not in DENIED_ERRNOS:
+        return False
+    if not error.filename:
+        return temp is None
+    name = Path(os.fsdecode(error.filename)).absolute()
+    target = path.absolute()
+    return (name == target or name in target.parents
+            or (temp is not None and (name == temp.absolute() or temp.absolute() in name.parents)))
+
+
+def write_error(error: BaseException, path: str | Path,
+                temp: str | Path | None = None) -> WriteError | None:
+    """The one-line :class:`WriteError` for a failed write of ``path``, or None if unrelated.
+
+    Args:
+        error: what the writer raised.
+        path: the final output (named in the message; its folder is checked for space).
+        temp: the temporary file or folder being written, if any.
+    """
+    if isinstance(error, UserError | KeyboardInterrupt | SystemExit | GeneratorExit):
+        return None
+    path = Path(path)
+    codes = _errnos(error)
+    if any(c in FULL_ERRNOS for c in codes) or (
+            not codes and isinstance(error, RuntimeError) and _nearly_full(path.parent)):
+        return WriteError(f"no space left on device while writing {path}; free some space "
+                          "and rerun (nothing half-written was left)")
+    if _denied_here(error, path, Path(temp) if temp else None):
+        why = "read-only file system" if error.errno == errno.EROFS else "permission denied"
+        return WriteError(f"cannot write {path}: {why}; choose another output folder")
+    return None
+
+
+def _blocking_file(path: Path) -> Path | None:
+    """The first ancestor of ``path`` that exists and is not a directory."""
+    for parent in reversed(path.parents):
+        if parent.exists() and not parent.is_dir():
+            return parent
+    return None
+
+
+@contextlib.contextmanager
+def write_errors(path: str | Path, temp: str | Path | None = None,
+                 setup: bool = False) -> Iterator[None]:
+    """Turn a disk-full / permission failure while writing ``path`` into :class:`WriteError`.
+
+    With ``setup`` (creating the folder and the temporary name) every OS error is
+    about the output and becomes ``cannot write PATH: why``.
+    """
+    try:
+        yield
+    except BaseException as e:
+        mapped = write_error(e, path, temp)
+        if mapped is None and setup and isinstance(e, OSError):
+            blocker = _blocking_file(Path(path))
+            why = (f"{blocker} is not a directory" if blocker is not None
+                   else (e.strerror or str(e)).lower())
+            mapped = WriteError(f"cannot write {path}: {why}; choose another output path")
+        if mapped is None:
+            raise
+        raise mapped from None
 
 
 def _umask() -> int:
@@ -76,18 +172,23 @@ def atomic_file(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
             writers that choose a format from the extension still work).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     suffix = path.suffix if suffix is None else suffix
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + suffix, dir=path.parent)
-    os.close(fd)
+    with write_errors(path, path.parent, setup=True):  # mkdir / mkstemp
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + suffix,
+                                   dir=path.parent)
+        os.close(fd)
     try:
         yield Path(tmp)
         _publish(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
-        raise
+        mapped = write_error(e, path, tmp)
+        if mapped is None:
+            raise
+        raise mapped from None
 
 
 @contextlib.contextmanager
@@ -95,19 +196,28 @@ def atomic_dir(path: str | Path, overwrite: bool = False, done: bool = True) -> 
     """Build a directory under a temporary name; rename it into place on success.
 
     The caller writes into the yielded folder. On success an existing ``path``
-    is replaced (only when ``overwrite`` or when it has no ``.done`` marker)
-    and, if ``done``, the marker is written. On failure the temporary folder is
-    removed and ``path`` is left as it was.
+    is replaced (only when ``overwrite``, or when it is an empty folder) and, if
+    ``done``, the marker is written. On failure the temporary folder is removed
+    and ``path`` is left as it was. A file, or a folder with content of unknown
+    origin (no marker), is never replaced without ``overwrite``.
 
     Raises:
-        UserError: ``path`` is finished and ``overwrite`` is false (callers that
-            want to skip check :func:`is_done` first).
+        UserError: ``path`` is finished, or a non-empty folder, and ``overwrite``
+            is false (callers that want to skip check :func:`is_done` first); or
+            ``path`` is a file.
     """
     path = Path(path)
     if is_done(path) and not overwrite:
         raise UserError(f"{path} is already complete (has {DONE}); pass --overwrite to redo it")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{path} exists and is not a directory; remove it or choose another "
+                        "output path")
+    if path.is_dir() and not overwrite and not is_done(path) and any(path.iterdir()):
+        raise UserError(f"{path} exists, is not empty and is not a finished output (no {DONE}); "
+                        "pass --overwrite to replace it, or choose another output path")
+    with write_errors(path, path.parent, setup=True):  # mkdir / mkstemp
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
     _publish(tmp, directory=True)
     try:
         yield tmp
@@ -120,9 +230,15 @@ def atomic_dir(path: str | Path, overwrite: bool = False, done: bool = True) -> 
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        if isinstance(e, WriteError) and "no space left" in str(e):
+            raise WriteError(f"no space left on device while writing {path}; free some space "
+                             "and rerun (nothing half-written was left)") from None
+        mapped = write_error(e, path, tmp)
+        if mapped is None:
+            raise
+        raise mapped from None
 
 
 def skip_if_done(path: str | Path, overwrite: bool) -> bool:
@@ -131,3 +247,37 @@ def skip_if_done(path: str | Path, overwrite: bool) -> bool:
         log.info("%s is complete (%s exists); skipping (use --overwrite to redo)", path, DONE)
         return True
     return False
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str | Path, busy: str) -> Iterator[None]:
+    """Hold an ``flock`` on ``path`` (created, holding our pid) for the block.
+
+    Two processes working on the same output (a stage started twice) would
+    overwrite each other's files; the second one is refused instead.
+
+    Args:
+        path: the lock file.
+        busy: the error message when another process holds the lock; ``{pid}``
+            is replaced by that process's id.
+
+    Raises:
+        UserError: the lock is held by another process.
+    """
+    path = Path(path)
+    with write_errors(path, path.parent, setup=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            raise UserError(busy.replace("{pid}", other)) from None
+        except OSError:  # a file system without locks: go on unguarded
+            pass
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)

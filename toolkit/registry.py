@@ -7,7 +7,7 @@ the conf against ``Conf`` (unknown keys are errors naming ``model.conf.key``).
 Model modules under :mod:`toolkit.models` are imported on first lookup, so
 registering a new model means adding a file there.
 
-Tasks are modules ``toolkit.tasks.<name>`` exposing ``TASK``.
+Tasks are modules ``toolkit.<name>.task`` exposing ``TASK``.
 """
 
 from __future__ import annotations
@@ -76,15 +76,16 @@ def build_model(task: str, spec: Any):
 
 
 def get_task(name: str):
-    """The task object of module ``toolkit.tasks.<name>``."""
+    """The task object ``TASK`` of module ``toolkit.<name>.task`` (the task's package)."""
     from toolkit.data.roles import ROLES
 
-    try:
-        module = importlib.import_module(f"toolkit.tasks.{name}")
-        return module.TASK
-    except ModuleNotFoundError as e:
-        if e.name != f"toolkit.tasks.{name}":
-            raise
+    for module_name in (f"toolkit.{name}.task", f"toolkit.tasks.{name}"):
+        try:
+            return importlib.import_module(module_name).TASK
+        except ModuleNotFoundError as e:
+            if e.name not in (module_name, f"toolkit.{name}", "toolkit.tasks"):
+                raise
+    else:
         known = ", ".join(sorted(ROLES))
         raise UserError(f"task '{name}' has no training/decoding support yet "
                         f"(tasks: {known})") from None

@@ -18,13 +18,23 @@
 #                stage/stop_stage/nj and the config file, sets ow (--overwrite or nothing)
 #                and run (sptk-cli run --backend $backend).
 # decode_sharded MODEL DATA DIR [ARGS...]
-#                decodes data directory DATA with MODEL in $nj jobs: DIR/log/decode.JOB.log,
-#                shards in DIR/split$nj/JOB, merged into the data directory DIR/hyp.
-#                ARGS go to every `sptk-cli decode`. The one decode layout of the recipes:
-#                DIR = exp/<experiment>/decode/<test set>.
+#                decodes data directory DATA with MODEL in $nj jobs (see sharded_datadir),
+#                merged into the data directory DIR/hyp. ARGS go to every `sptk-cli decode`.
+#                The one decode layout of the recipes: DIR = exp/<experiment>/decode/<test set>.
 # score_sharded REF HYP JSON [ARGS...]
-#                scores HYP against REF in $nj jobs and merges into JSON. The one score-file
-#                naming of the recipes: exp/<experiment>/scores/<test set>.json.
+#                scores HYP against REF in $nj jobs and merges into JSON (see sharded_scores);
+#                skipped when JSON is newer than HYP/.done. The one score-file naming of the
+#                recipes: exp/<experiment>/scores/<test set>.json.
+#
+# The sharded decode-then-merge idiom (uses nj, run, ow and overwrite from recipe_setup):
+# sharded_datadir OUT CMD...
+#                runs "CMD... --shard JOB/$nj --out OUT.split/JOB ${ow[@]}" as $nj jobs (logs
+#                OUT.split/log/JOB.log), then 'sptk-cli data merge' of parts 1..$nj into OUT;
+#                skipped when OUT/.done exists unless --overwrite.
+# sharded_scores OUT CMD...
+#                runs "CMD... --shard JOB/$nj --out OUT.parts/JOB.json" as $nj jobs (logs
+#                OUT.parts/log/JOB.log), then 'sptk-cli score-merge' of parts 1..$nj into OUT
+#                (OUT ends in .json; its parts folder drops the suffix).
 #
 # It also puts the project's .venv/bin first on PATH, so sptk-cli is found.
 
@@ -107,20 +117,35 @@ stage_on() {
   ((stage <= n && n <= stop_stage))
 }
 
+sharded_datadir() {
+  local out=$1 j parts=(); shift
+  if [[ -f $out/.done && ${overwrite:-false} == false ]]; then
+    log "$out is complete; skipping (--overwrite redoes it)"; return 0
+  fi
+  "${run[@]}" JOB=1:"$nj" "$out.split/log/JOB.log" -- "$@" --shard JOB/"$nj" \
+    --out "$out.split/JOB" "${ow[@]}"
+  for ((j = 1; j <= nj; j++)); do parts+=("$out.split/$j"); done
+  sptk-cli data merge "${parts[@]}" --out "$out" --overwrite
+}
+
+sharded_scores() {
+  local out=$1 j parts=(); shift
+  local dir=${out%.json}.parts
+  rm -rf "$dir"
+  "${run[@]}" JOB=1:"$nj" "$dir/log/JOB.log" -- "$@" --shard JOB/"$nj" --out "$dir/JOB.json"
+  for ((j = 1; j <= nj; j++)); do parts+=("$dir/$j.json"); done
+  sptk-cli -q score-merge "${parts[@]}" --out "$out"
+}
+
 decode_sharded() {
-  local model=$1 data=$2 dir=$3
-  shift 3
-  "${run[@]}" JOB=1:"$nj" "$dir/log/decode.JOB.log" -- \
-    sptk-cli decode --model "$model" --data "$data" --out "$dir/split$nj/JOB" \
-    --shard JOB/"$nj" "${ow[@]}" "$@"
-  sptk-cli data merge "$dir/split$nj"/* --out "$dir/hyp" "${ow[@]}"
+  local model=$1 data=$2 dir=$3; shift 3
+  sharded_datadir "$dir/hyp" sptk-cli decode --model "$model" --data "$data" "$@"
 }
 
 score_sharded() {
-  local ref=$1 hyp=$2 json=$3 parts
-  shift 3
-  parts=$(dirname "$json")/.parts.$(basename "$json" .json)
-  "${run[@]}" JOB=1:"$nj" "$parts/log/score.JOB.log" -- \
-    sptk-cli score --ref "$ref" --hyp "$hyp" --out "$parts/part.JOB.json" --shard JOB/"$nj" "$@"
-  sptk-cli score-merge "$parts"/part.*.json --out "$json"
+  local ref=$1 hyp=$2 out=$3; shift 3
+  if [[ ${overwrite:-false} == false && -f $out && -f $hyp/.done && $out -nt $hyp/.done ]]; then
+    log "$out is newer than $hyp; skipping (--overwrite redoes it)"; return 0
+  fi
+  sharded_scores "$out" sptk-cli score --ref "$ref" --hyp "$hyp" "$@"
 }

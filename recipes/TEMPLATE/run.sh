@@ -9,11 +9,13 @@
 #   --backend B        local | slurm (default local)
 #   --corpus PATH      a data directory (wav.scp + label) to use instead of building
 #                      the synthetic corpus in stage 0
-#   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
+#   --config FILE      the experiment: a YAML with every hyperparameter (default conf/demo.yaml)
 #   --exp DIR          experiment folder (default exp/<config name>)
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus, 1 prepare data dirs, 2 features, 3 train, 4 decode, 5 score, 9 pack.
+# Outputs: exp/<experiment>/decode/test/hyp, exp/<experiment>/scores/test.json,
+# exp/<experiment>/pack (an experiment is a YAML in conf/; no hyperparameter in this script).
 # Example: ./run.sh --config conf/tiny.yaml --stage 3 --stop-stage 5
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -66,23 +68,17 @@ fi
 
 if stage_on 4; then
   log "stage 4: decode the test set, $nj jobs"
-  "${run[@]}" JOB=1:"$nj" "$exp/decode_test/log/decode.JOB.log" -- \
-    sptk-cli decode --model "$exp" --data "$data/test" \
-    --out "$exp/decode_test/split$nj/JOB" --shard JOB/"$nj" "${ow[@]}"
-  sptk-cli data merge "$exp/decode_test/split$nj"/* --out "$exp/decode_test/hyp" "${ow[@]}"
+  decode_sharded "$exp" "$data/test" "$exp/decode/test"
 fi
 
 if stage_on 5; then
   log "stage 5: score, $nj jobs"
-  "${run[@]}" JOB=1:"$nj" "$exp/score_test/log/score.JOB.log" -- \
-    sptk-cli score --ref "$data/test" --hyp "$exp/decode_test/hyp" \
-    --out "$exp/score_test/part.JOB.json" --shard JOB/"$nj"
-  sptk-cli score-merge "$exp"/score_test/part.*.json --out "$exp/scores_test.json"
+  score_sharded "$data/test" "$exp/decode/test/hyp" "$exp/scores/test.json"
 fi
 
 if stage_on 9; then
   log "stage 9: pack the model"
-  sptk-cli pack --exp "$exp" --out "$exp/pack" --scores "$exp/scores_test.json" \
+  sptk-cli pack --exp "$exp" --out "$exp/pack" --scores "$exp/scores/test.json" \
     --description "Template tone classifier trained on the synthetic tone corpus ($config)." \
     "${ow[@]}"
 fi

@@ -7,19 +7,22 @@
 #   --nj N             parallel jobs for sharded stages (default 4)
 #   --backend B        local | slurm (default local)
 #   --corpus PATH      a corpus on disk (ESC-50, ESC-10 release, folder per class, a data dir
-#                      with label, or a csv; see toolkit/corpora/aed_layouts.py) instead of
+#                      with label, or a csv; see toolkit/corpora/external/aed_layouts.py) instead of
 #                      building the built-in 16-class corpus in stage 0
-#   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
-#   --pretrain FILE    a pretraining config: stage 3 first runs masked-spectrogram-patch
-#                      pretraining on the training audio, then fine-tunes from it
+#   --config FILE      the experiment: a YAML with every hyperparameter (default
+#                      conf/demo.yaml); a fine-tuning experiment names its pretrained
+#                      experiment in data.init_from (run that one's stage 3 first)
 #   --data-tag T       name of data/ and dump/ folders (default: the config's name); configs
 #                      sharing a tag share their data and features
 #   --exp DIR          experiment folder (default exp/<config name>, exp/<config name>_seed<N>
 #                      with --seed)
-#   --seed N           training seed (trainer.seed; default: the config's)
+#   --seed N           replicate N of the experiment (trainer.seed; default: the config's);
+#                      the one value run.sh passes to the config, as it is no hyperparameter
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus, 1 prepare data dirs, 2 features, 3 train, 4 decode, 5 score, 9 pack.
+# Outputs: exp/<experiment>/decode/test/hyp, exp/<experiment>/scores/test.json (and
+# test_confusion.png), exp/<experiment>/macs.json, exp/<experiment>/pack.
 # Example: ./run.sh --config conf/tiny.yaml
 #          ./run.sh --corpus ../../../shared/data/esc10 --config conf/esc10/datar.yaml \
 #              --data-tag esc10
@@ -32,7 +35,6 @@ nj=4
 backend=local
 corpus=""
 config=conf/demo.yaml
-pretrain=""
 data_tag=""
 exp=""
 seed=""
@@ -40,7 +42,6 @@ overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 recipe_setup
-[[ -z $pretrain || -f $pretrain ]] || die "pretraining config $pretrain does not exist"
 tag=$(basename "$config" .yaml)
 data_tag=${data_tag:-$tag}
 seedset=()
@@ -80,41 +81,27 @@ if stage_on 2; then
 fi
 
 if stage_on 3; then
-  init=()
-  if [[ -n $pretrain ]]; then
-    ptag=$(basename "$pretrain" .yaml)
-    log "stage 3: masked-spectrogram-patch pretraining ($pretrain) on the training audio"
-    sptk-cli train --task aed --config "$pretrain" --train "$dump/train" --exp "exp/$ptag" \
-      "${ow[@]}"
-    init=(--set "data.init_from=exp/$ptag")
-  fi
-  log "stage 3: train"
+  log "stage 3: train $config"
   sptk-cli train --task aed --config "$config" --train "$dump/train" --valid "$dump/test" \
-    --exp "$exp" "${init[@]}" "${seedset[@]}" "${ow[@]}"
+    --exp "$exp" "${seedset[@]}" "${ow[@]}"
 fi
 
 if stage_on 4; then
   log "stage 4: classify the test set, $nj jobs"
-  "${run[@]}" JOB=1:"$nj" "$exp/decode_test/log/decode.JOB.log" -- \
-    sptk-cli decode --model "$exp" --data "$dump/test" \
-    --out "$exp/decode_test/split$nj/JOB" --shard JOB/"$nj" "${ow[@]}"
-  sptk-cli data merge "$exp/decode_test/split$nj"/* --out "$exp/decode_test/hyp" "${ow[@]}"
+  decode_sharded "$exp" "$dump/test" "$exp/decode/test"
 fi
 
 if stage_on 5; then
   log "stage 5: score (top-1/top-5, per class, confusion matrix), $nj jobs"
-  "${run[@]}" JOB=1:"$nj" "$exp/score_test/log/score.JOB.log" -- \
-    sptk-cli score --ref "$data/test" --hyp "$exp/decode_test/hyp" \
-    --out "$exp/score_test/part.JOB.json" --shard JOB/"$nj"
-  sptk-cli score-merge "$exp"/score_test/part.*.json --out "$exp/scores_test.json"
-  sptk-cli aed plot-confusion "$exp/scores_test.json" --out "$exp/confusion_test.png" \
+  score_sharded "$data/test" "$exp/decode/test/hyp" "$exp/scores/test.json"
+  sptk-cli aed plot-confusion "$exp/scores/test.json" --out "$exp/scores/test_confusion.png" \
     --title "$tag: test folds"
   sptk-cli aed macs --config "$config" > "$exp/macs.json"
 fi
 
 if stage_on 9; then
   log "stage 9: pack the model"
-  sptk-cli pack --exp "$exp" --out "$exp/pack" --scores "$exp/scores_test.json" \
+  sptk-cli pack --exp "$exp" --out "$exp/pack" --scores "$exp/scores/test.json" \
     --description "Audio event classifier ($config) trained on ${corpus:-the built-in corpus} \
 (train folds of corpus.train_folds; scores on corpus.test_folds)." "${ow[@]}"
 fi

@@ -105,6 +105,6 @@ if stage_on 9; then
   sptk-cli pack --exp "$exp/srst" --out "$exp/pack" --scores "$exp/srst/scores/target_test.json" \
     --description "U-Net speech enhancer adapted with SRST (DANN, then self-training with \
 the most target-like source items) from English + stationary noises to other languages + \
-transient and musical noises ($config)." "${ow[@]}"
+transient and musical noises ($config)." --card conf/model_card.yaml "${ow[@]}"
 fi
 log "done: $exp"

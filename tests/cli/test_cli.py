@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import ROOT, assert_one_line_error, cli_env
+from toolkit.train.packing import read_front_matter
 
 
 def test_help_imports_no_heavy_module():
@@ -74,6 +75,30 @@ def test_decode_score_pack_bad_inputs(cli, tone_data, tmp_path):
     assert not (tmp_path / "o").exists() and not (tmp_path / "p").exists()
 
 
+def test_decode_and_pack_refuse_an_unfinished_experiment(cli, tiny_datadir, tmp_path):
+    import torch
+    import yaml
+
+    from toolkit.config import dump_yaml
+    from toolkit.registry import build_model, get_task
+
+    cfg = get_task("tone").config_class()
+    exp = tmp_path / "exp"  # as after a stage 3 killed mid-training: last.pt, no .done
+    exp.mkdir()
+    (exp / "config.yaml").write_text(dump_yaml(cfg))
+    (exp / "meta.yaml").write_text(yaml.safe_dump({"task": "tone", "model": cfg.model.name}))
+    torch.save({"model": build_model("tone", cfg.model).state_dict()}, exp / "last.pt")
+    data = tiny_datadir(2)
+    decode = ["decode", "--model", exp, "--data", data, "--out", tmp_path / "h"]
+    assert_one_line_error(cli(*decode), f"{exp}: training has not finished (no .done",
+                          "--allow-unfinished")
+    assert_one_line_error(cli("pack", "--exp", exp, "--out", tmp_path / "p"),
+                          "training has not finished")
+    assert not (tmp_path / "h").exists() and not (tmp_path / "p").exists()
+    proc = cli(*decode, "--allow-unfinished", check=True)
+    assert "training has not finished" in proc.stderr and (tmp_path / "h" / ".done").is_file()
+
+
 def test_debug_shows_the_traceback(cli, tmp_path):
     proc = cli("--debug", "data", "validate", "--task", "nosuch", tmp_path)
     assert proc.returncode != 0 and "Traceback" in proc.stderr
@@ -91,10 +116,16 @@ def test_full_path_through_the_commands(cli, tone_data, tmp_path):
     out = cli("score", "--ref", tone_data / "dev", "--hyp", tmp_path / "h", "-o",
               tmp_path / "s.json", check=True).stdout
     assert out.startswith("acc=") and "n=3" in out
+    card_yaml = tmp_path / "card.yaml"
+    card_yaml.write_text("license: CC0-1.0\nlicense_note: synthetic tones\ntraining_data:\n"
+                         "  - {name: tones, license: CC0-1.0}\nintended_use: tests\n"
+                         "limitations: tones only\n")
     cli("pack", "--exp", exp, "--out", tmp_path / "pack", "--scores", tmp_path / "s.json",
-        check=True)
+        "--card", card_yaml, check=True)
     card = (tmp_path / "pack" / "model_card.md").read_text()
     assert "fp16" in card and "acc =" in card
+    head = read_front_matter(tmp_path / "pack" / "model_card.md")
+    assert head["license"] == "CC0-1.0" and head["training_data"][0]["name"] == "tones"
     cli("decode", "--model", tmp_path / "pack", "--data", tone_data / "dev", "--out",
         tmp_path / "h3", check=True)
     assert (tmp_path / "h3" / "label").read_text() == (tmp_path / "h" / "label").read_text()

@@ -74,7 +74,7 @@ def test_too_few_speakers_is_an_error(pools):
 
 
 def test_challenge_real_layout(tmp_path):
-    from toolkit.corpora.aec_challenge import prepare
+    from toolkit.corpora.external.aec_challenge import prepare
     from toolkit.data.datadir import DataDir
 
     src = tmp_path / "blind"
@@ -90,7 +90,7 @@ def test_challenge_real_layout(tmp_path):
 
 
 def test_challenge_synthetic_layout(tmp_path):
-    from toolkit.corpora.aec_challenge import prepare
+    from toolkit.corpora.external.aec_challenge import prepare
     from toolkit.data.datadir import DataDir
 
     src = tmp_path / "synthetic"

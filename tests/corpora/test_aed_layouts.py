@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SHARED, assert_one_line_error, run_cli, write_wav
-from toolkit.corpora.aed_layouts import class_name, detect_layout, read_corpus, split_by_fold
+from toolkit.corpora.external.aed_layouts import (
+    class_name,
+    detect_layout,
+    read_corpus,
+    split_by_fold,
+)
 from toolkit.errors import UserError
 
 

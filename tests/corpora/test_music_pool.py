@@ -10,7 +10,7 @@ import pytest
 import soundfile as sf
 from sound_helpers import read_scp, run_cli, same_audio_files, synthetic_utterance
 
-from toolkit.corpora.music_score import compose
+from toolkit.corpora.sounds.music_score import compose
 from toolkit.dsp.singing import Note, analyse, pitch_error_cents, sing, units
 
 FLUID = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
@@ -63,7 +63,7 @@ def test_compose_is_deterministic_and_in_range():
 
 @needs_synth
 def test_music_pool_stems_pitch_and_shards(tmp_path, speech_dir):
-    from toolkit.corpora.music import build_music
+    from toolkit.corpora.sounds.music import build_music
 
     whole = build_music(tmp_path / "w", 3, speech_dir, duration=6.0, seed=2)
     files = {f: read_scp(whole / f) for f in ("wav.scp", "vocals.scp", "accomp.scp",

@@ -8,8 +8,8 @@ import pytest
 import soundfile as sf
 from sound_helpers import read_scp, run_cli, same_audio_files
 
-from toolkit.corpora import noise
-from toolkit.corpora.noise_sources import SOURCES, TYPES, virtual_path
+from toolkit.corpora.sounds import noise
+from toolkit.corpora.sounds.noise_sources import SOURCES, TYPES, virtual_path
 from toolkit.errors import UserError
 from toolkit.fsutil import is_done
 

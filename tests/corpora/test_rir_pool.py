@@ -9,7 +9,7 @@ from sound_helpers import read_scp, run_cli, same_audio_files
 
 pytest.importorskip("pyroomacoustics", reason="pyroomacoustics is not installed")
 
-from toolkit.corpora import rooms  # noqa: E402
+from toolkit.corpora.sounds import rooms  # noqa: E402
 from toolkit.errors import UserError  # noqa: E402
 
 

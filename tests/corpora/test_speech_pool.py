@@ -72,7 +72,7 @@ def test_pool_contents(pool):
 
 
 def test_asterisk_speakers(asterisk):
-    from toolkit.corpora.speech_pool import scan_sources
+    from toolkit.corpora.debian.speech_pool import scan_sources
 
     clips = scan_sources(["asterisk"])
     speakers = {c.lang: c.speaker for c in clips}
@@ -96,7 +96,7 @@ def test_list(tuxpaint, cli):
 
 
 def test_determinism_and_seed(tmp_path, tuxpaint):
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
 
     build_speech_pool(tmp_path / "a", ["tuxpaint"], ["fr", "ca"], 4, seed=3)
     build_speech_pool(tmp_path / "b", ["tuxpaint"], ["fr", "ca"], 4, seed=3)
@@ -112,7 +112,7 @@ def test_determinism_and_seed(tmp_path, tuxpaint):
 
 
 def test_shards_cover_the_pool(tmp_path, ktuberling):
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
 
     args = (["ktuberling"], ["fr", "da", "ga"], 5)
     build_speech_pool(tmp_path / "all", *args, seed=1)
@@ -142,7 +142,7 @@ def test_idempotent_and_overwrite(tmp_path, ktuberling, cli):
 
 
 def test_resume_reuses_finished_audio(tmp_path, ktuberling):
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
 
     out = tmp_path / "pool"
     build_speech_pool(out, ["ktuberling"], ["ga"], 3)
@@ -170,7 +170,7 @@ def test_bad_input_is_one_line(tmp_path, asterisk, cli):
 
 
 def test_missing_package_names_apt_line():
-    from toolkit.corpora import asterisk, ktuberling, tuxpaint
+    from toolkit.corpora.debian import asterisk, ktuberling, tuxpaint
     from toolkit.errors import UserError
 
     for call, package in [(lambda: asterisk.scan(["fr"], root=Path("/nonexistent")),
@@ -183,7 +183,7 @@ def test_missing_package_names_apt_line():
 
 
 def test_asterisk_transcript_cleaning():
-    from toolkit.corpora.asterisk import clean_transcript
+    from toolkit.corpora.debian.asterisk import clean_transcript
 
     assert clean_transcript("at [@]") == "at"
     assert clean_transcript("[ascending tones]") is None

@@ -9,7 +9,7 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import SHARED, assert_one_line_error, run_cli
-from toolkit.corpora import ikala, mir1k, musdb
+from toolkit.corpora.external import ikala, mir1k, musdb
 from toolkit.corpora.svs_prepare import detect_layout, dump_stems, prepare_and_split, split_keys
 from toolkit.data.datadir import DataDir
 from toolkit.errors import UserError

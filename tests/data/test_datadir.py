@@ -102,8 +102,11 @@ def test_shard_then_merge_round_trips(tiny_datadir, tmp_path):
 
 def test_merge_rejects_overlap(tiny_datadir, tmp_path):
     d = tiny_datadir(3)
-    with pytest.raises(DataDirError, match="in both"):
+    with pytest.raises(DataDirError, match="given twice"):
         merge([d, d], tmp_path / "m")
+    e = tiny_datadir(3, name="e")  # other folder, same keys
+    with pytest.raises(DataDirError, match="in both"):
+        merge([d, e], tmp_path / "m")
     assert not (tmp_path / "m").exists()
 
 
@@ -172,7 +175,7 @@ def test_cli_bad_input_one_line(cli, tiny_datadir, tmp_path):
     (d / "label").write_text("utt00 noise\n")
     proc = cli("data", "validate", d)
     assert proc.returncode == 1 and "keys differ" in proc.stdout and "Traceback" not in proc.stderr
-    assert_one_line_error(cli("data", "merge", d, d, "-o", tmp_path / "m"), "in both")
+    assert_one_line_error(cli("data", "merge", d, d, "-o", tmp_path / "m"), "given twice")
     assert_one_line_error(cli("data", "subset", tmp_path / "nope", "--first", "1", "-o",
                               tmp_path / "x"), "does not exist")
     assert_one_line_error(cli("data", "subset", d, "-o", tmp_path / "x"), "--first")

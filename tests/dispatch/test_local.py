@@ -32,10 +32,10 @@ def test_four_jobs_job_3_fails(workdir):
     for job in (1, 2, 3, 4):
         lines = (workdir / f"logs/x.{job}.log").read_text().splitlines()
         assert lines[0] == f"# echo job {job}; [ {job} -ne 3 ]"
-        assert re.match(r"# Started at .+ on \S+$", lines[1])
+        token = re.match(r"# Started at .+ on \S+, run ([0-9a-f]{12})$", lines[1]).group(1)
         assert lines[2] == f"job {job}"
         code = 1 if job == 3 else 0
-        assert re.match(rf"# Ended \(code {code}\) at .+, elapsed \d+ s$", lines[3])
+        assert re.match(rf"# Ended \(code {code}\) at .+, elapsed \d+ s, run {token}$", lines[3])
     assert (workdir / "logs/q/x.sh").is_file()
 
 

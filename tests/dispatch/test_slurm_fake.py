@@ -177,3 +177,34 @@ def test_sbatch_missing_is_one_line(workdir, tmp_path):
         "error: sbatch not found on PATH: the slurm backend needs the Slurm client commands "
         "(use --backend local, or start tools/slurm/local_cluster.sh)"]
     assert os.listdir(workdir) == []
+
+
+def test_tasks_left_by_a_killed_runner_are_not_submitted_again(workdir, slurm_env):
+    """SIGKILL leaves the array with the scheduler: the next run refuses while it is live."""
+    args = ["run", "--backend", "slurm", "JOB=1:2", "logs/k.JOB.log", "--",
+            "sleep 60 & echo $! > pid.JOB; wait"]
+    proc = subprocess.Popen(cli_command(*args), cwd=workdir, env=slurm_env,
+                            stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pid_files = [workdir / "pid.1", workdir / "pid.2"]
+    wait_until(lambda: all(p.is_file() and p.read_text().strip() for p in pid_files),
+               timeout=60, what="both tasks to start")
+    proc.kill()
+    proc.wait()
+    assert (workdir / "logs/q/k.slurm").read_text().strip() == JOB_ID
+    again = run_cli("run", "--backend", "slurm", "--pick", "incomplete", *args[3:],
+                    cwd=workdir, env=slurm_env)
+    assert again.returncode == 2
+    assert error_lines(again) == [
+        f"error: Slurm job {JOB_ID} of an earlier 'sptk-cli run' still has tasks pending or "
+        f"running (1-2); wait for them or 'scancel {JOB_ID}', then rerun"]
+    assert len(calls(slurm_env["FAKE_SLURM_DIR"], "sbatch")) == 1
+    for pid in (int(p.read_text()) for p in pid_files):
+        os.kill(pid, signal.SIGKILL)
+    wait_until(lambda: "RUNNING" not in subprocess.run(
+        ["squeue"], env=slurm_env, capture_output=True, text=True).stdout, timeout=30,
+        what="the tasks to end")
+    (workdir / "pid.1").unlink()
+    again = run_cli("run", "--backend", "slurm", "--pick", "incomplete", "JOB=1:2",
+                    "logs/k.JOB.log", "--", "echo JOB", cwd=workdir, env=slurm_env)
+    assert again.returncode == 0, again.stderr
+    assert not (workdir / "logs/q/k.slurm").exists()

@@ -49,7 +49,8 @@ def test_array_failure_and_pick_failed(workdir, env):
         lines = (workdir / f"logs/x.{job}.log").read_text().splitlines()
         assert lines[0].startswith(f"# echo job {job} on")
         assert lines[2].startswith(f"job {job} on ")
-        assert re.match(rf"# Ended \(code {int(job == 3)}\) at .*, elapsed \d+ s$", lines[-1])
+        assert re.match(rf"# Ended \(code {int(job == 3)}\) at .*, elapsed \d+ s, run [0-9a-f]+$",
+                        lines[-1])
 
     before = {j: (workdir / f"logs/x.{j}.log").stat().st_mtime_ns for j in (1, 2, 4)}
     proc = run_cli(*args[:3], "--pick", "failed", *args[3:], "echo rerun JOB", cwd=workdir,

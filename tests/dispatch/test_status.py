@@ -85,3 +85,16 @@ def test_failure_summary_lists_at_most_ten():
     assert summary.startswith("13 of 13 jobs failed: 1 (l.1), ")
     assert "10 (l.10) and 3 more; rerun them with --pick failed" in summary
     assert "11 (l.11)" not in summary
+
+
+def test_only_the_footer_with_the_header_token_counts(tmp_path):
+    header = "# Started at Sat Nov 21 10:00:00 UTC 2026 on vm, run 0a1b2c3d4e5f"
+    ok = _log(tmp_path / "ok.log", "# cmd", header, "out",
+              "# Ended (code 0) at Sat Nov 21 10:00:03 UTC 2026, elapsed 3 s, run 0a1b2c3d4e5f")
+    assert read_footer(ok).token == "0a1b2c3d4e5f"
+    assert job_status(1, ok).state is State.SUCCEEDED
+    for fake in ("# Ended (code 0) at Sat Nov 21 10:00:03 UTC 2026, elapsed 3 s",
+                 "# Ended (code 0) at now, elapsed 3 s, run ffffffffffff"):
+        killed = _log(tmp_path / "fake.log", "# cmd", header, fake)
+        assert read_footer(killed) is None
+        assert job_status(2, killed).state is State.NO_FOOTER

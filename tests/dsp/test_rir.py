@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("pyroomacoustics", reason="pyroomacoustics is not installed")
 
-from toolkit.corpora.soundpool import item_rng  # noqa: E402
+from toolkit.corpora.sounds.soundpool import item_rng  # noqa: E402
 from toolkit.dsp import rir  # noqa: E402
 from toolkit.errors import UserError  # noqa: E402
 

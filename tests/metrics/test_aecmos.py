@@ -1,4 +1,4 @@
-"""AECMOS through onnxruntime (skips when ../shared/models/aecmos is absent)."""
+"""AECMOS through onnxruntime with the speechmos models (../shared copy: a cross-check)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from tests.conftest import SHARED
 from toolkit.errors import UserError
 
-MODEL = SHARED / "models" / "aecmos"
-needs_model = pytest.mark.skipif(not (MODEL / "Run_1663915512_Stage_0.onnx").is_file(),
-                                 reason=f"AECMOS model not found in {MODEL}")
+SHARED_MODEL = SHARED / "models" / "aecmos"
+needs_shared = pytest.mark.skipif(not (SHARED_MODEL / "Run_1663915512_Stage_0.onnx").is_file(),
+                                  reason=f"no cross-check: {SHARED_MODEL} (../shared) is absent")
 
 
 def speechlike(seed: int, n: int = 16000 * 4) -> np.ndarray:
@@ -20,11 +20,10 @@ def speechlike(seed: int, n: int = 16000 * 4) -> np.ndarray:
     return (0.1 * rng.standard_normal(n) * env).astype(np.float32)
 
 
-@needs_model
 def test_echo_mos_prefers_removed_echo():
     from toolkit.metrics.aecmos import AecMos
 
-    mos = AecMos(MODEL)
+    mos = AecMos()  # no path: the models of the speechmos wheel
     assert mos.with_scenario
     far = speechlike(0)
     echo = np.roll(far, 2000) * 0.3
@@ -34,11 +33,21 @@ def test_echo_mos_prefers_removed_echo():
     assert 1.0 <= other <= 5.5
 
 
-@needs_model
+@needs_shared
+def test_speechmos_model_scores_as_the_shared_copy():
+    from toolkit.metrics.aecmos import AecMos
+
+    far, near = speechlike(0), speechlike(2)
+    mic = np.roll(far, 800) * 0.3 + near
+    ours = AecMos().score(far, mic, near * 0.9, "dt")
+    assert ours == pytest.approx(AecMos(SHARED_MODEL).score(far, mic, near * 0.9, "dt"), abs=1e-6)
+
+
 def test_plain_model_and_bad_paths(tmp_path):
     from toolkit.metrics.aecmos import PLAIN_MODEL, AecMos
+    from toolkit.metrics.mos_models import speechmos_models
 
-    plain = AecMos(MODEL / PLAIN_MODEL)
+    plain = AecMos(speechmos_models("aecmos_models") / PLAIN_MODEL)
     assert not plain.with_scenario
     far = speechlike(0)
     assert len(plain.score(far, far, far, "dt")) == 2

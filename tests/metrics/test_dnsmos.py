@@ -1,4 +1,4 @@
-"""DNSMOS with the shared ONNX copy: clean speech outscores the same speech in noise."""
+"""DNSMOS from the speechmos wheel: noise lowers the scores; the shared copy agrees."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pytest
 
 from tests.conftest import SHARED, assert_one_line_error, run_cli, write_wav
 
-MODEL = SHARED / "models" / "dnsmos"
-needs_model = pytest.mark.skipif(not (MODEL / "sig_bak_ovr.onnx").is_file(),
-                                 reason=f"DNSMOS models not found in {MODEL}")
+SHARED_MODEL = SHARED / "models" / "dnsmos"
+needs_shared = pytest.mark.skipif(not (SHARED_MODEL / "sig_bak_ovr.onnx").is_file(),
+                                  reason=f"no cross-check: {SHARED_MODEL} (../shared) is absent")
 
 
 def _voiced(seconds: float = 4.0, sr: int = 16000) -> np.ndarray:
@@ -22,11 +22,11 @@ def _voiced(seconds: float = 4.0, sr: int = 16000) -> np.ndarray:
     return (0.1 * x * env).astype(np.float32)
 
 
-@needs_model
-def test_noise_lowers_the_background_score():
+def test_noise_lowers_the_background_score(monkeypatch):
     from toolkit.metrics.dnsmos import DNSMOS
 
-    scorer = DNSMOS(MODEL, p808=True)
+    monkeypatch.delenv("SPTK_DNSMOS_MODEL", raising=False)
+    scorer = DNSMOS(p808=True)  # no path: the models of the speechmos wheel
     clean = _voiced()
     noisy = clean + 0.1 * np.random.default_rng(0).standard_normal(len(clean)).astype(np.float32)
     a, b = scorer.score(clean), scorer.score(noisy)
@@ -43,11 +43,20 @@ def test_windows_repeat_short_clips_and_hop_long_ones():
     assert DNSMOS.windows(np.ones(16000 * 12)).shape == (3, WINDOW)  # 9.01 s windows, 1 s hop
 
 
-@needs_model
-def test_dnsmos_command_scores_a_folder(tmp_path):
+@needs_shared
+def test_speechmos_models_score_as_the_shared_copy():
+    from toolkit.metrics.dnsmos import DNSMOS, find_model_dir
+
+    assert find_model_dir(None).parent.name == "speechmos"
+    clip = _voiced(3.0) + 0.02 * np.random.default_rng(1).standard_normal(48000).astype(np.float32)
+    ours, shared = DNSMOS(p808=True).score(clip), DNSMOS(SHARED_MODEL, p808=True).score(clip)
+    assert ours == pytest.approx(shared, abs=1e-5)
+
+
+def test_dnsmos_command_scores_a_folder_without_a_model_path(tmp_path):
     write_wav(tmp_path / "in" / "a.wav", 2.0)
     write_wav(tmp_path / "in" / "b.wav", 3.0, sr=8000, seed=1)
-    proc = run_cli("dnsmos", tmp_path / "in", "--dnsmos-model", MODEL, "-o", tmp_path / "s.json")
+    proc = run_cli("dnsmos", tmp_path / "in", "-o", tmp_path / "s.json")
     assert proc.returncode == 0, proc.stderr
     import json
 
@@ -55,9 +64,13 @@ def test_dnsmos_command_scores_a_folder(tmp_path):
     assert scores["n"] == 2 and len(scores["per_key"]) == 2 and "dnsmos_ovrl" in scores
 
 
-def test_dnsmos_without_model_is_one_line(tmp_path):
+def test_bad_model_path_or_no_speechmos_is_one_line(tmp_path, monkeypatch):
+    from toolkit.errors import UserError
+    from toolkit.metrics import mos_models
+
     write_wav(tmp_path / "a.wav")
-    proc = run_cli("dnsmos", tmp_path / "a.wav", env=None)
-    assert_one_line_error(proc, "--dnsmos-model")
     proc = run_cli("dnsmos", tmp_path / "a.wav", "--dnsmos-model", tmp_path)
     assert_one_line_error(proc, "sig_bak_ovr.onnx")
+    monkeypatch.setattr(mos_models.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(UserError, match="pip install speechmos"):
+        mos_models.speechmos_models("dnsmos_models")

@@ -34,11 +34,11 @@ def test_template_recipe_end_to_end(tmp_path):
 
     first = run()
     assert first.returncode == 0, first.stderr[-3000:]
-    scores = json.loads((recipe / "exp/tiny/scores_test.json").read_text())
+    scores = json.loads((recipe / "exp/tiny/scores/test.json").read_text())
     assert scores["n"] == 6 and 0.0 <= scores["acc"] <= 1.0
     for f in ("model.pt", "model_card.md", "config.yaml", "meta.yaml", ".done"):
         assert (recipe / "exp/tiny/pack" / f).is_file(), f
-    logs = sorted((recipe / "exp/tiny/decode_test/log").glob("decode.*.log"))
+    logs = sorted((recipe / "exp/tiny/decode/test/hyp.split/log").glob("*.log"))
     assert len(logs) == 2 and all("# Ended (code 0)" in p.read_text() for p in logs)
 
     second = run()
@@ -61,12 +61,11 @@ def test_scoring_stage_through_slurm_matches_local(tmp_path, slurm_env):
     assert first.returncode == 0, first.stderr[-3000:]
     local = run_recipe(recipe, *base, "--stage", "5", "--stop-stage", "5", "--nj", "1")
     assert local.returncode == 0, local.stderr[-3000:]
-    scores_local = json.loads((recipe / "exp/tiny/scores_test.json").read_text())
-    (recipe / "exp/tiny/scores_test.json").unlink()
-    shutil.rmtree(recipe / "exp/tiny/score_test")
+    scores_local = json.loads((recipe / "exp/tiny/scores/test.json").read_text())
+    shutil.rmtree(recipe / "exp/tiny/scores")
     slurm = run_recipe(recipe, *base, "--stage", "5", "--stop-stage", "5", "--nj", "4",
                        "--backend", "slurm", env=slurm_env)
     assert slurm.returncode == 0, slurm.stderr[-3000:]
     assert "submitted Slurm job" in slurm.stderr
-    assert len(list((recipe / "exp/tiny/score_test").glob("part.*.json"))) == 4
-    assert json.loads((recipe / "exp/tiny/scores_test.json").read_text()) == scores_local
+    assert len(list((recipe / "exp/tiny/scores/test.parts").glob("*.json"))) == 4
+    assert json.loads((recipe / "exp/tiny/scores/test.json").read_text()) == scores_local

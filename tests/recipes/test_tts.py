@@ -28,11 +28,15 @@ def test_tts_recipe_end_to_end(tmp_path):
     first = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
     assert first.returncode == 0, first.stderr[-3000:]
     exp = recipe / "exp/tiny"
-    mlms = json.loads((exp / "scores_test_mlms_rand.json").read_text())
+    mlms = json.loads((exp / "mlms_rand/scores/test.json").read_text())
     assert 0 < mlms["mcd_db"] < 30 and set(mlms["per_language"]) == {"en", "fr"}
-    assert json.loads((exp / "scores_adapt_test_adapt_v4_it_asterisk-carlo.json").read_text())[
+    assert json.loads((exp / "adapt_v4_it_asterisk-carlo/scores/adapt_test.json").read_text())[
         "utterances"] == 2
-    align = json.loads((exp / "scores_align_espeak.json").read_text())
+    assert (exp / "mlms_rand/decode/test/hyp/wav.scp").is_file()
+    heldout = json.loads((exp / "mlms_rand/scores/heldout.json").read_text())
+    assert heldout["utterances"] == 3 and 0 <= heldout["asr_wer"] and heldout["words"] > 10
+    assert (exp / "conf/base_fr_asterisk-june.yaml").is_file()
+    align = json.loads((exp / "align/scores/espeak.json").read_text())
     assert align["boundaries"] > 100 and 0 <= align["within_50ms"] <= 1
     assert (exp / "figure2_dev_mcd.png").is_file() and (exp / "figure3_adapt_dev_mcd.png").is_file()
     for part in ("acoustic", "duration"):
@@ -40,11 +44,11 @@ def test_tts_recipe_end_to_end(tmp_path):
     out = tmp_path / "hello.wav"
     from tests.conftest import run_cli
 
-    run_cli("synthesize", "Hello there.", "--lang", "en", "--speaker", "asterisk-allison",
-            "-o", out, "--model", exp / "bundle", check=True)
+    run_cli("synthesize", "Hello there.", "--lang", "en", "-o", out, "--model", exp / "bundle",
+            check=True)  # the bundle's default English speaker (voices.yaml)
     assert out.stat().st_size > 1000
-    bad = run_cli("synthesize", "Hello.", "--lang", "de", "--speaker", "asterisk-allison",
-                  "-o", out, "--model", exp / "bundle")
+    bad = run_cli("synthesize", "Hello.", "--lang", "de", "-o", tmp_path / "de.wav",
+                  "--model", exp / "bundle")
     assert bad.returncode == 2 and "knows: en, fr" in bad.stderr
     second = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
     assert second.returncode == 0, second.stderr[-3000:]

@@ -18,7 +18,7 @@ def _librispeech(root):
 
 
 def test_librispeech_wham_and_dns_layouts_then_mix(tmp_path):
-    from toolkit.corpora import dns_challenge, librispeech_wham
+    from toolkit.corpora.external import dns_challenge, librispeech_wham
     from toolkit.data.ops import combine
     from toolkit.se.config import UDACorpusConfig
     from toolkit.se.corpus import mix_uda_corpus
@@ -34,8 +34,8 @@ def test_librispeech_wham_and_dns_layouts_then_mix(tmp_path):
     for i in range(6):
         write_wav(tmp_path / "dns" / "noise" / f"door_{i}.wav", 3.0, seed=30 + i)
 
-    librispeech_wham.prepare(tmp_path / "LibriSpeech", tmp_path / "wham", tmp_path / "src",
-                             ["train-clean-100"])
+    librispeech_wham.prepare(tmp_path / "LibriSpeech", tmp_path / "src",
+                             wham=tmp_path / "wham", subsets=["train-clean-100"])
     dns_challenge.prepare(tmp_path / "dns", tmp_path / "tgt", ["fr", "ru"])
     src, tgt = DataDir(tmp_path / "src" / "speech"), DataDir(tmp_path / "tgt" / "speech")
     assert len(src) == 6 and set(src.read("utt2lang").values()) == {"en"}

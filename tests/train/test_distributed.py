@@ -30,8 +30,8 @@ def prepare(tmp_path) -> list:
 
 def assert_same_training(exp_one, exp_two) -> None:
     assert "2 process(es)" in (exp_two / "train.log").read_text()
-    one = torch.load(exp_one / "last.pt", weights_only=False)
-    two = torch.load(exp_two / "last.pt", weights_only=False)
+    one = torch.load(exp_one / "last.pt", weights_only=True)
+    two = torch.load(exp_two / "last.pt", weights_only=True)
     assert one["global_step"] == two["global_step"] == 18
     for k, v in one["model"].items():
         assert torch.allclose(v, two["model"][k], atol=1e-4), k

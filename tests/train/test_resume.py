@@ -55,12 +55,12 @@ def test_sigkill_and_resume_gives_identical_weights(tmp_path):
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert not (exp / ".done").exists(), "the run finished before it could be killed"
-    killed_at = torch.load(exp / "last.pt", weights_only=False)
+    killed_at = torch.load(exp / "last.pt", weights_only=True)
     assert killed_at["epoch"] < 4
     run_cli(*train_args(conf, tmp_path / "data", exp), check=True)
 
-    a = torch.load(tmp_path / "a" / "last.pt", weights_only=False)
-    b = torch.load(exp / "last.pt", weights_only=False)
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=True)
+    b = torch.load(exp / "last.pt", weights_only=True)
     assert a["global_step"] == b["global_step"] and b["epoch"] == 4
     for k, v in a["model"].items():
         assert torch.equal(v, b["model"][k]), f"{k} differs after resume"

@@ -93,3 +93,48 @@ def test_resume_in_process_matches_uninterrupted(tmp_path):
     second.fit()
     for k, v in full.model.state_dict().items():
         assert torch.equal(v, second.model.state_dict()[k]), k
+
+
+def test_stale_temporary_checkpoints_are_removed_at_start(tmp_path):
+    (tmp_path / "ckpt").mkdir(parents=True)
+    stale = [tmp_path / ".last.k3j2h1.tmp.pt", tmp_path / ".best.a1.tmp.pt",
+             tmp_path / "ckpt" / ".epoch-3.zz.tmp.pt"]
+    for path in stale:
+        path.write_bytes(b"half a checkpoint")
+    (tmp_path / "notes.txt").write_text("kept")
+    Trainer(make_model(), Regression(), config(epochs=1), make_data(16), make_data(8, 1),
+            tmp_path).fit()
+    assert not any(p.exists() for p in stale)
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+
+
+def _steps(path):
+    return [(int(ln.split()[1].removeprefix("step=")), "valid/loss=" in ln)
+            for ln in path.read_text().splitlines()]
+
+
+def test_resume_does_not_repeat_scalar_lines(tmp_path):
+    cfg2, cfg4 = config(epochs=2), config(epochs=4)
+    straight = Trainer(make_model(), Regression(), cfg4, make_data(40), make_data(8, 1),
+                       tmp_path / "a")
+    straight.fit()
+    exp = tmp_path / "b"
+    Trainer(make_model(), Regression(), cfg2, make_data(40), make_data(8, 1), exp).fit()
+    (exp / ".done").unlink()
+    with open(exp / "scalars.log", "a") as f:  # what a run killed after its checkpoint logged
+        f.write("epoch=3 step=11 train/loss=0.5\nepoch=3 step=12 train/lo")
+    Trainer(make_model(), Regression(), cfg4, make_data(40), make_data(8, 1), exp).fit()
+    assert _steps(exp / "scalars.log") == _steps(tmp_path / "a" / "scalars.log")
+
+
+@pytest.mark.parametrize("lr, needle", [(1e12, "training diverged at epoch 1"),
+                                        (1e30, "training diverged at epoch 1")])
+def test_diverging_loss_stops_without_done(tmp_path, lr, needle):
+    from toolkit.train.guards import TrainingDiverged
+
+    cfg = dataclasses.replace(config(epochs=3), optim=OptimConfig(name="sgd", lr=lr))
+    trainer = Trainer(make_model(), Regression(), cfg, make_data(64), make_data(8, 1), tmp_path)
+    with pytest.raises(TrainingDiverged) as e:
+        trainer.fit()
+    assert needle in str(e.value) and "lower optim.lr" in str(e.value)
+    assert isinstance(e.value, UserError) and not (tmp_path / ".done").exists()

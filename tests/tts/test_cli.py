@@ -31,14 +31,12 @@ def test_synthesize_bad_input(tmp_path):
                                   "-o", tmp_path / "o.wav", "--model", tmp_path), "bundle")
     assert_one_line_error(run_cli("align-score", "--ref", tmp_path / "r", "--hyp",
                                   tmp_path / "h"), "does not exist")
-    assert_one_line_error(run_cli("tts", "import", "vctk", tmp_path, "-o", tmp_path / "d"),
-                          "VCTK")
-    assert_one_line_error(run_cli("tts", "import", "nope", tmp_path, "-o", tmp_path / "d"),
-                          "arctic, vctk, css10")
+    assert_one_line_error(run_cli("corpus", "prepare", "vctk", "--path", tmp_path, "--dst",
+                                  tmp_path / "d"), "VCTK")
 
 
 def test_corpus_imports(tmp_path):
-    from toolkit.corpora import arctic, css10, vctk
+    from toolkit.corpora.external import arctic, css10, vctk
     from toolkit.data.datadir import DataDir
 
     root = tmp_path / "arctic" / "cmu_us_slt_arctic"

@@ -7,18 +7,17 @@ import pytest
 
 from tests.tts.conftest import needs_espeak
 from toolkit.errors import UserError
+from toolkit.models.tts_blocks import frame_dim, phone_dim
 from toolkit.tts.frontend import (
     SIL,
     PhoneSet,
     Phrase,
     coarse_coding,
     format_phrases,
-    frame_dim,
     frame_features,
     label_sequence,
     normalize_text,
     parse_phrases,
-    phone_dim,
     phone_features,
     text_to_phrases,
 )

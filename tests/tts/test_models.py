@@ -6,9 +6,8 @@ import pytest
 import torch
 
 from toolkit.errors import UserError
-from toolkit.models.tts_blocks import RecurrentOutput
+from toolkit.models.tts_blocks import RecurrentOutput, frame_dim, phone_dim
 from toolkit.registry import build_model
-from toolkit.tts.frontend import frame_dim, phone_dim
 
 SMALL = {"phone_slots": 8, "proj_dim": 16, "cells": 16, "lstm_proj": 8, "layers": 2,
          "proj_mode": "output"}
@@ -29,7 +28,7 @@ def batch(in_dim: int, n: int = 4, t: int = 30, out: int = 49):
 
 
 def fit(model, b, steps: int = 30) -> tuple[float, float]:
-    from toolkit.tasks.tts import masked_mse
+    from toolkit.tts.loss import masked_mse
 
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
     first = float(masked_mse(model, b))

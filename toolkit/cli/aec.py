@@ -3,7 +3,7 @@
 Thin wrappers: the work is in :mod:`toolkit.tasks.aec_infer` (inference,
 streaming), :mod:`toolkit.tasks.aec_systems` (alignment front ends, NLMS),
 :mod:`toolkit.tasks.aec_score`, :mod:`toolkit.corpora.aec_sim` and
-:mod:`toolkit.corpora.aec_challenge`, :mod:`toolkit.models.aec_onnx`.
+:mod:`toolkit.corpora.external.aec_challenge`, :mod:`toolkit.models.aec_onnx`.
 """
 
 from __future__ import annotations
@@ -101,9 +101,9 @@ def pools(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Build the speech, noise and room pools the simulation draws from (stage 0)."""
-    from toolkit.corpora.noise import build_noise_pool
-    from toolkit.corpora.rooms import build_rir_pool
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
+    from toolkit.corpora.sounds.noise import build_noise_pool
+    from toolkit.corpora.sounds.rooms import build_rir_pool
     from toolkit.fsutil import skip_if_done
 
     c = _corpus_conf(config).corpus
@@ -274,7 +274,7 @@ def prepare_challenge(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Data directory from an AEC Challenge download (real *_lpb/*_mic or synthetic)."""
-    from toolkit.corpora.aec_challenge import prepare
+    from toolkit.corpora.external.aec_challenge import prepare
 
     prepare(src, out, subset, overwrite)
 

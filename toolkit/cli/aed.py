@@ -1,48 +1,145 @@
 """``sptk-cli classify`` and ``sptk-cli aed ...``: audio event classification commands.
 
-- ``classify CLIP...``: labels with probabilities for audio files (default model or --model);
+- ``classify INPUT...``: labels with probabilities per file and per window (files, folders,
+  globs; default model or --model);
 - ``aed corpus``: the built-in 16-class corpus (noise/effect types + GM families);
 - ``aed prepare``: ESC-50 / ESC-10 / folder-per-class / data dir / csv -> data dirs by fold;
 - ``aed plot-confusion``: the confusion matrix of a scores JSON as a PNG;
-- ``aed macs``: multiply-accumulates and parameters of a model config.
+- ``aed macs``: multiply-accumulates and parameters of a model config;
+- ``aed export-onnx``: the classifier as ONNX, checked against PyTorch;
+- ``aed offset-stats``: where DATAR's deformable blocks move their keys.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
+import sys
 from pathlib import Path
 
 import typer
 
 from toolkit.cli.app import App, fail
+from toolkit.cli.options import DEVICE, INPUTS, MODEL, OVERWRITE
 
-app = App(help="Audio event classification: built-in corpus, corpus layouts, plots, MACs.")
+app = App(help="Audio event classification: built-in corpus, corpus layouts, plots, MACs, ONNX, "
+               "offset statistics.")
 
 
 def classify(
-    clips: list[Path] = typer.Argument(..., help="Audio files (wav, flac, ogg, mp3, ...)."),
-    model: Path = typer.Option(None, "--model", "-m", help="Packed model or experiment "
-                               "(default: the classifier shipped in toolkit/assets/aed)."),
-    top: int = typer.Option(5, "--top", help="How many classes to print per clip."),
-    as_json: bool = typer.Option(False, "--json", help="One JSON object per clip."),
-    device: str = typer.Option("cpu", "--device", help="cpu | cuda | auto."),
+    inputs: list[str] = INPUTS,
+    model: Path = MODEL,
+    top_k: int = typer.Option(5, "--top-k", "-k", "--top", help="Classes per row."),
+    windows: bool = typer.Option(False, "--windows", help="Also print one row per window "
+                                 "(scope 'window') before each file's row."),
+    hop: float = typer.Option(0.0, "--hop", help="Seconds between window starts (default: "
+                              "the window length, so windows tile the file)."),
+    batch_size: int = typer.Option(16, "--batch-size", help="Windows per model call."),
+    threads: int = typer.Option(1, "--threads", help="CPU threads of the model (a second "
+                                "thread reads and computes features beside it)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the rows to this file "
+                             "(default: standard output)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per file instead of "
+                                 "TSV rows."),
+    device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
 ) -> None:
-    """Print the most likely sound classes of each clip with their probabilities."""
-    from toolkit.tasks.aed_infer import classify_file
+    """Print the most likely sound classes of audio files, per file and per window.
+
+    Files are cut into windows of the model's input length (5.12 s for the shipped
+    model); the last, partial window is kept. A file's probabilities are the mean over
+    its windows weighted by the audio each covers. TSV columns: file, scope (file or
+    window), start and end in seconds, then label_1, prob_1, ... label_K, prob_K.
+    Memory: three batches of windows plus the model (about 420 MB with the shipped
+    model), whatever the length of the files; formats libsndfile cannot read (m4a, ...)
+    are decoded whole first.
+    """
+    import torch
+
+    from toolkit.aed.infer import Classifier, check_inputs, classify_files
+    from toolkit.cli.inputs import expand_inputs
+    from toolkit.fsutil import atomic_file
+    from toolkit.progress import Progress
     from toolkit.train.distributed import resolve_device
 
-    if top < 1:
-        fail(f"--top {top}: give a number >= 1")
-    dev = resolve_device(device)
-    for clip in clips:
-        if not clip.is_file():
-            fail(f"audio file {clip} does not exist")
-        r = classify_file(clip, model, top, dev)
-        if as_json:
-            typer.echo(json.dumps({**r, "top": [{"label": c, "prob": round(p, 5)}
-                                                for c, p in r["top"]]}, ensure_ascii=False))
+    if top_k < 1:
+        fail(f"--top-k {top_k}: give a number >= 1")
+    if hop < 0 or batch_size < 1 or threads < 1:
+        fail("--hop must be >= 0 seconds, --batch-size and --threads >= 1")
+    if out is not None and out.is_dir():
+        fail(f"-o {out}: is a folder; give the name of the file to write")
+    if out is not None and out.exists() and not overwrite:
+        fail(f"-o {out}: exists; pass --overwrite to replace it")
+    files = expand_inputs(inputs)
+    total = check_inputs([f.path for f in files])
+    torch.set_num_threads(threads)
+    clf = Classifier.load(model, resolve_device(device))
+    hop_samples = int(round(hop * clf.sample_rate)) or None
+    with contextlib.ExitStack() as stack:
+        if out is None:
+            sink = sys.stdout
         else:
-            typer.echo(f"{clip}: " + "  ".join(f"{c} {p:.3f}" for c, p in r["top"]))
+            sink = stack.enter_context(open(stack.enter_context(atomic_file(out)), "w",
+                                            encoding="utf-8"))
+        bar = stack.enter_context(Progress(f"classifying {len(files)} file(s)",
+                                           math.ceil(total), "s of audio"))
+        writer = _Rows(sink, clf, top_k, windows, as_json, [str(f.path) for f in files], bar)
+        for result in classify_files([f.path for f in files], clf, hop_samples, batch_size,
+                                     writer.window):
+            writer.file(result)
+
+
+class _Rows:
+    """Writes classify's rows (TSV or JSON lines) as results arrive."""
+
+    def __init__(self, sink, clf, k: int, windows: bool, as_json: bool, names: list[str],
+                 bar):
+        self.sink, self.clf, self.k, self.as_json = sink, clf, k, as_json
+        self.show_windows, self.names, self.bar = windows, names, bar
+        self.pending: list[dict] = []
+        self.done_s = 0.0
+        if not as_json:
+            k = min(k, len(clf.classes))
+            cols = [c for i in range(1, k + 1) for c in (f"label_{i}", f"prob_{i}")]
+            self._emit("\t".join(["file", "scope", "start", "end", *cols]))
+
+    def _emit(self, line: str) -> None:
+        self.sink.write(line + "\n")
+        self.sink.flush()
+
+    def _tsv(self, name: str, scope: str, start: float, end: float, top) -> str:
+        cells = [c for label, p in top for c in (label, f"{p:.4f}")]
+        return "\t".join([name, scope, f"{start:.3f}", f"{end:.3f}", *cells])
+
+    def window(self, w) -> None:
+        from toolkit.aed.infer import top_k
+
+        self.bar.update(int(self.done_s + w.end))
+        if not self.show_windows:
+            return
+        top = top_k(self.clf, w.probs, self.k)
+        if self.as_json:
+            self.pending.append({"start": round(w.start, 3), "end": round(w.end, 3),
+                                 "top": [{"label": c, "prob": round(p, 5)} for c, p in top]})
+        else:
+            self._emit(self._tsv(self.names[w.index], "window", w.start, w.end, top))
+
+    def file(self, r) -> None:
+        from toolkit.aed.infer import top_k
+
+        self.done_s += r.duration
+        top = top_k(self.clf, r.probs, self.k)
+        if self.as_json:
+            row = {"file": r.file, "duration": round(r.duration, 3), "model": self.clf.source,
+                   "top": [{"label": c, "prob": round(p, 5)} for c, p in top],
+                   "notes": r.notes}
+            if self.show_windows:
+                row["windows"] = self.pending
+            self.pending = []
+            self._emit(json.dumps(row, ensure_ascii=False))
+        else:
+            self._emit(self._tsv(r.file, "file", 0.0, r.duration, top))
 
 
 @app.command()
@@ -55,11 +152,11 @@ def corpus(
     seed: int = typer.Option(None, "--seed", help="Seed [0]."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Rebuild a finished corpus."),
 ) -> None:
-    """Build the offline 16-class corpus (see toolkit.corpora.aed_sounds)."""
+    """Build the offline 16-class corpus (see toolkit.aed.corpus)."""
+    from toolkit.aed.config import AedCorpusConfig
+    from toolkit.aed.corpus import build_aed_sounds
     from toolkit.config import from_dict, read_yaml
-    from toolkit.corpora.aed_sounds import build_aed_sounds
     from toolkit.fsutil import skip_if_done
-    from toolkit.tasks.aed import AedCorpusConfig
 
     conf = from_dict(AedCorpusConfig, read_yaml(config).get("corpus") if config else None,
                      "corpus")
@@ -87,7 +184,7 @@ def prepare(
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo finished outputs."),
 ) -> None:
     """Read a corpus layout and write data directories (wav.scp, label, utt2fold)."""
-    from toolkit.corpora.aed_layouts import read_corpus, split_by_fold
+    from toolkit.corpora.external.aed_layouts import read_corpus, split_by_fold
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
 
@@ -98,8 +195,8 @@ def prepare(
             fail(f"--folds {spec!r}: write PART:FOLD[,FOLD...], e.g. train:1,2")
         parts[name] = [v.strip() for v in values.split(",") if v.strip()]
     if not parts and config:
+        from toolkit.aed.config import AedCorpusConfig
         from toolkit.config import from_dict, read_yaml
-        from toolkit.tasks.aed import AedCorpusConfig
 
         cc = from_dict(AedCorpusConfig, read_yaml(config).get("corpus"), "corpus")
         parts = {"train": [str(f) for f in cc.train_folds], "test": [str(f) for f in cc.test_folds]}
@@ -131,7 +228,7 @@ def plot_confusion_cmd(
     title: str = typer.Option("", "--title", help="Plot title."),
 ) -> None:
     """Draw the confusion matrix (rows: reference, columns: prediction)."""
-    from toolkit.tasks.aed_infer import plot_confusion
+    from toolkit.aed.score import plot_confusion
 
     if not scores.is_file():
         fail(f"scores file {scores} does not exist; run the scoring stage first")
@@ -148,11 +245,12 @@ def macs(
     overrides: list[str] = typer.Option(None, "--set", help="Override a config value."),
     frames: int = typer.Option(0, "--frames", help="Input frames (default data.target_frames)."),
 ) -> None:
-    """Multiply-accumulates per clip and parameters of the configured model."""
+    """Multiply-accumulates per clip and parameters of the configured model (params_m_classifier
+    leaves out the masked-patch pretraining head, which classification never uses)."""
+    from toolkit.aed.config import AedConfig
     from toolkit.config import load_config
     from toolkit.models.complexity import count_macs
     from toolkit.registry import build_model
-    from toolkit.tasks.aed import AedConfig
 
     cfg = load_config(AedConfig, config, overrides)
     model = build_model("aed", cfg.model)
@@ -163,7 +261,60 @@ def macs(
                            "gmacs": round(m / 1e9, 4),
                            "gmacs_without_attention": round(m_no_attn / 1e9, 4),
                            "params_m": round(sum(p.numel() for p in model.parameters()) / 1e6,
-                                             4)}))
+                                             4),
+                           "params_m_classifier": round(sum(
+                               p.numel() for n, p in model.named_parameters()
+                               if not n.startswith("recon_head")) / 1e6, 4)}))
+
+
+@app.command("export-onnx")
+def export_onnx_cmd(
+    out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+    model: Path = MODEL,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Export the classifier as ONNX (fbank windows in, logits and probs out, dynamic batch)
+    and check it against PyTorch with onnxruntime."""
+    from toolkit.aed.export import check_onnx, export_onnx
+    from toolkit.aed.infer import Classifier
+
+    if out.is_dir():
+        fail(f"-o {out}: is a folder; give the name of the .onnx file to write")
+    if out.exists() and not overwrite:
+        fail(f"-o {out}: exists; pass --overwrite to replace it")
+    clf = Classifier.load(model, "cpu")
+    export_onnx(clf, out)
+    err = check_onnx(clf, out)
+    typer.echo(json.dumps({"onnx": str(out), "classes": len(clf.classes),
+                           "input": ["batch", clf.cfg.data.target_frames, clf.cfg.features.n_mels],
+                           "max_abs_diff_probs": err}))
+
+
+@app.command("offset-stats")
+def offset_stats_cmd(
+    inputs: list[str] = INPUTS,
+    model: Path = MODEL,
+    batch_size: int = typer.Option(16, "--batch-size", help="Windows per model call."),
+) -> None:
+    """Offsets of DATAR's deformable blocks on the windows of audio files: map and key
+    grid sizes, offset range and mean |offset| in reference-grid cells, share of keys
+    moved off the map (one JSON object per deformable block)."""
+    import numpy as np
+    import torch
+
+    from toolkit.aed.infer import Classifier, check_inputs, window_features
+    from toolkit.aed.offsets import deformable_blocks, offset_stats
+    from toolkit.cli.inputs import expand_inputs
+
+    files = expand_inputs(inputs)
+    check_inputs([f.path for f in files])
+    clf = Classifier.load(model, "cpu")
+    if not deformable_blocks(clf.model):
+        fail(f"{clf.source}: the model has no deformable attention block (a DATAR model has)")
+    batches = (torch.from_numpy(np.stack(b)) for b in
+               window_features([f.path for f in files], clf, batch_size))
+    for row in offset_stats(clf.model, batches):
+        typer.echo(json.dumps(row))
 
 
 def register(root: typer.Typer) -> None:

@@ -1,8 +1,8 @@
 """Corpus commands (sound): ``sptk-cli corpus noise|rir|music``; see toolkit.cli.corpus.
 
 Each command is a thin wrapper over a library builder
-(:mod:`toolkit.corpora.noise`, :mod:`toolkit.corpora.rooms`,
-:mod:`toolkit.corpora.music`). Shared options: ``--out DIR`` (a data directory
+(:mod:`toolkit.corpora.sounds.noise`, :mod:`toolkit.corpora.sounds.rooms`,
+:mod:`toolkit.corpora.sounds.music`). Shared options: ``--out DIR`` (a data directory
 holding its own audio under ``DIR/audio``), ``--shard J/N`` (build chunk J of
 N; merge the shards with ``sptk-cli data merge``), ``--seed S`` and
 ``--overwrite`` (a finished directory is otherwise skipped).
@@ -42,8 +42,8 @@ def noise(
     overwrite: bool = typer.Option(False, "--overwrite", help="Rebuild a finished directory."),
 ) -> None:
     """Noise pool: Debian recorded sounds labelled by type, procedural noises, babble."""
-    from toolkit.corpora.noise import build_noise_pool, list_types
-    from toolkit.corpora.soundpool import comma_list
+    from toolkit.corpora.sounds.noise import build_noise_pool, list_types
+    from toolkit.corpora.sounds.soundpool import comma_list
     from toolkit.errors import UserError
 
     if list_:
@@ -74,7 +74,7 @@ def rir(
     overwrite: bool = typer.Option(False, "--overwrite", help="Rebuild a finished directory."),
 ) -> None:
     """Room impulse responses: simulated shoebox rooms (or imported measurements)."""
-    from toolkit.corpora.rooms import build_rir_pool, import_rirs, parse_range
+    from toolkit.corpora.sounds.rooms import build_rir_pool, import_rirs, parse_range
 
     if from_folder is not None or sofa:
         import_rirs(out, from_folder, list(sofa or []), shard, licence, overwrite)
@@ -96,7 +96,7 @@ def music(
     overwrite: bool = typer.Option(False, "--overwrite", help="Rebuild a finished directory."),
 ) -> None:
     """Songs: FluidSynth-rendered stems and a vocal sung from real speech (MIR-1K style)."""
-    from toolkit.corpora.music import build_music
+    from toolkit.corpora.sounds.music import build_music
 
     build_music(out, n, speech_from, duration, soundfont, shard, seed, overwrite)
     _report(out)

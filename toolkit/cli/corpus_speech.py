@@ -2,7 +2,7 @@
 
 ``speech`` builds a speech pool from Debian packages, ``phonemes`` adds a
 ``phones`` file to a data directory, ``espeak`` synthesizes speech with exact
-phone times. Library code: :mod:`toolkit.corpora.speech_pool`,
+phone times. Library code: :mod:`toolkit.corpora.debian.speech_pool`,
 :mod:`toolkit.text.phonemize`, :mod:`toolkit.text.synthesize`.
 """
 
@@ -48,7 +48,7 @@ def speech(
 
     Sources: asterisk prompts, tuxpaint stamp descriptions, ktuberling words.
     """
-    from toolkit.corpora.speech_pool import build_speech_pool, scan_sources, summarize
+    from toolkit.corpora.debian.speech_pool import build_speech_pool, scan_sources, summarize
     from toolkit.data.ops import parse_shard
     from toolkit.errors import UserError
 

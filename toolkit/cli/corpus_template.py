@@ -18,13 +18,13 @@ def tones(
     shard: str = typer.Option(None, "--shard", help="Build only shard J/N of the clips."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Rebuild a finished corpus."),
 ) -> None:
-    """Synthetic tone / chirp / noise clips (see toolkit.corpora.tones)."""
+    """Synthetic tone / chirp / noise clips (see toolkit.tone.corpus)."""
     from toolkit.cli.app import fail
     from toolkit.config import from_dict, read_yaml
-    from toolkit.corpora.tones import build_tones
     from toolkit.data.ops import parse_shard
     from toolkit.fsutil import skip_if_done
-    from toolkit.tasks.tone import ToneCorpusConfig
+    from toolkit.tone.config import ToneCorpusConfig
+    from toolkit.tone.corpus import build_tones
 
     conf = from_dict(ToneCorpusConfig, read_yaml(config).get("corpus") if config else None,
                      "corpus")

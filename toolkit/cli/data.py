@@ -127,6 +127,10 @@ def subset(
 
     if all(v is None for v in (first, last, random_n, keys, speakers)):
         fail("say which utterances to keep: --first, --last, --random, --keys or --speakers")
+    given = [n for n, v in (("--first", first), ("--last", last), ("--random", random_n))
+             if v is not None]
+    if len(given) > 1:
+        fail(f"{' and '.join(given)} exclude each other; give one of them")
     for name, value in (("--first", first), ("--last", last), ("--random", random_n)):
         if value is not None and value < 0:
             fail(f"{name} must be >= 0, got {value}")
@@ -158,6 +162,12 @@ def split_cmd(
     if not overwrite and all(is_done(out_dir / name) for name, _ in spec):
         typer.echo(f"{out_dir}: parts already complete (use --overwrite to redo)")
         return
+    for name, _ in spec:  # parts of an earlier split are redone; anything else is not ours
+        part = out_dir / name
+        if part.exists() and not overwrite and not is_done(part) and (
+                not part.is_dir() or any(part.iterdir())):
+            fail(f"{part} exists, is not empty and is not a finished output (no .done); pass "
+                 "--overwrite to replace it, or choose another --out-dir")
     for p in split(src, out_dir, spec, seed=seed, by_speaker=by_speaker, overwrite=True):
         from toolkit.data.datadir import DataDir
 

@@ -20,15 +20,19 @@ RUN_HELP = "\n\n".join([
     "The variable (JOB, or any NAME in NAME=A:B) is replaced by the job number in the log "
     "path and in every command argument. One argument after -- is run as a shell string "
     "(pipes work); several are quoted and joined. Options go before JOB=A:B.",
-    "Each log starts with '# <command>' and '# Started at ...' and ends with "
-    "'# Ended (code N) at <date>, elapsed S s'; success is read from these footers. "
+    "Each log starts with '# <command>' and '# Started at ..., run TOKEN' and ends with "
+    "'# Ended (code N) at <date>, elapsed S s, run TOKEN'; success is read from these "
+    "footers (only the job script's own, with the header's token). "
     "The exit status is 0 only when every job of the range ended with code 0.",
     "--pick all runs every job; --pick failed reruns only the jobs whose log ends with a "
     "non-zero footer; --pick incomplete reruns every job that did not end with code 0 "
     "(non-zero footer, no footer because it was killed or timed out, or no log).",
     "Slurm: one 'sbatch --array' job; --gpu, --mem, --time, --threads and --opt map to "
     "sbatch flags through tools/backends/slurm.yaml (or the file named by $SPTK_SLURM_CONF). "
-    "Ctrl-C or SIGTERM kills (local) or scancels (slurm) the running jobs and exits with 130.",
+    "Ctrl-C, SIGTERM or SIGHUP kills (local) or scancels (slurm) the running jobs and exits "
+    "with 130; local jobs also die when the runner is killed outright (SIGKILL). "
+    "A job still running (its log is locked) is never started twice: the run refuses, as "
+    "does a second 'sptk-cli run' of the same jobs.",
 ])
 
 

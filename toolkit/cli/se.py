@@ -40,12 +40,12 @@ def corpus(
 
     cc = load_config(SEConfig, config).corpus
     if speech is None:
-        from toolkit.corpora.speech_pool import build_speech_pool
+        from toolkit.corpora.debian.speech_pool import build_speech_pool
 
         speech = out / "speech"
         build_speech_pool(speech, cc.speech_sources, cc.source_langs + cc.target_langs,
                           cc.max_per_lang or None, cc.seed, None, overwrite)
-    from toolkit.corpora.noise import build_noise_pool
+    from toolkit.corpora.sounds.noise import build_noise_pool
 
     for name, types, given in (("noise_source", cc.source_noise_types, source_noise),
                                ("noise_target", cc.target_noise_types, target_noise)):
@@ -101,9 +101,9 @@ def prepare_librispeech_wham(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Source domain from LibriSpeech + WHAM! noise (pools for 'se corpus')."""
-    from toolkit.corpora.librispeech_wham import prepare
+    from toolkit.corpora.external.librispeech_wham import prepare
 
-    prepare(librispeech, wham, out, [s for s in subsets.split(",") if s], overwrite)
+    prepare(librispeech, out, wham, [s for s in subsets.split(",") if s], overwrite)
 
 
 @group.command("prepare-dns")
@@ -114,7 +114,7 @@ def prepare_dns(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Target domain from the DNS Challenge clean speech and noise (pools)."""
-    from toolkit.corpora.dns_challenge import prepare
+    from toolkit.corpora.external.dns_challenge import prepare
 
     prepare(dns, out, [s for s in langs.split(",") if s], overwrite)
 

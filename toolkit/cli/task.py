@@ -18,6 +18,8 @@ SET = typer.Option(None, "--set", help="Override a config value: --set trainer.e
                    "(repeatable; the value is YAML).")
 DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N.")
 OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
+ALLOW_UNFINISHED = typer.Option(False, "--allow-unfinished", help="Use an experiment whose "
+                                "training has not finished (no .done: a mid-training last.pt).")
 
 
 def train(
@@ -66,14 +68,16 @@ def decode(
     shard: str = typer.Option(None, "--shard", help="Decode only shard J/N of the keys."),
     device: str = DEVICE,
     overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
 ) -> None:
-    """Run inference on a data directory; the output is a data directory too."""
+    """Run inference on a data directory; the output is a data directory too.
+
+    An experiment directory must have finished training (.done) unless --allow-unfinished.
+    """
     from toolkit.data.datadir import DataDir, write_datadir
     from toolkit.data.ops import parse_shard, shard_keys
     from toolkit.fsutil import skip_if_done
-    from toolkit.log import log_device
-    from toolkit.train.distributed import resolve_device
-    from toolkit.train.packing import default_model_dir, load_model_dir
+    from toolkit.train.packing import check_finished, default_model_dir, load_model_dir
 
     sh = parse_shard(shard)  # bad input first, before loading anything
     if skip_if_done(out, overwrite):
@@ -82,6 +86,11 @@ def decode(
         if task is None:
             fail("give --model DIR, or --task T to use the default model of task T")
         model_dir = default_model_dir(task)
+    check_finished(model_dir, allow_unfinished)
+
+    from toolkit.log import log_device
+    from toolkit.train.distributed import resolve_device
+
     dev = resolve_device(device)
     log_device(dev)
     t, cfg, model = load_model_dir(model_dir, dev)
@@ -143,17 +152,24 @@ def score_merge(
         if not p.is_file():
             fail(f"score part {p} does not exist; did every scoring job succeed?")
         try:
-            part = json.loads(p.read_text(encoding="utf-8"))
+            part = json.loads(_read_json_text(p))
             tasks.add(part["task"])
             overlap = set(per_key) & set(part["per_key"])
             per_key.update(part["per_key"])
-        except (json.JSONDecodeError, KeyError, TypeError):
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             fail(f"{p} is not a part file written by 'sptk-cli score --shard'")
         if overlap:
             fail(f"{p} repeats key '{sorted(overlap)[0]}' of another part")
     if len(tasks) != 1:
         fail(f"the parts come from different tasks ({', '.join(sorted(tasks))})")
     _write_scores(get_task(tasks.pop()).aggregate(per_key), out)
+
+
+def _read_json_text(path: Path) -> str:
+    """Text of a JSON file; a byte that is not UTF-8 is a one-line error naming the file."""
+    from toolkit.data.text import decode_text
+
+    return decode_text(path.read_bytes(), path)
 
 
 def _write_scores(result: dict, out: Path | None) -> None:
@@ -174,70 +190,39 @@ def pack(
     fp32: bool = typer.Option(False, "--fp32", help="Keep fp32 weights (default fp16)."),
     description: str = typer.Option("", "--description", help="Text for the model card "
                                     "(training data, intended use)."),
+    card: Path = typer.Option(None, "--card", help="YAML with the card's header: license, "
+                              "license_note, training_data (name, license), intended_use, "
+                              "limitations (e.g. recipes/<task>/conf/model_card.yaml)."),
     overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
 ) -> None:
-    """Bundle a trained model for inference (stage 9)."""
+    """Bundle a trained model for inference (stage 9); training must have finished (.done)."""
     from toolkit.fsutil import skip_if_done
     from toolkit.train.packing import pack as pack_model
+    from toolkit.train.packing import read_card
 
+    header = read_card(card)
     if not skip_if_done(out, overwrite):
-        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description)
+        pack_model(exp, out, scores, fp16=not fp32, overwrite=overwrite, description=description,
+                   card=header, allow_unfinished=allow_unfinished)
 
 
 def summarize(
     files: list[Path] = typer.Argument(..., help="Score JSON files (from sptk-cli score)."),
+    brief: bool = typer.Option(False, "--brief", help="A few headline metrics per recipe in "
+                               "80 columns, and where the full results are."),
 ) -> None:
     """Print the numeric scores of several JSON files, one table per experiment folder.
 
     Files of one folder (one recipe's systems and test sets) share a table whose columns
     are the union of their metrics ("-" where a file lacks one); a table with more metrics
     than fit across the screen lists the metrics as rows and the files as columns, named
-    without the folder, ``scores_`` and ``.json``.
+    without the folder, ``scores_`` and ``.json``. ``--brief`` keeps the recipe's
+    headline metrics (at most 4) within 80 columns.
     """
-    import json
+    from toolkit.metrics.summary import print_summary
 
-    from rich.console import Console
-    from rich.table import Table
-
-    groups: dict[str, list[tuple[str, dict]]] = {}
-    for f in files:
-        if not f.is_file():
-            fail(f"scores file {f} does not exist")
-        try:
-            values = json.loads(f.read_text())
-        except json.JSONDecodeError:
-            fail(f"{f} is not a JSON scores file")
-        if not isinstance(values, dict):
-            fail(f"{f} is not a JSON scores file (expected an object of scores)")
-        flat = {k: v for k, v in values.items()
-                if isinstance(v, int | float) and not isinstance(v, bool)}
-        name = f.name.removeprefix("scores_").removesuffix(".json") or f.name
-        groups.setdefault(str(f.parent), []).append((name, flat))
-    console = Console(width=max(100, Console().width))
-    for folder, rows in groups.items():
-        columns = list(dict.fromkeys(k for _, flat in rows for k in flat))
-        table = Table(title=f"scores: {folder}")
-        cell = [[f"{flat[c]:.4g}" if c in flat else "-" for c in columns] for _, flat in rows]
-        if len(columns) > 8 and len(columns) > len(rows):
-            # metrics as rows; as many files per table as fit across the screen
-            mw = max(len(c) for c in columns) + 3
-            fw = max(8, *(len(name) for name, _ in rows)) + 3
-            per = max(1, (console.width - mw - 1) // fw)
-            for i in range(0, len(rows), per):
-                part = Table(title=table.title if i == 0 else None)
-                part.add_column("metric")
-                for name, _ in rows[i:i + per]:
-                    part.add_column(name, justify="right")
-                for j, c in enumerate(columns):
-                    part.add_row(c, *(r[j] for r in cell[i:i + per]))
-                console.print(part)
-            continue
-        table.add_column("file")
-        for c in columns:
-            table.add_column(c, justify="right")
-        for (name, _), r in zip(rows, cell, strict=True):
-            table.add_row(name, *r)
-        console.print(table)
+    print_summary(files, brief)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,360 +1,122 @@
-"""TTS commands: ``vocoder``, ``align``, ``align-score``, ``synthesize`` and the ``tts`` group.
+"""``sptk-cli synthesize``: text to speech with a TTS bundle (thin: parse, call, print).
 
-Thin wrappers over :mod:`toolkit.dsp.world`, :mod:`toolkit.tts` and
-:mod:`toolkit.tasks.tts`; every option that is a hyperparameter comes from the
-recipe YAML (``--config``, with ``--set`` overrides).
+The library side is :mod:`toolkit.tts.infer` (sentences, loudness, streaming
+write) and :mod:`toolkit.tts.synth` (the bundle); the recipe steps of the task
+are in :mod:`toolkit.cli.tts_recipe`.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 
-from toolkit.cli.app import App, fail
-
-vocoder_app = App(help="WORLD vocoder features (40 mcep, log F0 + V/UV, 7 band aperiodicities).")
-tts_app = App(help="TTS recipe steps: splits, stage-2 features, phone set, figures, bundles.")
-CONFIG = typer.Option(None, "--config", "-c", help="tts YAML config (defaults if omitted).")
-SET = typer.Option(None, "--set", help="Override a config value (repeatable).")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output.")
-
-
-def _config(config: Path | None, overrides: list[str] | None):
-    from toolkit.config import load_config
-    from toolkit.tasks.tts_config import TtsConfig
-
-    if config is not None and not config.is_file():
-        fail(f"config file {config} does not exist")
-    return load_config(TtsConfig, config, overrides)
-
-
-def _keys(data: Path, shard: str | None) -> list[str]:
-    from toolkit.data.datadir import DataDir
-    from toolkit.data.ops import parse_shard, shard_keys
-
-    sh = parse_shard(shard)
-    keys = DataDir(data).keys()
-    return shard_keys(keys, *sh) if sh else keys
-
-
-@vocoder_app.command("analyze")
-def vocoder_analyze(
-    wav: Path = typer.Argument(None, help="One audio file (or use --data)."),
-    out: Path = typer.Option(..., "--out", "-o", help="features .npy (file) or data dir (--data)."),
-    data: Path = typer.Option(None, "--data", "-d", help="Data directory with wav.scp."),
-    shard: str = typer.Option(None, "--shard", help="Only shard J/N of the keys."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Audio -> (frames, 49) features: 40 mcep, log F0, V/UV, 7 band aperiodicities (5 ms)."""
-    import numpy as np
-
-    from toolkit.fsutil import atomic_file
-    from toolkit.tts.prepare import analyze_datadir
-
-    cfg = _config(config, overrides)
-    if (wav is None) == (data is None):
-        fail("give one audio file or --data DIR")
-    if data is not None:
-        analyze_datadir(data, out, cfg.vocoder, _keys(data, shard), overwrite)
-        return
-    from toolkit.data.audio import load_mono
-    from toolkit.dsp.world import analyze
-
-    x, _ = load_mono(wav, cfg.vocoder.sample_rate)
-    with atomic_file(out, suffix=".npy") as tmp:
-        np.save(tmp, analyze(x, cfg.vocoder))
-    typer.echo(f"{out}: {len(np.load(out))} frames x 49")
-
-
-@vocoder_app.command("synthesize")
-def vocoder_synthesize(
-    feats: Path = typer.Argument(..., help="(frames, 49) features .npy."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output audio file."),
-    no_postfilter: bool = typer.Option(False, "--no-postfilter", help="Skip the postfilter."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-) -> None:
-    """Features -> waveform with WORLD (cepstral postfilter unless --no-postfilter)."""
-    import numpy as np
-
-    from toolkit.data.audio import save_audio
-    from toolkit.dsp.world import synthesize
-
-    cfg = _config(config, overrides)
-    if not feats.is_file():
-        fail(f"features file {feats} does not exist")
-    try:
-        y = np.load(feats)
-    except ValueError:
-        fail(f"{feats} is not a .npy array")
-    wave = synthesize(y, cfg.vocoder, postfilter_beta=0.0 if no_postfilter else None)
-    save_audio(out, wave, cfg.vocoder.sample_rate)
-    typer.echo(f"{out}: {len(wave) / cfg.vocoder.sample_rate:.2f} s")
-
-
-@vocoder_app.command("ceiling")
-def vocoder_ceiling(
-    data: Path = typer.Option(..., "--data", "-d", help="Data directory with wav.scp."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
-    max_utts: int = typer.Option(50, "--max-utts", help="Utterances to use (first in key order)."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-) -> None:
-    """Copy-synthesis MCD / F0 RMSE / V/UV error: the vocoder's ceiling, per language."""
-    from toolkit.data.audio import load_mono
-    from toolkit.data.datadir import DataDir
-    from toolkit.dsp.world import analyze, synthesize
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.metrics.tts import acoustic_sums, aggregate_acoustic
-
-    cfg = _config(config, overrides)
-    d = DataDir(data)
-    langs = d.read("utt2lang") if d.has("utt2lang") else {}
-    groups: dict[str, list] = {}
-    for key in d.keys()[:max_utts]:
-        path, offset, duration = d.audio_spec(key)
-        x, _ = load_mono(path, cfg.vocoder.sample_rate, offset=offset, duration=duration)
-        ref = analyze(x, cfg.vocoder)
-        hyp = analyze(synthesize(ref, cfg.vocoder, postfilter_beta=0.0), cfg.vocoder)
-        groups.setdefault(langs.get(key, "all"), []).append(acoustic_sums(ref, hyp))
-    result = aggregate_acoustic([s for v in groups.values() for s in v])
-    result["per_language"] = {k: aggregate_acoustic(v) for k, v in sorted(groups.items())}
-    if out:
-        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
-    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items() if not isinstance(v, dict)))
-
-
-def align(
-    data: Path = typer.Option(..., "--data", "-d", help="Data dir: wav.scp, text, utt2lang "
-                              "(phones are made when missing)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output data dir (durations, "
-                             "phone_times, align/phones.ctm, align/textgrid/)."),
-    model: Path = typer.Option(None, "--model", "-m", help="A trained aligner (.npz); "
-                               "default: train one on --data (flat start)."),
-    save_model: Path = typer.Option(None, "--save-model", help="Write the trained aligner here."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Forced alignment with a flat-start monophone HMM (3 states, MFCC + deltas)."""
-    import tempfile
-
-    from toolkit.data.datadir import DataDir
-    from toolkit.fsutil import skip_if_done
-    from toolkit.tts.labels import add_labels, align_datadir
-
-    cfg = _config(config, overrides)
-    if skip_if_done(out, overwrite):
-        return
-    if model is not None and not model.is_file():
-        fail(f"aligner model {model} does not exist")
-    d = DataDir(data)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = data
-        if not d.has("phones") or "/" not in next(iter(d.read("phones").values()), "/"):
-            src = Path(tmp) / "labels"
-            add_labels(data, src, cfg.frontend.voices)
-        stats = align_datadir(src, out, cfg.align, model, save_model, overwrite=True)
-    typer.echo(f"{out}: {stats['aligned']} aligned, {stats['rejected']} did not align")
-
-
-def align_score(
-    ref: Path = typer.Option(..., "--ref", "-r", help="Data dir with the true phone_times."),
-    hyp: Path = typer.Option(..., "--hyp", help="Aligner output (phone_times)."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
-) -> None:
-    """Share of phone boundaries within 10, 20 and 50 ms of the reference."""
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.tts.labels import score_boundaries
-
-    result = score_boundaries(ref, hyp)
-    if out:
-        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
-    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items()))
+from toolkit.cli import tts_recipe
+from toolkit.cli.app import fail
+from toolkit.cli.options import DEVICE, MODEL, OUT, OVERWRITE, SKIP_EXISTING
 
 
 def synthesize_cmd(
-    text: str = typer.Argument(..., help="The text to speak."),
-    lang: str = typer.Option(..., "--lang", "-l", help="Language (ISO code the model knows)."),
-    speaker: str = typer.Option(..., "--speaker", "-s", help="Speaker the model knows."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output .wav."),
-    model: Path = typer.Option(None, "--model", "-m", help="TTS bundle (acoustic/ + duration/); "
-                               "default: the one shipped in toolkit/assets/tts."),
+    text: str = typer.Argument(None, help="The text to speak (any length: it is spoken "
+                               "sentence by sentence).", show_default=False),
+    lang: str = typer.Option(None, "--lang", "-l", help="Language (ISO code the model knows; "
+                             "see --list-speakers)."),
+    speaker: str = typer.Option(None, "--speaker", "-s", help="Speaker (default: the "
+                                "model's default speaker of --lang)."),
+    text_file: Path = typer.Option(None, "--text-file", "-f", help="UTF-8 file, one "
+                                   "utterance per line: one output each, -o a folder."),
+    out: Path = OUT,
+    model: Path = MODEL,
+    device: str = DEVICE,
     durations: Path = typer.Option(None, "--durations", help="Frames per label item (a line "
                                    "of a 'durations' file) instead of the duration model."),
-    device: str = typer.Option("auto", "--device", help="auto | cpu | cuda."),
+    list_speakers: bool = typer.Option(False, "--list-speakers", help="Print the model's "
+                                       "languages and speakers, then exit."),
+    overwrite: bool = OVERWRITE,
+    skip_existing: bool = SKIP_EXISTING,
 ) -> None:
-    """Text -> speech with an LSTM acoustic model, a duration model and WORLD."""
+    """Text -> speech (LSTM acoustic + duration models, WORLD), loudness-normalised to -23 LUFS.
+
+    -o is a .wav file for TEXT (default synthesized.wav) and a folder for --text-file
+    (default synthesized/; line N of FILE.txt -> FILE_000N.wav). Memory is bounded by
+    the longest sentence (at most 300 characters; longer ones are cut at commas), not
+    by the text: each sentence is synthesised and written in turn. Words espeak-ng
+    cannot pronounce are spelled out, characters it cannot say are skipped, each with
+    a warning.
+    """
+    from toolkit.tts.infer import read_durations, read_text_lines, synthesize_file
+
+    if not list_speakers and (text is None) == (text_file is None):
+        fail("give the text to speak or --text-file FILE (one utterance per line)")
+    if not list_speakers and lang is None:
+        fail("--lang is required (see --list-speakers for the model's languages)")
+    if text_file is not None and durations is not None:
+        fail("--durations applies to one text; it cannot be combined with --text-file")
+    dur = read_durations(durations) if durations is not None else None
+    synth = _synthesizer(model, device)
+    if list_speakers:
+        _print_speakers(synth)
+        return
+    speaker = speaker or synth.default_speaker(lang)
+    synth.check(lang, speaker)
+    if text is not None:
+        target = out or Path("synthesized.wav")
+        if target.suffix.lower() not in (".wav", ".flac"):
+            fail(f"-o {target}: give a .wav or .flac file name")
+        if target.exists() and not overwrite:
+            if skip_existing:
+                typer.echo(f"{target}: exists, skipped")
+                return
+            fail(f"{target} exists; pass --overwrite to replace it")
+        seconds = synthesize_file(synth, text, target, lang, speaker, dur)
+        typer.echo(f"{target}: {seconds:.2f} s ({speaker}, {lang})")
+        return
+    _synthesize_lines(synth, read_text_lines(text_file), text_file, out or Path("synthesized"),
+                      lang, speaker, overwrite, skip_existing)
+
+
+def _synthesizer(model: Path | None, device: str):
     from toolkit.train.distributed import resolve_device
     from toolkit.tts.synth import TtsSynthesizer, default_bundle
 
-    dur = None
-    if durations is not None:
-        if not durations.is_file():
-            fail(f"durations file {durations} does not exist")
-        lines = [ln for ln in durations.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        if len(lines) != 1:
-            fail(f"durations file {durations} holds {len(lines)} non-empty lines; give one "
-                 "line of frames per label item (optionally after an utterance key)")
-        fields = lines[0].split()
-        fields = fields[1:] if not fields[0].isdigit() else fields
-        bad = [v for v in fields if not v.isdigit()]
-        if bad or not fields:
-            fail(f"durations file {durations}: '{bad[0] if bad else ''}' is not a frame count; "
-                 "write non-negative integers, one per label item (pause slots included)")
-        dur = [int(v) for v in fields]
-    synth = TtsSynthesizer(model or default_bundle(), resolve_device(device))
-    seconds = synth.to_file(text, lang, speaker, out, dur)
-    typer.echo(f"{out}: {seconds:.2f} s")
+    if model is not None and not model.is_dir():
+        fail(f"--model {model}: no such TTS bundle folder")
+    return TtsSynthesizer(model or default_bundle(), resolve_device(device))
 
 
-@tts_app.command("corpus")
-def tts_corpus(
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for pool/ and espeak/."),
-    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
-) -> None:
-    """Stage 0: the speech pool of corpus.train_langs + adapt_langs, and espeak-ng test speech."""
-    from toolkit.tts.prepare import build_corpus
-
-    stats = build_corpus(_config(config, overrides).corpus, out, overwrite)
-    if not stats.get("skipped"):
-        typer.echo(f"{out}/pool: {stats['clips']} clips, {stats['seconds'] / 60:.1f} min")
+def _print_speakers(synth) -> None:
+    typer.echo("language  default speaker       speakers (* = heard in that language's "
+               "training data)")
+    for lang in synth.languages:
+        trained = synth.trained_speakers(lang)
+        others = [s for s in synth.speakers if s not in trained]
+        names = ", ".join([f"{s}*" for s in trained] + others)
+        typer.echo(f"{lang:<9} {synth.default_speaker(lang):<21} {names}")
 
 
-@tts_app.command("import")
-def tts_import(
-    kind: str = typer.Argument(..., help="Corpus layout: arctic | vctk | css10."),
-    src: Path = typer.Argument(..., help="The corpus folder on disk."),
-    out: Path = typer.Option(..., "--out", "-o", help="Data directory to write."),
-    lang: str = typer.Option(None, "--lang", help="css10: the language (default: from the "
-                             "folder name)."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """A TTS corpus on disk (CMU ARCTIC, VCTK, CSS10) as a data dir for run.sh --corpus."""
-    from toolkit.corpora import arctic, css10, vctk
+def _synthesize_lines(synth, lines, text_file: Path, out: Path, lang: str, speaker: str,
+                      overwrite: bool, skip_existing: bool) -> None:
+    from toolkit.progress import Progress
+    from toolkit.tts.infer import synthesize_file
 
-    if not src.is_dir():
-        fail(f"corpus folder {src} does not exist")
-    if kind == "css10":
-        stats = css10.prepare(src, out, lang, overwrite)
-    elif kind in ("arctic", "vctk"):
-        stats = {"arctic": arctic, "vctk": vctk}[kind].prepare(src, out, overwrite)
-    else:
-        fail(f"unknown corpus layout '{kind}' (known: arctic, vctk, css10)")
-    if not stats["skipped"]:
-        typer.echo(f"{out}: {stats['utterances']} utterances")
-
-
-@tts_app.command("prepare")
-def tts_prepare(
-    pool: Path = typer.Option(..., "--pool", help="Speech pool data dir (utt2lang, utt2spk)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for train/dev/test/adapt_* dirs."),
-    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
-) -> None:
-    """Stage 1: per (language, speaker) splits; adaptation languages get little training data."""
-    from toolkit.tts.prepare import prepare_splits
-
-    counts = prepare_splits(pool, out, _config(config, overrides).corpus, overwrite)
-    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
-
-
-@tts_app.command("features")
-def tts_features(
-    data: Path = typer.Option(..., "--data", "-d", help="Data dir (wav.scp, text, utt2lang)."),
-    aligner: Path = typer.Option(..., "--aligner", help="Trained aligner (sptk-cli align "
-                                 "--save-model)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output data dir."),
-    shard: str = typer.Option(None, "--shard", help="Only shard J/N of the keys."),
-    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
-) -> None:
-    """Stage 2: phrase labels, WORLD features and alignment (durations) per utterance."""
-    from toolkit.tts.prepare import prepare_features
-
-    if not aligner.is_file():
-        fail(f"aligner model {aligner} does not exist; train it with sptk-cli align "
-             "--save-model")
-    stats = prepare_features(data, out, _config(config, overrides), aligner, _keys(data, shard),
-                             overwrite)
-    if not stats["skipped"]:
-        typer.echo(f"{out}: {stats['utterances']} utterances ({stats['dropped']} without "
-                   f"phones, {stats['not_aligned']} not aligned)")
-
-
-@tts_app.command("split")
-def tts_split(
-    dump_all: Path = typer.Option(..., "--all", help="Stage-2 output of every utterance."),
-    splits: Path = typer.Option(..., "--splits", help="Stage-1 folder (train, dev, ...)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for the stage-2 splits."),
-    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
-) -> None:
-    """Cut the stage-2 output back into the splits and write the phone set into each."""
-    from toolkit.tts.prepare import split_dump
-
-    slots = int(_config(config, overrides).model.conf.get("phone_slots", 128))
-    counts = split_dump(dump_all, splits, out, slots, overwrite)
-    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
-
-
-@tts_app.command("phone-set")
-def tts_phone_set(
-    train: list[Path] = typer.Option(..., "--train", help="Dirs whose phones fill the slots, "
-                                     "in order (training languages first)."),
-    into: list[Path] = typer.Option(..., "--into", help="Dirs to write phone_set.json into."),
-    config: Path = CONFIG, overrides: list[str] = SET,
-) -> None:
-    """The union phone inventory (phone_set.json) of the training and adaptation languages."""
-    cfg = _config(config, overrides)
-    from toolkit.tts.prepare import write_phone_set
-
-    ps = write_phone_set(train, int(cfg.model.conf.get("phone_slots", 128)), into)
-    typer.echo(f"{len(ps.phones)} of {ps.slots} slots used ({', '.join(ps.languages)})")
-
-
-@tts_app.command("pairs")
-def tts_pairs(data: Path = typer.Option(..., "--data", "-d", help="Data directory.")) -> None:
-    """Print the 'language speaker' pairs of a data directory, one per line."""
-    from toolkit.tts.prepare import language_speaker_pairs
-
-    for lang, spk in language_speaker_pairs(data):
-        typer.echo(f"{lang} {spk}")
-
-
-@tts_app.command("report")
-def tts_report(
-    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment folder of a run.sh config."),
-    out: Path = typer.Option(..., "--out", "-o", help="Markdown report (figures beside it)."),
-) -> None:
-    """Tables of the paper's comparisons and Figures 2 and 3 from the stage-5 scores."""
-    from toolkit.tts.report import make_report
-
-    typer.echo(make_report(exp, out))
-
-
-@tts_app.command("bundle")
-def tts_bundle(
-    acoustic: Path = typer.Option(..., "--acoustic", help="Packed acoustic model."),
-    duration: Path = typer.Option(..., "--duration", help="Packed duration model."),
-    out: Path = typer.Option(..., "--out", "-o", help="Bundle folder (acoustic/, duration/)."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Put a packed acoustic model and a packed duration model into one TTS bundle."""
-    from toolkit.fsutil import skip_if_done
-    from toolkit.tts.synth import make_bundle
-
-    if skip_if_done(out, overwrite):
-        return
-    make_bundle(acoustic, duration, out, overwrite)
-    typer.echo(str(out))
+    if out.suffix.lower() in (".wav", ".flac"):
+        fail(f"-o {out}: --text-file writes one file per line; give a folder")
+    width = max(4, len(str(lines[-1][0])))
+    targets = [out / f"{text_file.stem}_{n:0{width}d}.wav" for n, _ in lines]
+    existing = [t for t in targets if t.exists()]
+    if existing and not (overwrite or skip_existing):
+        fail(f"{len(existing)} output(s) exist, first {existing[0]}; pass --overwrite or "
+             "--skip-existing")
+    total = 0.0
+    with Progress("synthesize", len(lines), "utt") as bar:
+        for (_, line), target in zip(lines, targets, strict=True):
+            if not (skip_existing and target.exists()):
+                total += synthesize_file(synth, line, target, lang, speaker)
+            bar.advance(1)
+    typer.echo(f"{out}: {len(lines)} files, {total:.1f} s ({speaker}, {lang})")
 
 
 def register(app: typer.Typer) -> None:
-    """Add the TTS commands and groups to ``app``."""
-    app.add_typer(vocoder_app, name="vocoder")
-    app.add_typer(tts_app, name="tts")
-    app.command("align")(align)
-    app.command("align-score")(align_score)
+    """Add ``synthesize`` and the TTS recipe commands to ``app``."""
     app.command("synthesize")(synthesize_cmd)
+    tts_recipe.register(app)

@@ -1,15 +1,16 @@
-"""Corpus builders and preparers: one module per source, each opening with a
-paragraph describing its source, layout and licence.
+"""Corpora as data directories, one module per source, split by kind.
 
-Speech pools from Debian packages (read by :mod:`toolkit.corpora.speech_pool`):
+- :mod:`toolkit.corpora.external`: importers of public corpora that a user
+  downloads and points at with a path (AEC Challenge, DNS Challenge,
+  LibriSpeech + WHAM!, CMU ARCTIC, VCTK, CSS10, MIR-1K, iKala, MUSDB18, ESC-50
+  and other audio event layouts). Each exposes ``prepare(path, dst, ...)``;
+  ``sptk-cli corpus prepare NAME --path P --dst DIR`` runs them.
+- :mod:`toolkit.corpora.debian`: speech pools read from Debian packages
+  (asterisk prompts, tuxpaint stamp descriptions, ktuberling words).
+- :mod:`toolkit.corpora.sounds`: noise, room impulse response and music builders.
 
-- :mod:`toolkit.corpora.asterisk`: professional telephony prompts, 5 languages.
-- :mod:`toolkit.corpora.tuxpaint`: spoken stamp descriptions, 14 languages.
-- :mod:`toolkit.corpora.ktuberling`: single spoken words, 15 languages with known text.
-
-:mod:`toolkit.corpora.debian` finds the packages and says which ``apt-get
-install`` line to run when one is missing. Noise, rooms and music:
-:mod:`toolkit.corpora.noise`, :mod:`toolkit.corpora.rooms`,
-:mod:`toolkit.corpora.music`. :mod:`toolkit.corpora.tones` is the template
-recipe's synthetic corpus.
+The built-in corpora of single tasks (``aec_sim``, ``se_uda``, ``svs_prepare``,
+``aed_sounds``, ``tones``) sit beside these until they move into their task's
+package. Each module opens with a paragraph describing its source, layout and
+licence.
 """

@@ -1,7 +1,7 @@
 """Simulated echo-cancellation corpus: far end, near end, rooms, loudspeaker, noise, delays.
 
-Built from the offline pools (:mod:`toolkit.corpora.speech_pool`,
-:mod:`toolkit.corpora.noise`, :mod:`toolkit.corpora.rooms`), the way the AEC
+Built from the offline pools (:mod:`toolkit.corpora.debian.speech_pool`,
+:mod:`toolkit.corpora.sounds.noise`, :mod:`toolkit.corpora.sounds.rooms`), the way the AEC
 Challenge synthetic set is made. One example (:func:`simulate`):
 
 - far end: clips of one speaker concatenated to the clip length, at a random
@@ -207,7 +207,7 @@ def simulate(rng: np.random.Generator, pools: AecPools, conf: AecSimConfig) -> d
 def build_aec_set(out: str | Path, pools: AecPools, conf: AecSimConfig, n: int, seed: int,
                   prefix: str = "sim", overwrite: bool = False) -> Path:
     """Write ``n`` fixed examples as a data directory holding its audio (see the module doc)."""
-    from toolkit.corpora.soundpool import item_rng
+    from toolkit.corpora.sounds.soundpool import item_rng
     from toolkit.data.audio import save_audio
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import DONE, skip_if_done

@@ -3,9 +3,9 @@
 ``sptk-cli svs prepare --src PATH`` accepts any of these layouts (detected):
 
 - a data directory (``wav.scp`` with ``vocals.scp`` and ``accomp.scp``), e.g. the
-  built-in song corpus (``sptk-cli svs corpus``: :mod:`toolkit.corpora.music`);
-- MIR-1K (:mod:`toolkit.corpora.mir1k`), iKala (:mod:`toolkit.corpora.ikala`),
-  MUSDB18 decoded stems (:mod:`toolkit.corpora.musdb`);
+  built-in song corpus (``sptk-cli svs corpus``: :mod:`toolkit.corpora.sounds.music`);
+- MIR-1K (:mod:`toolkit.corpora.external.mir1k`), iKala (:mod:`toolkit.corpora.external.ikala`),
+  MUSDB18 decoded stems (:mod:`toolkit.corpora.external.musdb`);
 
 and splits it into ``train``, ``dev`` and ``test`` data directories as the
 config's ``split`` section says (:class:`toolkit.tasks.svs.SVSSplitConfig`).
@@ -28,7 +28,7 @@ LAYOUTS = ("datadir", "mir1k", "ikala", "musdb")
 
 def detect_layout(src: str | Path) -> str:
     """The layout of ``src`` (one of :data:`LAYOUTS`)."""
-    from toolkit.corpora import ikala, mir1k, musdb
+    from toolkit.corpora.external import ikala, mir1k, musdb
 
     src = Path(src)
     if not src.is_dir():
@@ -49,7 +49,7 @@ def prepare_corpus(src: str | Path, dst: str | Path, layout: str = "auto",
                    overwrite: bool = False) -> Path:
     """A data directory of the whole corpus at ``dst`` (a data directory source is copied:
     its key-value files, not its audio)."""
-    from toolkit.corpora import ikala, mir1k, musdb
+    from toolkit.corpora.external import ikala, mir1k, musdb
 
     layout = detect_layout(src) if layout == "auto" else layout
     if layout not in LAYOUTS:
@@ -156,8 +156,8 @@ def build_builtin(cfg: Any, out: str | Path, overwrite: bool = False) -> Path:
     Songs are built in groups, one per soundfont (``out/music<g>``), then
     combined into ``out/songs`` (keys ``music<g>-song<i>``).
     """
-    from toolkit.corpora.music import build_music
-    from toolkit.corpora.speech_pool import build_speech_pool
+    from toolkit.corpora.debian.speech_pool import build_speech_pool
+    from toolkit.corpora.sounds.music import build_music
     from toolkit.data.ops import combine
 
     out = Path(out)

@@ -41,12 +41,27 @@ def _is_pipe(spec: str) -> bool:
 
 
 def _run_pipe(spec: str) -> bytes:
+    """Run a Kaldi pipe entry; its stdin is /dev/null so a command reading stdin cannot hang."""
     cmd = spec.rstrip()[:-1]
-    proc = subprocess.run(["bash", "-c", cmd], capture_output=True)
+    if not cmd.strip():
+        raise AudioError(f"{spec!r}: an empty pipe command")
+    proc = subprocess.run(["bash", "-c", cmd], capture_output=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         err = proc.stderr.decode(errors="replace").strip().splitlines()
         raise AudioError(f"{spec}: command failed ({err[-1] if err else proc.returncode})")
     return proc.stdout
+
+
+def _check_file(spec: str) -> None:
+    """A readable regular file, or an AudioError saying what the path is instead."""
+    path = Path(spec)
+    if path.is_file():
+        return
+    if path.is_dir():
+        raise AudioError(f"{spec}: is a directory, not an audio file")
+    if path.is_symlink():
+        raise AudioError(f"{spec}: a broken or looping symbolic link")
+    raise AudioError(f"{spec}: no such file")
 
 
 def audio_info(spec: str | Path) -> AudioInfo:
@@ -54,11 +69,16 @@ def audio_info(spec: str | Path) -> AudioInfo:
     import soundfile as sf
 
     spec = str(spec)
-    src = io.BytesIO(_run_pipe(spec)) if _is_pipe(spec) else spec
-    if not _is_pipe(spec) and not Path(spec).is_file():
-        raise AudioError(f"{spec}: no such file")
+    if _is_pipe(spec):
+        data = _run_pipe(spec)
+        try:
+            info = sf.info(io.BytesIO(data))
+        except Exception:
+            raise AudioError(f"{spec}: the command's output is not audio") from None
+        return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels))
+    _check_file(spec)
     try:
-        info = sf.info(src)
+        info = sf.info(spec)
         return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels))
     except Exception:  # libsndfile cannot parse it: try the slow path
         x, sr = _read_fallback(spec)
@@ -88,10 +108,7 @@ def _read(spec: str, offset: float, duration: float | None) -> tuple[np.ndarray,
     if _is_pipe(spec):
         src: io.BytesIO | str = io.BytesIO(_run_pipe(spec))
     else:
-        if not Path(spec).exists():
-            raise AudioError(f"{spec}: no such file")
-        if Path(spec).is_dir():
-            raise AudioError(f"{spec}: is a directory, not an audio file")
+        _check_file(spec)
         src = spec
     try:
         with sf.SoundFile(src) as f:

@@ -14,6 +14,11 @@ derived from ``utt2spk``), and with ``segments`` (``<utt> <recording> <start>
 <end>``) ``wav.scp`` and ``reco2dur`` are keyed by recording. ``meta.yaml``
 holds the sample rate, the task and the command that made the directory.
 
+Every file is read through :func:`toolkit.data.text.read_lines`: a UTF-8
+byte-order mark is stripped with a warning, CRLF is a line end, a byte that is
+not UTF-8 is a one-line error naming file, line and byte (the decisions are
+written down in :mod:`toolkit.data.text`).
+
 Example::
 
     data/train/
@@ -28,7 +33,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from toolkit.data.text import read_lines
 from toolkit.errors import DataDirError
+
 
 META = "meta.yaml"
 # Files not keyed by utterance.
@@ -52,19 +59,13 @@ def read_kv(path: str | Path, allow_empty: bool | None = None) -> dict[str, str]
     """Read a ``key value`` file into an insertion-ordered dict.
 
     Raises:
-        DataDirError: missing file, blank line, key without value, duplicate key.
+        DataDirError: missing file, not UTF-8, blank line, key without value, duplicate key.
     """
     path = Path(path)
     if allow_empty is None:
         allow_empty = path.name in EMPTY_VALUE_OK
-    if not path.is_file():
-        raise DataDirError(f"{path} does not exist")
     out: dict[str, str] = {}
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise DataDirError(f"{path}: not UTF-8 text (byte {e.start}); re-encode it as UTF-8") from None
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in enumerate(read_lines(path), 1):
         key, value = parse_line(line)
         if not key:
             raise DataDirError(f"{path} line {n}: blank line; remove it")
@@ -103,18 +104,21 @@ def write_kv(path: str | Path, mapping: dict[str, Any]) -> None:
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
-    """Read ``meta.yaml`` of a data directory ({} when absent)."""
-    import yaml
+    """Read ``meta.yaml`` of a data directory ({} when absent).
+
+    Raises:
+        UserError: not UTF-8, not valid YAML or a key given twice (one line naming
+            the file), or not a mapping.
+    """
+    from toolkit.config import load_yaml_text
+    from toolkit.data.text import decode_text
 
     meta = Path(path) / META
     if not meta.is_file():
         return {}
-    try:
-        data = yaml.safe_load(meta.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as e:
-        raise DataDirError(f"{meta}: not valid YAML ({e})") from None
+    data = load_yaml_text(decode_text(meta.read_bytes(), meta), meta) or {}
     if not isinstance(data, dict):
-        raise DataDirError(f"{meta}: expected a mapping")
+        raise DataDirError(f"{meta}: expected a mapping of keys to values")
     return data
 
 
@@ -148,7 +152,8 @@ class DataDir:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         if not self.path.is_dir():
-            raise DataDirError(f"data directory {self.path} does not exist")
+            what = "is not a directory" if self.path.exists() else "does not exist"
+            raise DataDirError(f"data directory {self.path} {what}")
         self._cache: dict[str, dict[str, str]] = {}
 
     def __repr__(self) -> str:
@@ -190,8 +195,20 @@ class DataDir:
 
     @property
     def sample_rate(self) -> int | None:
+        """``sample_rate`` of meta.yaml (None when absent).
+
+        Raises:
+            DataDirError: not a positive whole number of Hz.
+        """
         sr = self.meta.get("sample_rate")
-        return int(sr) if sr is not None else None
+        if sr is None:
+            return None
+        if isinstance(sr, str) and sr.strip().isdigit():
+            sr = int(sr)  # sample_rate: "16000"
+        if isinstance(sr, bool) or not isinstance(sr, int | float) or sr <= 0 or sr != int(sr):
+            raise DataDirError(f"{self.path / META}: sample_rate {sr!r} is not a positive "
+                               "whole number of Hz (e.g. sample_rate: 16000)")
+        return int(sr)
 
     def keys(self) -> list[str]:
         """Sorted utterance keys (from ``segments``, ``wav.scp`` or the first role)."""
@@ -205,6 +222,42 @@ class DataDir:
 
     def __len__(self) -> int:
         return len(self.keys())
+
+    def primary(self) -> str:
+        """The file whose keys are the utterances: segments, wav.scp or the first role."""
+        if self.has_segments:
+            return "segments"
+        roles = self.roles()
+        return "wav.scp" if "wav.scp" in roles else (roles[0] if roles else "wav.scp")
+
+    def key_mismatches(self) -> list[str]:
+        """One message per per-utterance file whose key set differs from the primary's."""
+        keys = set(self.keys())
+        ref = self.primary()
+        out = []
+        for role in self.roles():
+            other = set(self.read(role))
+            if other != keys:
+                missing, extra = sorted(keys - other), sorted(other - keys)
+                what = (f"{len(missing)} key(s) missing, first '{missing[0]}'" if missing
+                        else f"{len(extra)} extra key(s), first '{extra[0]}'")
+                out.append(f"{self.path / role}: keys differ from {ref}: {what}")
+        return out
+
+    def check_consistent(self) -> None:
+        """Refuse a directory whose per-utterance files hold different key sets.
+
+        Operations that split or join directories call it first, so that they never
+        write outputs whose files disagree.
+
+        Raises:
+            DataDirError: the first file that disagrees, and how (run ``data validate``).
+        """
+        problems = self.key_mismatches()
+        if problems:
+            more = f" (and {len(problems) - 1} more file(s))" if len(problems) > 1 else ""
+            raise DataDirError(f"{problems[0]}{more}; fix it first (sptk-cli data validate "
+                               f"{self.path})")
 
     def entry(self, key: str) -> dict[str, str]:
         """All values of one utterance: {role: value} for the roles that have it."""

@@ -3,7 +3,10 @@
 All of them write a new directory atomically (with ``.done``) and keep every
 file consistent: an utterance dropped from ``wav.scp`` is dropped from every
 role, ``spk2utt`` is rebuilt from ``utt2spk``, and recordings no longer used by
-``segments`` leave ``wav.scp``.
+``segments`` leave ``wav.scp``. They refuse inputs they would turn into wrong
+outputs: a directory whose files hold different key sets
+(:meth:`~toolkit.data.datadir.DataDir.check_consistent`), shards without
+``.done`` (a job that did not finish), keys present in several inputs.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from toolkit.data.datadir import (
     read_kv,
     write_datadir,
 )
+from toolkit.data.text import check_unique_keys
 from toolkit.errors import DataDirError, UserError
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,7 @@ def subset(src: str | Path, dst: str | Path, keys: list[str], note: str = "",
         DataDirError: a key is not in ``src``.
     """
     d = DataDir(src)
+    d.check_consistent()
     known = set(d.keys())
     missing = [k for k in keys if k not in known]
     if missing:
@@ -88,7 +93,18 @@ def subset(src: str | Path, dst: str | Path, keys: list[str], note: str = "",
 def select_keys(src: str | Path, first: int | None = None, last: int | None = None,
                 random_n: int | None = None, seed: int = 0, key_file: str | Path | None = None,
                 speakers: list[str] | None = None) -> list[str]:
-    """Choose keys of ``src`` by position, at random, from a list file or by speaker."""
+    """Choose keys of ``src`` by position, at random, from a list file or by speaker.
+
+    ``first``, ``last`` and ``random_n`` exclude each other; each combines with
+    ``key_file`` and ``speakers``, which are applied first.
+
+    Raises:
+        UserError: more than one of first/last/random, or more random keys than there are.
+    """
+    given = [name for name, v in (("--first", first), ("--last", last), ("--random", random_n))
+             if v is not None]
+    if len(given) > 1:
+        raise UserError(f"{' and '.join(given)} exclude each other; give one of them")
     d = DataDir(src)
     keys = d.keys()
     if key_file is not None:
@@ -113,13 +129,18 @@ def parse_parts(text: str) -> list[tuple[str, float]]:
     """Parse ``"train:0.8,dev:0.1,test:0.1"`` into [(name, fraction), ...]."""
     parts = []
     for item in text.split(","):
-        name, sep, frac = item.partition(":")
+        name, sep, frac = item.strip().partition(":")
         try:
             value = float(frac)
         except ValueError:
             value = -1.0
-        if not sep or not name or value <= 0:
+        if not sep or not name or not value > 0 or value == float("inf"):
             raise UserError(f"--parts {text!r}: expected name:fraction,... e.g. train:0.8,dev:0.2")
+        if name in (".", "..") or "/" in name or name.startswith("."):
+            raise UserError(f"--parts {text!r}: part name {name!r} must be a plain folder name")
+        if name in dict(parts):
+            raise UserError(f"--parts {text!r}: part name {name!r} is given twice; "
+                            "each part needs its own name")
         parts.append((name, value))
     total = sum(f for _, f in parts)
     if abs(total - 1.0) > 1e-6:
@@ -135,6 +156,7 @@ def split(src: str | Path, out_dir: str | Path, parts: list[tuple[str, float]], 
     cumulative fractions; every part gets at least one unit.
     """
     d = DataDir(src)
+    d.check_consistent()
     keys = d.keys()
     if by_speaker:
         utt2spk = d.read("utt2spk")
@@ -200,17 +222,27 @@ def _union(dirs: list[DataDir], prefixes: list[str] | None,
 
 
 def merge(srcs: list[str | Path], dst: str | Path, overwrite: bool = False) -> Path:
-    """Merge shards of one directory (same roles and meta, disjoint keys)."""
+    """Merge shards of one directory (same roles and meta, disjoint keys).
+
+    Raises:
+        DataDirError: a shard without ``.done`` (its job did not finish), shards
+            with different files or overlapping keys, a shard whose files disagree.
+    """
+    from toolkit.fsutil import DONE, is_done
+
     if not srcs:
         raise UserError("merge needs at least one input directory")
     dirs = [DataDir(s) for s in srcs]
-    seen: dict[str, Path] = {}
+    unfinished = [d for d in dirs if not is_done(d.path)]
+    if unfinished:
+        raise DataDirError(f"{unfinished[0].path} is not complete (no {DONE}): the job that "
+                           f"writes it did not finish ({len(unfinished)} of {len(dirs)} inputs); "
+                           "rerun it (e.g. sptk-cli run --pick incomplete) before merging")
+    if len({d.path.resolve() for d in dirs}) != len(dirs):
+        raise DataDirError("the same directory is given twice; each shard once")
     for d in dirs:
-        for k in d.keys():
-            if k in seen:
-                raise DataDirError(f"key '{k}' is in both {seen[k]} and {d.path}; "
-                                   "shards must not overlap")
-            seen[k] = d.path
+        d.check_consistent()
+    check_unique_keys(((d.path, d.keys()) for d in dirs), "shards must not overlap")
     rates = {d.sample_rate for d in dirs}
     if len(rates) > 1:
         raise DataDirError(f"inputs have different sample rates {sorted(map(str, rates))}")
@@ -234,6 +266,10 @@ def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
     if not srcs:
         raise UserError("combine needs at least one input directory")
     dirs = [DataDir(s) for s in srcs]
+    if len({d.path.resolve() for d in dirs}) != len(dirs):
+        raise DataDirError("the same directory is given twice; give each input once")
+    for d in dirs:
+        d.check_consistent()
     rates = {d.sample_rate for d in dirs}
     if len(rates) > 1:
         raise DataDirError(f"inputs have different sample rates {sorted(map(str, rates))}; "
@@ -264,6 +300,7 @@ def to_jsonl(src: str | Path, out: str | Path) -> Path:
     from toolkit.fsutil import atomic_write_text
 
     d = DataDir(src)
+    d.check_consistent()
     lines = []
     for key in d.keys():
         row: dict[str, Any] = {"key": key}

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from toolkit.data.datadir import DataDir, check_key, parse_line, spk2utt
+from toolkit.data.text import read_lines
 from toolkit.errors import DataDirError, UserError
 from toolkit.data.roles import AUDIO_ROLES, role_spec
 
@@ -42,7 +43,7 @@ class Report:
 def _check_file_order(path: Path, report: Report) -> None:
     """Byte-order sorting and key syntax, line by line."""
     previous = None
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(read_lines(path), 1):
         key, _ = parse_line(line)
         if not key:
             continue
@@ -106,6 +107,7 @@ def validate_datadir(path: str | Path, task: str | None = None,
         d = DataDir(path)
         files = d.files()
         report.files = files
+        d.sample_rate  # noqa: B018 - a bad meta.yaml (YAML, sample_rate) is a problem too
         for name in files:
             _check_file_order(d.path / name, report)
         if report.problems:
@@ -130,17 +132,11 @@ def validate_datadir(path: str | Path, task: str | None = None,
             return report
         keys = d.keys()
         report.utterances = len(keys)
-        key_set = set(keys)
-        for role in roles:
-            other = set(d.read(role))
-            if other != key_set:
-                only_here = sorted(other - key_set)
-                missing = sorted(key_set - other)
-                what = (f"{len(missing)} key(s) missing, first '{missing[0]}'" if missing
-                        else f"{len(only_here)} extra key(s), first '{only_here[0]}'")
-                ref = "segments" if d.has_segments else ("wav.scp" if d.has("wav.scp")
-                                                         else roles[0])
-                report.add(f"{d.path / role}: keys differ from {ref}: {what}")
+        if not keys:
+            report.add(f"{d.path / d.primary()}: holds no utterances (the file is empty)")
+            return report
+        for problem in d.key_mismatches():
+            report.add(problem)
         if d.has_segments:
             recos = d.read("wav.scp") if d.has("wav.scp") else {}
             for key, value in d.read("segments").items():
@@ -169,6 +165,6 @@ def validate_datadir(path: str | Path, task: str | None = None,
                 recos = sorted(d.read("wav.scp"))
                 secs = _check_audio(d, "wav.scp", recos, check_audio, report)
                 report.hours = secs / 3600
-    except DataDirError as e:
+    except UserError as e:
         report.add(str(e))
     return report

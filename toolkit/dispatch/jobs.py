@@ -27,6 +27,7 @@ from toolkit.errors import UserError
 
 _RANGE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<rest>.*)$")
 _BOUNDS = re.compile(r"^(?P<start>\d+)(?::(?P<end>\d+))?$")
+MAX_JOBS = 100_000  # one job script holds them all; more is a typo (JOB=1:1000000000)
 
 
 def looks_like_range(text: str) -> bool:
@@ -56,6 +57,9 @@ def parse_job_range(text: str) -> tuple[str, int, int]:
     end = int(bounds.group("end") or start)
     if end < start:
         raise UserError(f"bad job range {text!r}: the end ({end}) is before the start ({start})")
+    if end - start + 1 > MAX_JOBS:
+        raise UserError(f"bad job range {text!r}: {end - start + 1} jobs, more than the "
+                        f"{MAX_JOBS} one run can hold; split the work into fewer, larger jobs")
     return match.group("name"), start, end
 
 

@@ -5,6 +5,11 @@ group): Ctrl-C in the terminal reaches only ``sptk-cli run``, which then kills
 every running job's whole process group (SIGTERM, then SIGKILL after a grace
 period) and raises :class:`~toolkit.dispatch.status.JobsInterrupted`. The jobs
 it killed have no footer and are picked again by ``--pick incomplete``.
+
+A runner that dies without cleaning up (SIGKILL, an out-of-memory kill) still
+takes its jobs along: each job's stdin is a pipe whose write end only the
+runner holds, and the job script kills its own process group when that pipe
+reaches end of file (see :mod:`toolkit.dispatch.script`).
 """
 
 from __future__ import annotations
@@ -46,6 +51,13 @@ def _kill_groups(running: dict[int, subprocess.Popen]) -> None:
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+        _close_lifeline(proc)
+
+
+def _close_lifeline(proc: subprocess.Popen) -> None:
+    if proc.stdin is not None:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
 
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -59,6 +71,7 @@ def job_env(concurrent: int) -> dict[str, str]:
     than two of 1. A value the user exported is kept.
     """
     env = dict(os.environ)
+    env["SPTK_WATCH_RUNNER"] = "1"
     threads = str(max(1, default_max_jobs() // max(1, concurrent)))
     for var in THREAD_VARS:
         env.setdefault(var, threads)
@@ -93,13 +106,15 @@ def run_local(script: str | Path, jobs: list[int], max_jobs: int | None = None) 
         while pending or running:
             while pending and len(running) < max_jobs:
                 job = pending.pop(0)
+                # stdin=PIPE: the job's lifeline to this process (closed when we die)
                 running[job] = subprocess.Popen(
-                    ["bash", str(script), str(job)], stdin=subprocess.DEVNULL,
+                    ["bash", str(script), str(job)], stdin=subprocess.PIPE,
                     start_new_session=True, env=env,
                 )
             for job, proc in list(running.items()):
                 if proc.poll() is not None:
                     codes[job] = proc.returncode
+                    _close_lifeline(proc)
                     del running[job]
             if running:
                 time.sleep(POLL_SECONDS)

@@ -29,12 +29,14 @@ from toolkit.dispatch.status import (
     JobsFailed,
     JobStatus,
     SubmitError,
+    check_not_running,
     check_pick,
     failure_summary,
     job_status,
     pick_jobs,
 )
 from toolkit.errors import UserError
+from toolkit.fsutil import exclusive_lock
 
 log = logging.getLogger(__name__)
 BACKENDS = ("local", "slurm")
@@ -84,7 +86,11 @@ def logs_set_aside(logs: list[Path]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def sigterm_as_interrupt() -> Iterator[None]:
-    """Treat SIGTERM like Ctrl-C (KeyboardInterrupt) while running jobs, so both clean up."""
+    """Treat SIGTERM and SIGHUP (a closed terminal) like Ctrl-C while running jobs.
+
+    All three raise KeyboardInterrupt, so the backend kills (or cancels) the
+    running jobs before the runner exits.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -92,11 +98,24 @@ def sigterm_as_interrupt() -> Iterator[None]:
     def _raise(signum, frame):
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, _raise)
+    previous = {sig: signal.signal(sig, _raise) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def runner_lock(jobs: JobArray, workdir: Path) -> contextlib.AbstractContextManager:
+    """Hold ``<logdir>/q/<name>.lock`` while running: one runner per job array at a time.
+
+    Raises:
+        UserError: another ``sptk-cli run`` of the same jobs is running (its pid named).
+    """
+    return exclusive_lock(
+        workdir / jobs.queue_dir / f"{jobs.name}.lock",
+        f"another 'sptk-cli run' (pid {{pid}}) is running the jobs of {jobs.log_template}; "
+        "wait for it to end (or stop it) and rerun")
 
 
 def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
@@ -118,8 +137,9 @@ def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
 
     Raises:
         JobsFailed: some job of the range did not end with code 0 (exit status 1).
-        JobsInterrupted: Ctrl-C or SIGTERM; running jobs were killed (exit status 130).
-        UserError: bad backend, pick, options or scheduler refusal.
+        JobsInterrupted: Ctrl-C, SIGTERM or SIGHUP; running jobs were killed (exit status 130).
+        UserError: bad backend, pick, options or scheduler refusal; a picked job still
+            running (its log is locked); another runner of the same jobs.
     """
     check_backend(backend)
     check_pick(pick)
@@ -130,16 +150,28 @@ def run_jobs(jobs: JobArray, backend: str = "local", pick: str = "all",
         from toolkit.dispatch.slurm import check_slurm
 
         check_slurm(options)  # fail before any log is touched
-    picked = pick_jobs(read_statuses(jobs, workdir=workdir), pick)
-    scheduler_states: dict[int, str] = {}
-    if not picked:
-        log.info("--pick %s: no job to run", pick)
-    else:
-        if pick != "all":
-            log.info("--pick %s: running job(s) %s", pick, ", ".join(map(str, picked)))
-        script = write_job_script(jobs, workdir)
-        with logs_set_aside([workdir / jobs.log_path(job) for job in picked]):
-            scheduler_states = _run_backend(backend, script, jobs, picked, max_jobs, options)
+    for job in jobs.ids:
+        if (workdir / jobs.log_path(job)).is_dir():
+            raise UserError(f"log {jobs.log_path(job)} is a directory; give a file path for the "
+                            "log (e.g. logs/name.JOB.log)")
+    with runner_lock(jobs, workdir):
+        if backend == "slurm":
+            from toolkit.dispatch.slurm import check_previous_array
+
+            check_previous_array((workdir / jobs.queue_dir / f"{jobs.name}.slurm").resolve())
+        statuses = read_statuses(jobs, workdir=workdir)
+        picked = pick_jobs(statuses, pick)
+        paths = {job: workdir / jobs.log_path(job) for job in jobs.ids}
+        check_not_running(statuses, picked, paths)  # orphans of a killed runner, a 2nd shell
+        scheduler_states: dict[int, str] = {}
+        if not picked:
+            log.info("--pick %s: no job to run", pick)
+        else:
+            if pick != "all":
+                log.info("--pick %s: running job(s) %s", pick, ", ".join(map(str, picked)))
+            script = write_job_script(jobs, workdir)
+            with logs_set_aside([paths[job] for job in picked]):
+                scheduler_states = _run_backend(backend, script, jobs, picked, max_jobs, options)
     statuses = read_statuses(jobs, scheduler_states, workdir)
     summary = failure_summary(statuses)
     if summary:

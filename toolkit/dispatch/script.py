@@ -1,15 +1,26 @@
 """The one job script both backends run.
 
 :func:`write_job_script` writes ``<logdir>/q/<name>.sh``: a bash script with a
-``case`` on the job number that, for that job, writes the log header, runs the
-command with ``bash -c`` (stdout and stderr appended to the log, stdin from
-``/dev/null``) and appends the footer with the command's exit code, then exits
-with that code. The job number is the first argument (local backend:
-``bash x.sh 3``) or ``$SLURM_ARRAY_TASK_ID`` (``sbatch --array``). Running the
-script by hand reruns one job exactly as the backend did.
+``case`` on the job number that, for that job, locks its log (``flock``: a
+second copy of the same job refuses to start, and ``sptk-cli run`` can tell a
+job that still runs from one that was killed), writes the log header with a
+random run token, runs the command with ``bash -c`` (stdout and stderr
+appended to the log, stdin from ``/dev/null``) and appends the footer with the
+command's exit code and the same token, then exits with that code. The job
+number is the first argument (local backend: ``bash x.sh 3``) or
+``$SLURM_ARRAY_TASK_ID`` (``sbatch --array``). Running the script by hand
+reruns one job exactly as the backend did.
 
 A job killed by a signal (Ctrl-C, ``scancel``, a time limit) leaves no footer:
-that is how a killed job is told apart from a failed one.
+that is how a killed job is told apart from a failed one. Only the script
+writes footers, and only its own token makes one count, so a command printing
+a footer-like line is never taken for a finished job.
+
+Under the local backend (``SPTK_WATCH_RUNNER=1``) the script's stdin is a pipe
+whose other end only ``sptk-cli run`` holds: a watcher in the background reads
+it, and end of file means the runner died, however (SIGKILL, a closed
+terminal): the watcher then kills the job's whole process group (SIGTERM, and
+SIGKILL 3 s later). Jobs therefore never outlive their runner.
 """
 
 from __future__ import annotations
@@ -33,14 +44,31 @@ case "$job" in
 esac
 cd {workdir} || exit 2
 mkdir -p "$(dirname "$log")" || exit 2
+exec 9>>"$log" || exit 2
+if command -v flock >/dev/null 2>&1 && ! flock -n 9; then
+  echo "$0: job $job is already running (its log $log is locked); not starting it twice" >&2
+  exit 75
+fi
+watcher=
+if [ "${{SPTK_WATCH_RUNNER:-}}" = 1 ]; then
+  # stdin: a pipe only sptk-cli run writes to; end of file = the runner died: end the job
+  exec 8<&0
+  ( trap '' TERM; while read -r -u 8 _; do :; done
+    kill -TERM -- -$$ 2>/dev/null; sleep 3; kill -KILL -- -$$ 2>/dev/null ) &
+  watcher=$!
+fi
+unset SPTK_WATCH_RUNNER
+token=$(printf '%04x%04x%04x' "$RANDOM" "$RANDOM" "$RANDOM")
 {{
-  printf '# %s\\n' "$cmd"
-  printf '# Started at %s on %s\\n' "$(date)" "${{HOSTNAME:-unknown}}"
+  printf '# %s\\n' "${{cmd//$'\\n'/ }}"
+  printf '# Started at %s on %s, run %s\\n' "$(date)" "${{HOSTNAME:-unknown}}" "$token"
 }} > "$log" || exit 2
 start=$SECONDS
-bash -c "$cmd" >> "$log" 2>&1 < /dev/null
+bash -c "$cmd" >> "$log" 2>&1 < /dev/null 8<&-
 code=$?
-printf '# Ended (code %d) at %s, elapsed %d s\\n' "$code" "$(date)" "$((SECONDS - start))" >> "$log"
+if [ -n "$watcher" ]; then kill -KILL "$watcher" 2>/dev/null; wait "$watcher" 2>/dev/null; fi
+printf '# Ended (code %d) at %s, elapsed %d s, run %s\\n' "$code" "$(date)" \\
+  "$((SECONDS - start))" "$token" >> "$log"
 exit "$code"
 """
 

@@ -9,6 +9,12 @@ pending or running; success is then read from the log footers as for the local
 backend. ``sacct`` (when accounting is enabled; otherwise the states ``squeue``
 last showed) tells why a job died without a footer: TIMEOUT, OUT_OF_MEMORY,
 NODE_FAIL, CANCELLED. Ctrl-C or SIGTERM cancels the array with ``scancel``.
+
+Array tasks belong to the scheduler, not to the runner: a runner killed
+outright (SIGKILL) leaves them pending or running. The job id is therefore
+recorded in ``<logdir>/q/<name>.slurm`` while the array is out, and the next
+run of the same jobs refuses to submit while squeue still shows any of its
+tasks pending or running (:func:`check_previous_array`), so no job runs twice.
 """
 
 from __future__ import annotations
@@ -180,6 +186,32 @@ def check_slurm(options: dict[str, str | int | None] | None = None,
     return conf, list(conf.default_flags) + conf.flags(options or {})
 
 
+def check_previous_array(record: Path) -> None:
+    """Refuse to submit while the array recorded in ``record`` still has live tasks.
+
+    Raises:
+        UserError: naming the Slurm job id and its live tasks.
+    """
+    try:
+        job_id = record.read_text().strip()
+    except FileNotFoundError:
+        return
+    if not job_id.isdigit():
+        record.unlink(missing_ok=True)
+        return
+    states = query_squeue(job_id)
+    if states is None:
+        raise UserError(f"cannot tell whether Slurm job {job_id} of an earlier run still runs "
+                        f"(squeue failed); check with squeue, then remove {record}")
+    live = sorted(t for t, state in states.items() if state not in FINAL_STATES)
+    if live:
+        listed = compress_ids(live)
+        raise UserError(f"Slurm job {job_id} of an earlier 'sptk-cli run' still has tasks "
+                        f"pending or running ({listed}); wait for them or 'scancel {job_id}', "
+                        "then rerun")
+    record.unlink(missing_ok=True)
+
+
 def run_slurm(script: str | Path, jobs: list[int], name: str, max_jobs: int | None = None,
               options: dict[str, str | int | None] | None = None,
               conf: SlurmConf | None = None) -> dict[int, str]:
@@ -201,8 +233,12 @@ def run_slurm(script: str | Path, jobs: list[int], name: str, max_jobs: int | No
         SubmitError: sbatch refused the job.
         JobsInterrupted: on KeyboardInterrupt, after ``scancel``.
     """
+    from toolkit.fsutil import atomic_write_text
+
     conf, flags = check_slurm(options, conf)
+    record = Path(script).with_suffix(".slurm")  # the caller ran check_previous_array
     job_id = submit(Path(script), jobs, name, flags, max_jobs)
+    atomic_write_text(record, job_id + "\n")
     log.info("submitted Slurm job %s: %d task(s); waiting (squeue every %g s)",
              job_id, len(jobs), conf.poll_interval)
     try:
@@ -213,5 +249,6 @@ def run_slurm(script: str | Path, jobs: list[int], name: str, max_jobs: int | No
             f"interrupted: cancelled Slurm job {job_id} (scancel); "
             "rerun the rest with --pick incomplete"
         ) from None
+    record.unlink(missing_ok=True)
     states.update(query_sacct(job_id))
     return {j: s for j, s in states.items() if j in set(jobs)}

@@ -86,7 +86,7 @@ def load_slurm_conf(path: str | Path | None = None) -> SlurmConf:
         hint = f" (set {ENV_VAR} to your site's copy of tools/backends/slurm.yaml)"
         raise ConfigError(f"slurm backend config {path} does not exist{hint}")
     try:
-        conf = from_dict(SlurmConf, read_yaml(path))
+        conf = from_dict(SlurmConf, read_yaml(path, allow_empty=True))
     except ConfigError as e:
         message = str(e)
         raise ConfigError(message if str(path) in message else f"{path}: {message}") from None

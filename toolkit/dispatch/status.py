@@ -1,14 +1,20 @@
 """Job status read from log footers; which jobs ``--pick`` reruns; the failure summary.
 
-Every job log ends with a footer written by the job script after the command
-returns::
+Every job log starts with a header and ends with a footer, both written by the
+job script (not by the command) and both carrying the same random run token::
 
-    # Ended (code 0) at Sat Nov 21 10:00:03 UTC 2026, elapsed 3 s
+    # Started at Sat Nov 21 10:00:00 UTC 2026 on node1, run 3f9a01c2be47
+    ...
+    # Ended (code 0) at Sat Nov 21 10:00:03 UTC 2026, elapsed 3 s, run 3f9a01c2be47
 
-Kaldi's ``queue.pl`` footer (``..., elapsed time 3 seconds``) is read too. A
-job succeeded when the last non-empty line of its log is a footer with code 0.
-A log whose last line is not a footer belongs to a job that was killed (or is
-still running); a missing log belongs to a job that never started.
+A job succeeded when the last non-empty line of its log is a footer with code 0
+and, when the header has a run token, the same token: a command that prints a
+footer-like line and is then killed does not pass for finished (it cannot know
+the token). Logs without a token (Kaldi's ``queue.pl`` footer, ``..., elapsed
+time 3 seconds``, or older logs) are judged by their last line alone. A log
+whose last line is not a footer belongs to a job that was killed or is still
+running: the job script keeps its log locked (``flock``) while it runs, which
+:func:`log_locked` tells; a missing log belongs to a job that never started.
 
 ``--pick`` chooses the jobs to (re)run:
 
@@ -16,12 +22,18 @@ still running); a missing log belongs to a job that never started.
 - ``failed``: only jobs whose log ends with a non-zero footer.
 - ``incomplete``: every job that did not end with code 0: non-zero footer, no
   footer (killed, timed out) or no log at all.
+
+A picked job that is still running (log locked, no footer) is never started a
+second time: :func:`check_not_running` refuses the run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import enum
+import fcntl
+import os
 import re
 from pathlib import Path
 
@@ -31,9 +43,12 @@ PICKS = ("all", "failed", "incomplete")
 MAX_LISTED = 10
 _FOOTER = re.compile(
     r"^# Ended \(code (?P<code>-?\d+)\) at (?P<date>.*?)"
-    r"(?:, elapsed (?:time )?(?P<elapsed>\d+(?:\.\d+)?) ?(?:s|sec|seconds?))?\s*$"
+    r"(?:, elapsed (?:time )?(?P<elapsed>\d+(?:\.\d+)?) ?(?:s|sec|seconds?))?"
+    r"(?:, run (?P<token>[0-9a-f]+))?\s*$"
 )
+_HEADER = re.compile(r"^# Started at .*, run (?P<token>[0-9a-f]+)\s*$")
 _TAIL_BYTES = 4096
+_HEAD_LINES = 2  # '# <command>' (one line) and '# Started at ...'
 
 
 class JobsFailed(UserError):
@@ -72,6 +87,7 @@ class Footer:
     code: int
     date: str
     elapsed: float | None
+    token: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,22 +121,57 @@ def parse_footer(line: str) -> Footer | None:
     if not match:
         return None
     elapsed = float(match.group("elapsed")) if match.group("elapsed") else None
-    return Footer(int(match.group("code")), match.group("date"), elapsed)
+    return Footer(int(match.group("code")), match.group("date"), elapsed, match.group("token"))
+
+
+def _header_token(f) -> str | None:
+    """The run token of the header (the ``# Started at`` line among the first lines)."""
+    f.seek(0)
+    for _ in range(_HEAD_LINES):
+        line = f.readline().decode("utf-8", errors="replace")
+        match = _HEADER.match(line.strip())
+        if match:
+            return match.group("token")
+    return None
 
 
 def read_footer(log: str | Path) -> Footer | None:
     """The footer ending ``log`` (``None`` if the log's last non-empty line is not one).
 
+    When the header carries a run token, only a footer with the same token counts.
+
     Raises:
         FileNotFoundError: no such log.
     """
     with open(log, "rb") as f:
+        token = _header_token(f)
         f.seek(0, 2)
         size = f.tell()
         f.seek(max(0, size - _TAIL_BYTES))
         tail = f.read().decode("utf-8", errors="replace")
     lines = [line for line in tail.splitlines() if line.strip()]
-    return parse_footer(lines[-1]) if lines else None
+    footer = parse_footer(lines[-1]) if lines else None
+    if footer is not None and token is not None and footer.token != token:
+        return None  # printed by the command, not by the job script
+    return footer
+
+
+def log_locked(log: str | Path) -> bool:
+    """True when a live process holds the job script's lock on ``log`` (the job runs)."""
+    try:
+        fd = os.open(log, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:  # a file system without locks: assume nothing runs
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # closing releases the lock we may have taken
+    return False
 
 
 def job_status(job: int, log: str, scheduler_state: str | None = None,
@@ -141,6 +192,23 @@ def job_status(job: int, log: str, scheduler_state: str | None = None,
         return JobStatus(job, log, State.NO_FOOTER, scheduler_state=scheduler_state)
     state = State.SUCCEEDED if footer.code == 0 else State.FAILED
     return JobStatus(job, log, state, footer.code, scheduler_state)
+
+
+def check_not_running(statuses: list[JobStatus], picked: list[int],
+                      paths: dict[int, Path]) -> None:
+    """Refuse to start a picked job whose log is locked and has no footer: it still runs.
+
+    Raises:
+        UserError: naming the running jobs and their logs.
+    """
+    by_job = {s.job: s for s in statuses}
+    live = [by_job[j] for j in picked
+            if by_job[j].state is State.NO_FOOTER and log_locked(paths[j])]
+    if live:
+        listed = ", ".join(f"{s.job} ({s.log})" for s in live[:MAX_LISTED])
+        noun = "job is" if len(live) == 1 else "jobs are"
+        raise UserError(f"{len(live)} {noun} still running: {listed} (a process holds the "
+                        "log's lock); wait for it to end or kill it, then rerun")
 
 
 def check_pick(pick: str) -> str:

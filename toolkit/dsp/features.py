@@ -40,6 +40,29 @@ class FeatureConfig:
     fmin: float = 0.0
     fmax: float = 0.0
 
+    def __post_init__(self) -> None:
+        """Settings that only make sense together (single values: toolkit.config.check_range).
+
+        Raises:
+            ValueError: turned into a one-line ConfigError by ``from_dict``.
+        """
+        if self.kind not in ("logmel", "kaldi_fbank", "raw"):
+            raise ValueError(f"kind {self.kind!r} is not one of logmel, kaldi_fbank, raw")
+        if self.kind == "raw":
+            return
+        nyquist = self.sample_rate / 2
+        if self.fmax > nyquist:
+            raise ValueError(f"fmax {self.fmax:g} Hz is above half the sample rate ({nyquist:g})")
+        if self.fmin >= (self.fmax or nyquist):
+            raise ValueError(f"fmin {self.fmin:g} Hz is not below fmax ({self.fmax or nyquist:g})")
+        if self.kind == "logmel":
+            if self.win_length > self.n_fft:
+                raise ValueError(f"win_length {self.win_length} is longer than n_fft "
+                                 f"{self.n_fft}")
+            if self.n_mels > self.n_fft // 2 + 1:
+                raise ValueError(f"n_mels {self.n_mels} is more than the {self.n_fft // 2 + 1} "
+                                 f"frequency bins of n_fft {self.n_fft} (empty mel bands)")
+
 
 def logmel(wave: np.ndarray, conf: FeatureConfig) -> np.ndarray:
     """Natural-log mel power spectrogram, ``(frames, n_mels)``."""

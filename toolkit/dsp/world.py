@@ -33,6 +33,12 @@ from typing import Literal
 import numpy as np
 
 from toolkit.errors import UserError
+from toolkit.metrics.tts import acoustic_scores
+
+with warnings.catch_warnings():  # pysptk and pyworld import the deprecated pkg_resources
+    warnings.simplefilter("ignore")
+    import pysptk
+    import pyworld
 
 N_MCEP, N_BANDS = 40, 7
 DIM = N_MCEP + 2 + N_BANDS  # 49
@@ -65,22 +71,12 @@ class VocoderConfig:
         """The all-pass constant (frequency warping) used for the mel-cepstrum."""
         if self.alpha:
             return self.alpha
-        import pysptk
-
         return float(pysptk.util.mcepalpha(self.sample_rate))
-
-
-def _pysptk():
-    with warnings.catch_warnings():  # pysptk/pyworld import pkg_resources
-        warnings.simplefilter("ignore")
-        import pysptk
-        import pyworld
-    return pysptk, pyworld
 
 
 def fft_size(sample_rate: int) -> int:
     """CheapTrick's FFT size for this sample rate (1024 at 16 and 22.05 kHz)."""
-    _, pw = _pysptk()
+    pw = pyworld
     return int(pw.get_cheaptrick_fft_size(sample_rate))
 
 
@@ -121,7 +117,7 @@ def analyze(wave: np.ndarray, conf: VocoderConfig) -> np.ndarray:
     Returns:
         ``(frames, 49)`` float32 features (layout in the module doc).
     """
-    sptk, pw = _pysptk()
+    sptk, pw = pysptk, pyworld
     sr = conf.sample_rate
     x = np.ascontiguousarray(wave, dtype=np.float64)
     if x.size < sr * conf.frame_period / 1000 * 4:
@@ -190,7 +186,7 @@ def synthesize(feats: np.ndarray, conf: VocoderConfig, postfilter_beta: float | 
     Returns:
         ``(samples,)`` float32 audio at ``conf.sample_rate``.
     """
-    _, pw = _pysptk()
+    pw = pyworld
     feats = np.asarray(feats, dtype=np.float64)
     if feats.ndim != 2 or feats.shape[1] != DIM:
         raise UserError(f"vocoder features must be (frames, {DIM}), got {feats.shape}")
@@ -208,8 +204,6 @@ def synthesize(feats: np.ndarray, conf: VocoderConfig, postfilter_beta: float | 
 
 def copy_synthesis_mcd(wave: np.ndarray, conf: VocoderConfig) -> dict[str, float]:
     """Analyse, resynthesize (no postfilter), analyse again and compare: the vocoder ceiling."""
-    from toolkit.metrics.tts import acoustic_scores
-
     ref = analyze(wave, conf)
     hyp = analyze(synthesize(ref, conf, postfilter_beta=0.0), conf)
     return acoustic_scores(ref, hyp)

@@ -1,8 +1,9 @@
 """AECMOS: the echo-impairment MOS model of the AEC Challenge (Purin et al., ICASSP 2022).
 
-The model is an ONNX file users download from Microsoft's AEC Challenge
-repository (it is not shipped with sptk-cli); pass its path, or the folder
-holding it, as ``--aecmos-model``. Two 16 kHz version-4 models are supported:
+The ONNX models come from the installed ``speechmos`` wheel
+(:mod:`toolkit.metrics.mos_models`; the same files as Microsoft's AEC Challenge
+repository); ``--aecmos-model`` gives another file or folder. Two 16 kHz
+version-4 models are supported:
 
 - ``Run_1663915512_Stage_0.onnx`` (preferred when a folder is given): takes the
   scenario (far-end single talk ``st``, near-end single talk ``nst``, double
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import UserError
+from toolkit.metrics.mos_models import speechmos_models
 
 SR = 16000
 SCENARIO_MODEL = "Run_1663915512_Stage_0.onnx"
@@ -46,14 +48,15 @@ class AecMos:
     """An AECMOS ONNX model ready to score clips.
 
     Args:
-        path: the ``.onnx`` file, or a folder holding one of the two known files.
+        path: the ``.onnx`` file, or a folder holding one of the two known files;
+            None: the copy in the speechmos wheel.
         threads: onnxruntime intra-op threads.
     """
 
-    def __init__(self, path: str | Path, threads: int = 1):
+    def __init__(self, path: str | Path | None = None, threads: int = 1):
         import onnxruntime as ort
 
-        path = Path(path)
+        path = Path(path) if path else speechmos_models("aecmos_models")
         if path.is_dir():
             found = [path / n for n in (SCENARIO_MODEL, PLAIN_MODEL) if (path / n).is_file()]
             if not found:

@@ -1,10 +1,10 @@
 """DNSMOS P.835 (SIG, BAK, OVRL) and P.808 MOS: non-intrusive speech quality with onnxruntime.
 
 Reddy et al., "DNSMOS P.835: a non-intrusive perceptual objective speech quality
-metric to evaluate noise suppressors" (ICASSP 2022). The ONNX models are not
-part of the toolkit: users download them from Microsoft's DNS Challenge
-repository (``DNSMOS/DNSMOS/sig_bak_ovr.onnx`` and ``model_v8.onnx``) and pass
-their folder with ``--dnsmos-model DIR``; ``$SPTK_DNSMOS_MODEL`` is the default.
+metric to evaluate noise suppressors" (ICASSP 2022). The ONNX models
+(``sig_bak_ovr.onnx``, ``model_v8.onnx``) come from the installed ``speechmos``
+wheel (:mod:`toolkit.metrics.mos_models`); ``--dnsmos-model DIR`` or
+``$SPTK_DNSMOS_MODEL`` points at another copy (e.g. the DNS Challenge repository's).
 
 Protocol (the challenge's ``dnsmos_local.py``): 16 kHz audio; a clip shorter
 than 9.01 s is repeated up to that length; longer clips are scored on 9.01 s
@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import UserError
+from toolkit.metrics.mos_models import speechmos_models
 
 SAMPLE_RATE = 16000
 WINDOW = int(9.01 * SAMPLE_RATE)
@@ -31,14 +32,9 @@ POLY = {"sig": (-0.08397278, 1.22083953, 0.0052439),
         "ovrl": (-0.06766283, 1.11546468, 0.04602535)}
 
 
-def find_model_dir(path: str | Path | None) -> Path:
-    """The DNSMOS folder from ``path`` or ``$SPTK_DNSMOS_MODEL`` (one-line error if absent)."""
-    path = path or os.environ.get("SPTK_DNSMOS_MODEL")
-    if not path:
-        raise UserError("DNSMOS needs its ONNX models: pass --dnsmos-model DIR (the folder with "
-                        "sig_bak_ovr.onnx from Microsoft's DNS-Challenge repository) or set "
-                        "SPTK_DNSMOS_MODEL")
-    path = Path(path)
+def find_model_dir(path: str | Path | None = None) -> Path:
+    """The DNSMOS folder: ``path``, else ``$SPTK_DNSMOS_MODEL``, else speechmos's copy."""
+    path = Path(path or os.environ.get("SPTK_DNSMOS_MODEL") or speechmos_models("dnsmos_models"))
     if path.is_file():
         path = path.parent
     if not (path / "sig_bak_ovr.onnx").is_file():
@@ -50,7 +46,8 @@ class DNSMOS:
     """Score waveforms with DNSMOS.
 
     Args:
-        model_dir: folder holding ``sig_bak_ovr.onnx`` (and optionally ``model_v8.onnx``).
+        model_dir: folder holding ``sig_bak_ovr.onnx`` (and optionally ``model_v8.onnx``);
+            None: :func:`find_model_dir`'s default (the speechmos wheel).
         threads: onnxruntime intra-op threads.
         p808: also run the P.808 model (``model_v8.onnx``; its mel features
             double the cost).

@@ -5,7 +5,7 @@
 - :class:`InputAdaptor`: DATAR's learnable input adaptor (Eq. 5),
   ``out = in + lambda * (b + W * in)``, and the Table 4 alternatives that add Gaussian or
   Laplacian noise to the input instead (training only).
-- :func:`masked_patch_mask`: the random patch mask of the self-supervised pretraining.
+- :func:`masked_forward`: the self-supervised masked-patch objective (mask given).
 """
 
 from __future__ import annotations
@@ -125,43 +125,23 @@ class InputAdaptor(nn.Module):
         return x - self.scale * u.sign() * torch.log1p(-2 * u.abs())
 
 
-def masked_patch_mask(batch: int, freq: int, time: int, patch: int, ratio: float,
-                      generator: torch.Generator | None = None,
-                      device: torch.device | str = "cpu") -> torch.Tensor:
-    """Random mask of whole ``patch x patch`` squares (True = masked).
-
-    Args:
-        batch, freq, time: shape of the spectrograms.
-        patch: side of a masked square (SSAST masks 16 x 16 patches).
-        ratio: fraction of the squares masked in each example.
-
-    Returns:
-        ``(batch, freq, time)`` bool.
-    """
-    gf, gt = -(-freq // patch), -(-time // patch)
-    n = gf * gt
-    k = max(1, int(round(ratio * n)))
-    scores = torch.rand(batch, n, generator=generator)
-    idx = scores.argsort(1)[:, :k]
-    grid = torch.zeros(batch, n, dtype=torch.bool).scatter_(1, idx, True).view(batch, gf, gt)
-    full = grid.repeat_interleave(patch, 1).repeat_interleave(patch, 2)
-    return full[:, :freq, :time].to(device)
-
-
-def masked_forward(model: nn.Module, feats: torch.Tensor, ratio: float, patch: int = 16
+def masked_forward(model: nn.Module, feats: torch.Tensor, mask: torch.Tensor
                    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """The masked-spectrogram-patch objective of a model with ``spectrogram`` and
-    ``reconstruct``: mask squares of the normalised input (value 0, the dataset mean),
-    reconstruct the whole input.
+    ``reconstruct``: masked cells of the normalised input are set to 0 (the dataset
+    mean) and the whole input is reconstructed.
 
     Args:
         feats: ``(batch, frames, n_mels)``.
+        mask: ``(batch, frames, n_mels)`` bool, True where masked (the dataset draws it).
 
     Returns:
-        (reconstruction, normalised input, mask), each ``(batch, 1, F, T)``; the loss is
-        taken where the mask is True.
+        (reconstruction, normalised input, mask), each ``(batch, 1, F, T)`` (the
+        model's padded spectrogram layout; padding is never masked); the loss is taken
+        where the mask is True.
     """
     x = model.spectrogram(feats)
-    mask = masked_patch_mask(x.shape[0], x.shape[2], x.shape[3], patch, ratio,
-                             device=x.device)[:, None]
-    return model.reconstruct(x.masked_fill(mask, 0.0)), x, mask
+    m = torch.zeros(x.shape, dtype=torch.bool, device=x.device)
+    f, t = min(mask.shape[2], x.shape[2]), min(mask.shape[1], x.shape[3])
+    m[:, 0, :f, :t] = mask.transpose(1, 2)[:, :f, :t]
+    return model.reconstruct(x.masked_fill(m, 0.0)), x, m

@@ -124,14 +124,14 @@ class AST(nn.Module):
             t = blk(t)
         return self.final_norm(t), grid
 
-    def forward(self, feats: torch.Tensor, mask_ratio: float = 0.0, mask_patch: int = 16):
+    def forward(self, feats: torch.Tensor, mask: torch.Tensor | None = None):
         """``(batch, frames, n_mels)`` fbank -> ``(batch, n_classes)`` logits.
 
-        With ``mask_ratio`` > 0: the pretraining outputs (squares of ``mask_patch``) of
+        With a ``(batch, frames, n_mels)`` bool ``mask``: the pretraining outputs of
         :func:`~toolkit.models.aed_layers.masked_forward` instead.
         """
-        if mask_ratio > 0:
-            return masked_forward(self, feats, mask_ratio, mask_patch)
+        if mask is not None:
+            return masked_forward(self, feats, mask)
         tokens, _ = self.encode(self.spectrogram(feats))
         return self.head(tokens[:, 0])
 

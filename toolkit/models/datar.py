@@ -25,6 +25,7 @@ each position covers, rearranged back to the spectrogram (pixel shuffle).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import torch
@@ -63,6 +64,9 @@ class DATAR(nn.Module):
             target_frames: frames T the relative position tables are sized for.
             n_classes: output classes.
             patch: stride of the patch embedding (DAT: 4).
+            downs: stride of each stage's entry convolution (default ``[patch, 2, 2, 2]``);
+                1 keeps the previous stage's map, so the deformable stages can see maps
+                with enough rows and columns for an offset to move a key inside them.
             dims: channels per stage.
             heads: attention heads per stage.
             stage_spec: block types per stage, "L" (local window) or "D" (deformable);
@@ -86,6 +90,7 @@ class DATAR(nn.Module):
         target_frames: int = 512
         n_classes: int = 10
         patch: int = 4
+        downs: list[int] = field(default_factory=list)
         dims: list[int] = field(default_factory=lambda: [96, 192, 384, 768])
         heads: list[int] = field(default_factory=lambda: [3, 6, 12, 24])
         stage_spec: list[list[str]] = field(default_factory=lambda: [
@@ -108,9 +113,14 @@ class DATAR(nn.Module):
         super().__init__()
         self.conf = c = conf
         n = len(c.dims)
-        for name in ("heads", "stage_spec", "groups", "strides", "offset_range"):
-            if len(getattr(c, name)) != n:
+        downs = list(c.downs) or [c.patch] + [2] * (n - 1)
+        for name, value in (("heads", c.heads), ("stage_spec", c.stage_spec),
+                            ("groups", c.groups), ("strides", c.strides),
+                            ("offset_range", c.offset_range), ("downs", downs)):
+            if len(value) != n:
                 raise ValueError(f"model.conf.{name} needs {n} entries (one per stage)")
+        if any(k < 1 for k in downs):
+            raise ValueError(f"model.conf.downs {downs}: strides must be >= 1")
         self.norm = FeatureNorm(c.n_mels)
         self.adaptor = InputAdaptor(c.adaptor, c.adaptor_lambda, c.noise_scale,
                                     kernel=c.adaptor_kernel)
@@ -118,13 +128,11 @@ class DATAR(nn.Module):
         self.stages = nn.ModuleList()
         depth = sum(len(s) for s in c.stage_spec)
         dpr = torch.linspace(0, c.drop_path, depth).tolist()
-        size = (max(1, c.n_mels // c.patch), max(1, c.target_frames // c.patch))
+        size = (c.n_mels, c.target_frames)
         k = 0
         for i in range(n):
-            self.downs.append(ConvDown(1 if i == 0 else c.dims[i - 1], c.dims[i],
-                                       c.patch if i == 0 else 2))
-            if i:
-                size = (max(1, size[0] // 2), max(1, size[1] // 2))
+            self.downs.append(ConvDown(1 if i == 0 else c.dims[i - 1], c.dims[i], downs[i]))
+            size = (max(1, size[0] // downs[i]), max(1, size[1] // downs[i]))
             blocks = nn.ModuleList()
             for kind in c.stage_spec[i]:
                 if kind == "L":
@@ -141,7 +149,7 @@ class DATAR(nn.Module):
             self.stages.append(blocks)
         self.final_norm = nn.LayerNorm(c.dims[-1])
         self.head = nn.Linear(c.dims[-1], c.n_classes)
-        self.stride = c.patch * 2 ** (n - 1)
+        self.stride = math.prod(downs)
         self.recon_head = nn.Conv2d(c.dims[-1], self.stride ** 2, 1)  # pretraining only
 
     def spectrogram(self, feats: torch.Tensor) -> torch.Tensor:
@@ -152,7 +160,8 @@ class DATAR(nn.Module):
         return F.pad(x, (0, (-x.shape[-1]) % s, 0, (-x.shape[-2]) % s))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Spectrogram ``(batch, 1, F, T)`` -> last-stage map ``(batch, C, F/32, T/32)``."""
+        """Spectrogram ``(batch, 1, F, T)`` -> last-stage map ``(batch, C, F/s, T/s)``
+        (``s``: the total stride, the product of ``downs``)."""
         x = self.adaptor(x)
         for down, blocks in zip(self.downs, self.stages, strict=True):
             x = down(x)
@@ -163,14 +172,14 @@ class DATAR(nn.Module):
             x = t.transpose(1, 2).reshape(b, c, h, w)
         return x
 
-    def forward(self, feats: torch.Tensor, mask_ratio: float = 0.0, mask_patch: int = 16):
+    def forward(self, feats: torch.Tensor, mask: torch.Tensor | None = None):
         """``(batch, frames, n_mels)`` fbank -> ``(batch, n_classes)`` logits.
 
-        With ``mask_ratio`` > 0: the pretraining outputs (squares of ``mask_patch``) of
+        With a ``(batch, frames, n_mels)`` bool ``mask``: the pretraining outputs of
         :func:`~toolkit.models.aed_layers.masked_forward` instead.
         """
-        if mask_ratio > 0:
-            return masked_forward(self, feats, mask_ratio, mask_patch)
+        if mask is not None:
+            return masked_forward(self, feats, mask)
         x = self.encode(self.spectrogram(feats))
         return self.head(self.final_norm(x.flatten(2).mean(-1)))
 

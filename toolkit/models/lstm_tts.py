@@ -15,9 +15,8 @@ import torch
 from torch import nn
 
 from toolkit.models.layers import FeatureNorm
-from toolkit.models.tts_blocks import NamedSlots, RecurrentOutput, Tower
+from toolkit.models.tts_blocks import NamedSlots, RecurrentOutput, Tower, frame_dim
 from toolkit.registry import register_model
-from toolkit.tts.frontend import frame_dim
 
 
 @register_model("tts", "lstm_sss")

@@ -32,9 +32,14 @@ from torch import nn
 
 from toolkit.errors import UserError
 from toolkit.models.layers import FeatureNorm
-from toolkit.models.tts_blocks import NamedSlots, RecurrentOutput, Tower, set_trainable
+from toolkit.models.tts_blocks import (
+    NamedSlots,
+    RecurrentOutput,
+    Tower,
+    frame_dim,
+    set_trainable,
+)
 from toolkit.registry import register_model
-from toolkit.tts.frontend import frame_dim
 
 GROUPS = ("mean", "basis", "code", "speaker")
 

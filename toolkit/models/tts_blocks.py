@@ -6,6 +6,9 @@
   so that no dynamic features are needed.
 - :class:`NamedSlots`: the language / speaker names a model knows, with one-line
   errors listing them.
+- :func:`phone_dim` / :func:`frame_dim`: the sizes of the front end's input vectors
+  (:mod:`toolkit.tts.frontend` builds them; the models only need their sizes, so the
+  sizes live here and the models import no task package).
 """
 
 from __future__ import annotations
@@ -20,6 +23,21 @@ from toolkit.errors import UserError
 # torch falls back from oneDNN to its own kernel for LSTMs with projections; say it once in
 # the docs, not on every forward pass.
 warnings.filterwarnings("ignore", message="LSTM with projections is not supported with oneDNN")
+
+#: Phone-level extras (primary/secondary stress, vowel, pause) and position/count features.
+N_PHONE_EXTRA, N_POSITION = 4, 17
+#: Frame-level extras: 3 coarse-coded positions in the phone and the phone's duration.
+N_FRAME_EXTRA = 4
+
+
+def phone_dim(slots: int) -> int:
+    """Size of the phone-level feature vector (previous/current/next phone one-hots + extras)."""
+    return 3 * slots + N_PHONE_EXTRA + N_POSITION
+
+
+def frame_dim(slots: int) -> int:
+    """Size of the frame-level feature vector (the acoustic model's input)."""
+    return phone_dim(slots) + N_FRAME_EXTRA
 
 
 class Tower(nn.Module):

@@ -17,9 +17,8 @@ import torch
 from torch import nn
 
 from toolkit.models.layers import FeatureNorm
-from toolkit.models.tts_blocks import NamedSlots
+from toolkit.models.tts_blocks import NamedSlots, phone_dim
 from toolkit.registry import register_model
-from toolkit.tts.frontend import phone_dim
 
 
 @register_model("tts", "tts_duration")

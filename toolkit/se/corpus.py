@@ -5,7 +5,7 @@ family of noises (WHAM!: urban babble), its target domain other languages
 (DNS Challenge French, German, Italian, Mandarin, Russian, Spanish) with other
 noise types (DNS noises). This module builds the same kind of gap from the
 offline pools, or mixes pools the user prepared from the real corpora
-(:mod:`toolkit.corpora.librispeech_wham`, :mod:`toolkit.corpora.dns_challenge`):
+(:mod:`toolkit.corpora.external.librispeech_wham`, :mod:`toolkit.corpora.external.dns_challenge`):
 
 - source speech: ``corpus.source_langs`` (default English: the asterisk
   prompts of one studio talker); source noise: ``corpus.source_noise_types``
@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toolkit.corpora.soundpool import Progress, fmt, item_rng
+from toolkit.corpora.sounds.soundpool import Progress, fmt, item_rng
 from toolkit.data.audio import load_mono, save_audio
 from toolkit.data.datadir import DataDir, write_datadir
 from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr

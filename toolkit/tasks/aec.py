@@ -12,7 +12,7 @@ Training data come two ways:
   :func:`toolkit.corpora.aec_sim.simulate` drawn from ``(seed, epoch, index)``
   (``data.items_per_epoch`` per epoch, ``data.segment`` seconds);
 - a fixed directory with ``speech.scp`` (the simulated valid set, or the AEC
-  Challenge synthetic set through :mod:`toolkit.corpora.aec_challenge`), cut
+  Challenge synthetic set through :mod:`toolkit.corpora.external.aec_challenge`), cut
   into random ``data.segment``-second crops.
 
 The far end fed to the model is aligned by ``data.align`` (``none`` for

@@ -30,7 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.data.ops import files_for
 from toolkit.errors import UserError
+from toolkit.fsutil import skip_if_done
 from toolkit.text.espeak import SEPARATOR, espeak
 
 log = logging.getLogger(__name__)
@@ -205,6 +208,31 @@ def check_text(text: str, voice: str) -> Unphonemizable:
     return found
 
 
+def speakable_text(text: str, voice: str) -> str:
+    """``text`` made speakable by ``voice``, never refused.
+
+    Words the voice has no pronunciation for are kept: espeak-ng spells them
+    out letter by letter (or reads them with another language's rules) and a
+    warning names them. Characters the voice cannot say at all (a script it does
+    not read, symbols) are dropped with a warning.
+    """
+    found = check_text(text, voice)
+    unsayable = [w for w in found.words if any(_char_problem(c, voice) for c in w
+                                               if c.isalpha())]
+    spelled = [w for w in found.words if w not in unsayable]
+    if spelled:
+        log.warning("espeak-ng voice '%s' has no pronunciation for %s: spelled out (or read "
+                    "with another language's rules)", voice,
+                    Unphonemizable(words=spelled).describe(limit=5))
+    skipped = Unphonemizable(words=unsayable, chars=found.chars)
+    if skipped:
+        log.warning("espeak-ng voice '%s' cannot say %s: skipped", voice,
+                    skipped.describe(limit=5))
+        words = [w for w in text.split() if _strip_punctuation(w) not in unsayable]
+        text = "".join(" " if c in found.chars else c for c in " ".join(words))
+    return " ".join(text.split())
+
+
 def require_phonemizable(text: str, voice: str) -> None:
     """Raise one clear :class:`UserError` when ``text`` holds unphonemizable input."""
     found = check_text(text, voice)
@@ -242,10 +270,6 @@ def add_phones(data: str | Path, out: str | Path, voice_map: dict[str, str] | No
         UserError: a language has no espeak-ng voice, or (``strict``)
             unphonemizable input; the message lists them.
     """
-    from toolkit.data.datadir import DataDir, write_datadir
-    from toolkit.data.ops import files_for
-    from toolkit.fsutil import skip_if_done
-
     if Path(out).resolve() == Path(data).resolve():
         raise UserError(f"--out {out} is the input directory; choose a new one")
     if skip_if_done(out, overwrite):

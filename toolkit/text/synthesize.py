@@ -37,10 +37,20 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.data.audio import resample, save_audio
+from toolkit.data.datadir import write_datadir
 from toolkit.errors import UserError
+from toolkit.fsutil import DONE, skip_if_done
 from toolkit.text.espeak import SAMPLE_RATE as ESPEAK_RATE
 from toolkit.text.espeak import Event, espeak
-from toolkit.text.phonemize import SWITCH, is_modifier, phonemize, strip_stress
+from toolkit.text.phonemize import (
+    SWITCH,
+    check_text,
+    format_phones,
+    is_modifier,
+    phonemize,
+    strip_stress,
+)
 
 log = logging.getLogger(__name__)
 SILENCE = "sil"
@@ -189,11 +199,6 @@ def build_espeak_corpus(out: str | Path, lang: str, sentences: list[str],
         seconds, ``mismatched`` (utterances whose phones differ from the
         phonemizer's).
     """
-    from toolkit.data.audio import resample, save_audio
-    from toolkit.data.datadir import write_datadir
-    from toolkit.fsutil import DONE, skip_if_done
-    from toolkit.text.phonemize import check_text, format_phones
-
     out = Path(out)
     if skip_if_done(out, overwrite):
         return {"skipped": True, "utterances": 0, "seconds": 0.0, "wall": 0.0, "mismatched": 0}

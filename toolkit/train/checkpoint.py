@@ -8,11 +8,17 @@ Layout of an experiment directory::
     exp/x/ckpt/epoch-N.pt  the last K epoch checkpoints
     exp/x/train.log, scalars.log, tb/   logs
     exp/x/.done            training finished
+
+Everything saved is plain data (tensors, dicts, lists, strings, numbers), so
+every file loads with ``torch.load(weights_only=True)``: a checkpoint or a
+bundle received from someone else cannot run code when it is opened.
 """
 
 from __future__ import annotations
 
+import pickle
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +31,10 @@ from toolkit.fsutil import atomic_file
 
 def rng_state() -> dict[str, Any]:
     """Python, numpy and torch RNG states (to resume bit-exactly)."""
-    state = {"python": random.getstate(), "numpy": np.random.get_state(),
-             "torch": torch.get_rng_state()}
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    numpy_state = {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": pos,
+                   "has_gauss": has_gauss, "cached_gaussian": cached}
+    state = {"python": random.getstate(), "numpy": numpy_state, "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -34,7 +42,9 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    n = state["numpy"]
+    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"],
+                         n["has_gauss"], n["cached_gaussian"]))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -47,12 +57,23 @@ def save_checkpoint(state: dict[str, Any], path: str | Path) -> None:
 
 
 def load_checkpoint(path: str | Path, map_location: str = "cpu") -> dict[str, Any]:
-    """Load a checkpoint written by :func:`save_checkpoint` (one-line errors)."""
+    """Load a checkpoint or bundle weights as plain data only (one-line errors).
+
+    Raises:
+        UserError: the file is missing, truncated, or holds anything but plain data
+            (a pickled function or class would run code: it is refused, not loaded).
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"checkpoint {path} does not exist")
     try:
-        return torch.load(path, map_location=map_location, weights_only=False)
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = re.search(r"GLOBAL ([\w.]+)", str(e))
+        what = f" ({found[1]})" if found else ""
+        raise UserError(f"{path}: refused to load: it holds a Python object that could run "
+                        f"code{what}; only plain data (tensors, dicts, lists, numbers, strings) "
+                        "is accepted -- re-save the state_dict alone") from None
     except Exception as e:
         raise UserError(f"{path}: not a readable checkpoint ({type(e).__name__}); "
                         "it may be truncated — delete it to restart from an earlier one") from None

@@ -8,6 +8,16 @@ Two layouts load the same way (:func:`load_model_dir`):
   ``config.yaml``, ``model.pt`` (weights only, fp16 by default), the task's
   extra files and ``model_card.md``. Default models shipped with the package
   are bundles under ``toolkit/assets/<task>/``.
+
+A model card opens with a YAML front matter (:data:`CARD_KEYS`): the licence of
+the weights, the training data with their licences, intended use and limitations,
+read from ``sptk-cli pack --card FILE`` (see ``recipes/<task>/conf/model_card.yaml``).
+
+An experiment directory is finished when training wrote its ``.done``; before
+that ``last.pt`` is a mid-training state. Stages that ship or use a model
+(``decode``, ``pack``) call :func:`check_finished` so that ``run.sh --stage 4``
+after a killed stage 3 fails instead of shipping a half-trained model, unless
+the user asks for it with ``--allow-unfinished``.
 """
 
 from __future__ import annotations
@@ -23,6 +33,56 @@ from toolkit.errors import UserError
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
+#: keys of a model card's front matter (all required in a --card file)
+CARD_KEYS = ("license", "license_note", "training_data", "intended_use", "limitations")
+UNSTATED_CARD = {"license": "unknown", "license_note": "no --card given to 'sptk-cli pack': "
+                 "the licence of the weights and of their training data is not stated",
+                 "training_data": [], "intended_use": "not stated", "limitations": "not stated"}
+
+
+def read_card(path: str | Path | None) -> dict[str, Any]:
+    """The front matter of a model card from a YAML file (one-line errors).
+
+    The file maps :data:`CARD_KEYS` to text; ``training_data`` is a list of
+    ``{name, license}`` mappings (``note`` optional). Without a file: the
+    "not stated" card, with a warning.
+    """
+    import yaml
+
+    if path is None:
+        log.warning("no --card: the model card will say that the licence is unknown")
+        return dict(UNSTATED_CARD)
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"--card {path}: no such file (a YAML with {', '.join(CARD_KEYS)})")
+    card = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(card, dict) or set(card) != set(CARD_KEYS):
+        have = sorted(card) if isinstance(card, dict) else type(card).__name__
+        raise UserError(f"--card {path}: needs exactly the keys {', '.join(CARD_KEYS)} "
+                        f"(found {have})")
+    for item in card["training_data"]:
+        if not isinstance(item, dict) or not {"name", "license"} <= set(item):
+            raise UserError(f"--card {path}: each training_data entry needs name and license "
+                            f"(got {item!r})")
+    return {k: card[k] for k in CARD_KEYS}
+
+
+def card_front_matter(task: str, model: str, card: dict[str, Any]) -> str:
+    """The ``---`` delimited YAML header of a model card."""
+    import yaml
+
+    head = {"task": task, "model": model, **card}
+    return "---\n" + yaml.safe_dump(head, sort_keys=False, allow_unicode=True, width=88) + "---\n"
+
+
+def read_front_matter(card_path: str | Path) -> dict[str, Any]:
+    """The YAML header of a model card file ({} when it has none)."""
+    import yaml
+
+    text = Path(card_path).read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        return {}
+    return yaml.safe_load(text[4:text.index("\n---\n", 4)]) or {}
 
 
 def write_exp_meta(exp: Path, task: str, model_name: str) -> None:
@@ -47,20 +107,47 @@ def default_model_dir(task: str) -> Path:
     return path
 
 
+def check_finished(path: str | Path, allow_unfinished: bool = False) -> None:
+    """Refuse an experiment directory whose training has not finished (no ``.done``).
+
+    Packed bundles (``model.pt``) are finished by construction and pass.
+
+    Args:
+        path: an experiment directory or a bundle.
+        allow_unfinished: accept a mid-training ``last.pt`` (with a warning).
+
+    Raises:
+        UserError: ``path`` is an experiment without ``.done``.
+    """
+    from toolkit.fsutil import DONE, is_done
+
+    path = Path(path)
+    experiment = any((path / name).is_file() for name in ("last.pt", "best.pt"))
+    if (path / "model.pt").is_file() or is_done(path) or not experiment:
+        return  # a bundle, a finished run, or no experiment (load_model_dir says what it is)
+    if allow_unfinished:
+        log.warning("%s: training has not finished (no %s); using its checkpoint anyway",
+                    path, DONE)
+        return
+    raise UserError(f"{path}: training has not finished (no {DONE}; last.pt is a mid-training "
+                    "state); finish it by rerunning 'sptk-cli train', or pass "
+                    "--allow-unfinished to use it as it is")
+
+
 def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any]:
     """Load (task, config, model in eval mode) from an experiment or a bundle."""
     import torch
-    import yaml
 
     from toolkit.config import from_dict, read_yaml
     from toolkit.registry import build_model, get_task
     from toolkit.train.checkpoint import load_checkpoint
 
     path = Path(path)
-    if not (path / "meta.yaml").is_file():
-        raise UserError(f"{path} is not a model directory (no meta.yaml); give an experiment "
-                        "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
-    meta = yaml.safe_load((path / "meta.yaml").read_text()) or {}
+    for name in ("meta.yaml", "config.yaml"):
+        if not (path / name).is_file():
+            raise UserError(f"{path} is not a model directory (no {name}); give an experiment "
+                            "directory from 'sptk-cli train' or a bundle from 'sptk-cli pack'")
+    meta = read_yaml(path / "meta.yaml", allow_empty=True)
     task = get_task(meta.get("task", ""))
     cfg = from_dict(task.config_class, read_yaml(path / "config.yaml"))
     model = build_model(task.name, cfg.model)
@@ -84,14 +171,23 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
 
 
 def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp16: bool = True,
-         overwrite: bool = False, description: str = "") -> Path:
-    """Bundle an experiment for inference: weights (fp16), config, extra files, model card."""
+         overwrite: bool = False, description: str = "",
+         card: dict[str, Any] | None = None, allow_unfinished: bool = False) -> Path:
+    """Bundle an experiment for inference: weights (fp16), config, extra files, model card.
+
+    ``card`` is the model card's front matter (:func:`read_card`); None: not stated.
+
+    Raises:
+        UserError: the experiment has not finished training (see :func:`check_finished`).
+    """
+    exp = Path(exp)
+    check_finished(exp, allow_unfinished)  # before the heavy imports: a quick refusal
+
     import torch
 
     from toolkit.fsutil import atomic_dir
     from toolkit.train.checkpoint import load_checkpoint
 
-    exp = Path(exp)
     task, cfg, model = load_model_dir(exp)
     ckpt = exp / ("best.pt" if (exp / "best.pt").is_file() else "last.pt")
     state = load_checkpoint(ckpt)["model"]
@@ -109,21 +205,23 @@ def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp1
                 raise UserError(f"{exp / name} is missing; the experiment is incomplete")
             shutil.copy2(exp / name, tmp / name)
         n_params = sum(p.numel() for p in model.parameters())
-        (tmp / "model_card.md").write_text(model_card(task.name, cfg, n_params, ckpt, results,
-                                                      fp16, description), encoding="utf-8")
+        text = model_card(task.name, cfg, n_params, ckpt, results, fp16, description,
+                          card or read_card(None))
+        (tmp / "model_card.md").write_text(text, encoding="utf-8")
     log.info("packed %s (%.2f MB) into %s", ckpt, (Path(out) / "model.pt").stat().st_size / 1e6,
              out)
     return Path(out)
 
 
 def model_card(task: str, cfg: Any, n_params: int, ckpt: Path, results: dict[str, Any],
-               fp16: bool, description: str) -> str:
-    """The Markdown model card of a bundle."""
+               fp16: bool, description: str, card: dict[str, Any]) -> str:
+    """The Markdown model card of a bundle, opening with its YAML front matter."""
     from toolkit import __version__
     from toolkit.config import dump_yaml
     from toolkit.log import git_commit
 
-    lines = [f"# {task} / {cfg.model.name}", "", description or "", "",
+    lines = [card_front_matter(task, cfg.model.name, card), f"# {task} / {cfg.model.name}", "",
+             description or "", "",
              f"- parameters: {n_params / 1e6:.3f} M ({'fp16' if fp16 else 'fp32'} weights)",
              f"- from checkpoint: {ckpt}",
              f"- packed: {dt.datetime.now().isoformat(timespec='seconds')}, sptk-cli "

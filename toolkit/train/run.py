@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import shutil
 from pathlib import Path
+from typing import Any
 
 from toolkit.errors import UserError
+from toolkit.fsutil import exclusive_lock
 
 log = logging.getLogger(__name__)
 
@@ -17,18 +19,17 @@ def train_task(task: str, config: Path | None, overrides: list[str] | None, trai
     """Train ``task``'s model on a data directory into ``exp``.
 
     A rerun resumes from ``exp/last.pt``; a finished run (``exp/.done``) is skipped
-    and returns None; resuming with a different resolved config is refused.
+    and returns None; resuming with a different resolved config is refused, and so
+    is a second training into the same ``exp`` while one runs (``.<exp>.lock``
+    beside it).
 
     Returns:
         The final validation metrics, or None when skipped.
     """
-    from toolkit.config import dump_yaml, load_config
-    from toolkit.fsutil import atomic_write_text, skip_if_done
-    from toolkit.log import log_device, setup_logging
-    from toolkit.registry import build_model, get_task
-    from toolkit.train.distributed import dist_env, resolve_device
-    from toolkit.train.packing import write_exp_meta
-    from toolkit.train.trainer import Trainer, seed_everything
+    from toolkit.config import load_config
+    from toolkit.log import setup_logging
+    from toolkit.registry import get_task
+    from toolkit.train.distributed import dist_env
 
     info = dist_env()
     if not info.is_main:
@@ -38,6 +39,26 @@ def train_task(task: str, config: Path | None, overrides: list[str] | None, trai
     for d in (train_dir, valid_dir):
         if d is not None and not Path(d).is_dir():
             raise UserError(f"data directory {d} does not exist")
+    if info.is_main and not info.enabled:
+        lock = exp.parent / f".{exp.name}.lock"
+        busy = (f"another training (pid {{pid}}) is running into {exp}; wait for it to end "
+                "(or stop it), or choose another --exp")
+        with exclusive_lock(lock, busy):
+            return _train(t, cfg, train_dir, valid_dir, exp, device, overwrite, info)
+    return _train(t, cfg, train_dir, valid_dir, exp, device, overwrite, info)
+
+
+def _train(t: Any, cfg: Any, train_dir: Path, valid_dir: Path | None, exp: Path, device: str,
+           overwrite: bool, info: Any) -> dict[str, float] | None:
+    """The body of :func:`train_task` once the config is loaded and ``exp`` is ours."""
+    from toolkit.config import dump_yaml
+    from toolkit.fsutil import atomic_write_text, skip_if_done
+    from toolkit.log import log_device
+    from toolkit.registry import build_model
+    from toolkit.train.distributed import resolve_device
+    from toolkit.train.packing import write_exp_meta
+    from toolkit.train.trainer import Trainer, seed_everything
+
     if overwrite and exp.exists() and info.is_main and not info.enabled:
         shutil.rmtree(exp)
     if skip_if_done(exp, overwrite=False):

@@ -12,6 +12,12 @@ drawn from ``(seed, e)``; datasets that augment derive their randomness from
 uses torch's global RNG, whose state is saved in every checkpoint. A run killed
 at any point and restarted from ``last.pt`` therefore ends with the same
 weights as an uninterrupted run (tested in tests/train/test_resume.py).
+
+Left-overs of a killed run are cleaned at start: temporary checkpoints of a
+save that was killed half-way (``.last.*.tmp.pt`` and the like) are removed,
+and ``scalars.log`` is cut back to the resumed step so no line appears twice.
+A diverging run stops with :class:`~toolkit.train.guards.TrainingDiverged`
+(one line, exit 2, no ``.done``); see :mod:`toolkit.train.guards`.
 """
 
 from __future__ import annotations
@@ -32,12 +38,11 @@ from toolkit.fsutil import atomic_write_text, mark_done
 from toolkit.train.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from toolkit.train.config import TrainConfig
 from toolkit.train.distributed import all_reduce_sums, init_distributed, resolve_device
+from toolkit.train.guards import check_divergence, remove_stale_temporaries
 from toolkit.train.optim import build_optimizer, build_scheduler, step_scheduler
 from toolkit.train.scalars import ScalarWriter
 
 log = logging.getLogger(__name__)
-
-
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -98,7 +103,8 @@ class Trainer:
             ids = [torch.device(self.device).index] if self.device.startswith("cuda") else None
             self.ddp = DistributedDataParallel(self.model, device_ids=ids)
         self.state = {"epoch": 0, "step_in_epoch": 0, "global_step": 0, "best": None,
-                      "best_epoch": None, "bad_epochs": 0, "stopped": False}
+                      "best_epoch": None, "bad_epochs": 0, "stopped": False,
+                      "loss_ref": None}
 
     # ---------------------------------------------------------------- state
     def _checkpoint(self) -> dict[str, Any]:
@@ -122,7 +128,7 @@ class Trainer:
         if self.scheduler and ck.get("scheduler"):
             self.scheduler.load_state_dict(ck["scheduler"])
         for k in self.state:
-            self.state[k] = ck[k]
+            self.state[k] = ck.get(k, self.state[k])  # older checkpoints lack loss_ref
         set_rng_state(ck["rng"])
         log.info("resumed from %s: epoch %d, batch %d, step %d", last, self.state["epoch"] + 1,
                  self.state["step_in_epoch"], self.state["global_step"])
@@ -180,6 +186,8 @@ class Trainer:
 
     def _fit(self) -> dict[str, float]:
         seed_everything(self.tc.seed)
+        if self.dist.is_main:
+            remove_stale_temporaries(self.exp)
         resumed = self._resume()
         n_params = sum(p.numel() for p in self.model.parameters())
         log.info("model %s: %.3fM parameters; %d training items, %d steps per epoch; device %s, "
@@ -225,9 +233,11 @@ class Trainer:
         for i, batch in enumerate(self._loader(self.train_set, indices, epoch), start=skip):
             batch = to_device(batch, self.device)
             loss, values = self.task.train_step(self.ddp, batch)
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"loss is {loss.item()} at epoch {epoch + 1} batch {i}; "
-                                         "lower optim.lr or check the data")
+            value = float(loss.detach())
+            if self.state["loss_ref"] is None:
+                self.state["loss_ref"] = value  # the model at initialisation
+            check_divergence(value, self.state["loss_ref"], epoch, i,
+                             self.optimizer.param_groups[0]["lr"])
             (loss / accum).backward()
             values = {"loss": float(loss.detach()), **values}
             for k, v in values.items():

@@ -26,8 +26,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+import librosa
 import numpy as np
 
+from toolkit.errors import UserError
+from toolkit.fsutil import atomic_file
+from toolkit.text.phonemize import strip_stress
 from toolkit.tts.frontend import SIL
 
 log = logging.getLogger(__name__)
@@ -53,8 +57,6 @@ def mfcc_features(wave: np.ndarray, conf: AlignConfig) -> np.ndarray:
 
     Frame t is centred at ``t * frame_shift``: the WORLD frame grid.
     """
-    import librosa
-
     hop = int(round(conf.sample_rate * conf.frame_shift_ms / 1000))
     win = int(round(conf.sample_rate * conf.window_ms / 1000))
     m = librosa.feature.mfcc(y=np.asarray(wave, np.float32), sr=conf.sample_rate,
@@ -80,16 +82,12 @@ class HmmSet:
         return {p: i for i, p in enumerate(self.phones)}
 
     def save(self, path) -> None:
-        from toolkit.fsutil import atomic_file
-
         with atomic_file(path, suffix=".npz") as tmp:
             np.savez(tmp, phones=np.array(self.phones), means=self.means, vars=self.vars,
                      loop=self.loop)
 
     @classmethod
     def load(cls, path) -> HmmSet:
-        from toolkit.errors import UserError
-
         try:
             d = np.load(path)
             return cls(list(d["phones"]), d["means"], d["vars"], d["loop"])
@@ -99,8 +97,6 @@ class HmmSet:
 
 def model_names(labels: list[str], lang: str) -> list[str]:
     """HMM names of a label sequence: ``lang:phone`` (stress removed), ``sil`` shared."""
-    from toolkit.text.phonemize import strip_stress
-
     return [SIL if p == SIL else f"{lang}:{strip_stress(p)}" for p in labels]
 
 

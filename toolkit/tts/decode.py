@@ -1,4 +1,4 @@
-"""Decoding and scoring of the tts task (natural durations, the paper's protocol).
+"""Decoding of the tts task: natural durations (the paper's protocol), or text alone.
 
 Decoding an acoustic model writes, per utterance of the model's languages and
 speakers: the predicted ``(frames, 49)`` features (``feats.scp``), the MSE of the
@@ -7,20 +7,28 @@ error of the paper's Figures 2 and 3) and, when ``decode.write_wav``, the WORLD
 waveform with the cepstral postfilter (``wav.scp``). A duration model writes the
 predicted ``durations``. Utterances of other languages or speakers are left
 out and counted, so one test set serves every baseline.
+
+:func:`synthesize_datadir` speaks a text-only data directory (the held-out
+sentences) with the whole system, duration model included: the input of the ASR
+word error rate.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from toolkit.data.datadir import DataDir
-from toolkit.errors import DataDirError
+from toolkit.data.audio import save_audio
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.dsp.world import synthesize
+from toolkit.fsutil import atomic_file, skip_if_done
+from toolkit.tts.data import TtsDataset, load_phone_set
+from toolkit.tts.infer import synthesize_file
+from toolkit.tts.synth import TtsSynthesizer
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +36,6 @@ log = logging.getLogger(__name__)
 def decode_datadir(model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: list[str],
                    device: str) -> dict[str, dict[str, str]]:
     """Run ``model`` on ``keys`` of a stage-2 data directory (module doc)."""
-    from toolkit.data.audio import save_audio
-    from toolkit.dsp.world import synthesize
-    from toolkit.fsutil import atomic_file
-    from toolkit.tasks.tts import TtsDataset, load_phone_set
-
     ds = TtsDataset(data_dir, cfg, model, False, load_phone_set(data_dir))
     wanted = set(keys)
     index = [i for i, k in enumerate(ds.keys) if k in wanted]
@@ -79,52 +82,24 @@ def decode_datadir(model: Any, cfg: Any, data_dir: Path, out_dir: Path, keys: li
     return files
 
 
-def score_keys(ref_dir: Path, hyp_dir: Path, keys: list[str]) -> dict[str, Any]:
-    """Per-utterance sums for the keys the hypothesis decoded (others are counted as absent)."""
-    from toolkit.metrics.tts import acoustic_sums
-
-    ref, hyp = DataDir(ref_dir), DataDir(hyp_dir)
-    hyp_keys = set(hyp.keys()) if hyp.roles() else set()
-    present = [k for k in keys if k in hyp_keys]
-    if keys and not present:
-        raise DataDirError(f"{hyp_dir} holds none of the {len(keys)} reference utterances; "
-                           "decode them first (or check that the model knows their languages)")
-    langs, spks, mse = hyp.read("utt2lang"), hyp.read("utt2spk"), hyp.read("utt2mse")
-    out: dict[str, Any] = {}
-    for k in present:
-        item: dict[str, Any] = {"lang": langs[k], "spk": spks[k], "mse": float(mse[k])}
-        if hyp.has("feats.scp"):
-            item.update(acoustic_sums(np.load(ref.read("feats.scp")[k]),
-                                      np.load(hyp.read("feats.scp")[k])))
-        else:
-            r = np.array(ref.read("durations")[k].split(), dtype=float)
-            h = np.array(hyp.read("durations")[k].split(), dtype=float)
-            item.update(phones=float(len(r)), dur_sq=float(((r - h) ** 2).sum()))
-        out[k] = item
-    return out
-
-
-def _group(items: list[dict[str, Any]]) -> dict[str, float]:
-    from toolkit.metrics.tts import aggregate_acoustic
-
-    out: dict[str, float] = {"utterances": len(items),
-                             "mse": float(np.mean([it["mse"] for it in items]))}
-    if items and "mcd_sum" in items[0]:
-        out.update(aggregate_acoustic(items))
-    elif items:
-        n = sum(it["phones"] for it in items)
-        out["duration_rmse_frames"] = math.sqrt(sum(it["dur_sq"] for it in items) / max(n, 1))
-    return out
-
-
-def aggregate(per_key: dict[str, Any]) -> dict[str, Any]:
-    """Overall scores, then ``per_language``, ``per_speaker`` and ``per_pair`` (lang/spk)."""
-    items = list(per_key.values())
-    out: dict[str, Any] = _group(items)
-    for field, name in (("lang", "per_language"), ("spk", "per_speaker"), ("pair", "per_pair")):
-        groups: dict[str, list] = {}
-        for it in items:
-            groups.setdefault(f"{it['lang']}/{it['spk']}" if field == "pair" else it[field],
-                              []).append(it)
-        out[name] = {g: _group(v) for g, v in sorted(groups.items())}
-    return out
+def synthesize_datadir(synth: TtsSynthesizer, data_dir: Path, out: Path,
+                       overwrite: bool = False) -> dict[str, Any]:
+    """Speak the ``text`` of every utterance of a text-only data directory (the held-out
+    sentences) with the full system (duration model included) into the data dir ``out``:
+    ``wav.scp`` (-23 LUFS), ``text``, ``utt2lang``, ``utt2spk``, ``utt2dur``."""
+    if skip_if_done(out, overwrite):
+        return {"skipped": True}
+    d = DataDir(data_dir)
+    texts, langs, spks = d.read("text"), d.read("utt2lang"), d.read("utt2spk")
+    files: dict[str, dict[str, str]] = {n: {} for n in ("wav.scp", "text", "utt2lang",
+                                                        "utt2spk", "utt2dur")}
+    for key in d.keys():
+        wav = out / "audio" / f"{key}.wav"
+        seconds = synthesize_file(synth, texts[key], wav, langs[key], spks[key])
+        files["wav.scp"][key] = str(wav.resolve())
+        files["utt2dur"][key] = f"{seconds:.4f}"
+        files["text"][key], files["utt2lang"][key] = texts[key], langs[key]
+        files["utt2spk"][key] = spks[key]
+    write_datadir(out, files, {"sample_rate": synth.sample_rate, "task": "tts",
+                               "derived_from": str(d.path)}, overwrite=True, in_place=True)
+    return {"skipped": False, "utterances": len(files["wav.scp"])}

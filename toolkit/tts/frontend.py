@@ -44,11 +44,11 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.errors import UserError
-from toolkit.text.phonemize import is_nucleus, strip_stress, syllabify
+from toolkit.fsutil import atomic_write_text
+from toolkit.models.tts_blocks import N_PHONE_EXTRA, N_POSITION, phone_dim
+from toolkit.text.phonemize import is_nucleus, phonemize, strip_stress, syllabify
 
 SIL, UNK = "sil", "<unk>"
-N_PHONE_EXTRA, N_POSITION = 4, 17
-N_FRAME_EXTRA = 4
 PHRASE_BREAK = re.compile(r"[,.;:!?\u2026\u3002\uff0c]+")
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
                          "\u00ab": '"', "\u00bb": '"', "\u2013": "-", "\u2014": "-",
@@ -71,6 +71,10 @@ def normalize_text(text: str, lang: str) -> str:
     return " ".join(text.split())
 
 
+class NoPhonesError(UserError):
+    """A text that leaves nothing to say (empty after normalisation, or no phones)."""
+
+
 @dataclass
 class Phrase:
     words: list[list[str]]
@@ -83,11 +87,10 @@ def text_to_phrases(text: str, lang: str, voice: str | None = None) -> list[Phra
     Raises:
         UserError: the text is empty or yields no phones.
     """
-    from toolkit.text.phonemize import phonemize
-
     norm = normalize_text(text, lang)
     if not norm:
-        raise UserError(f"empty text for language '{lang}' (nothing left after normalisation)")
+        raise NoPhonesError(f"empty text for language '{lang}' (nothing left after "
+                            "normalisation)")
     phrases = []
     pos = 0
     for m in [*PHRASE_BREAK.finditer(norm), None]:
@@ -101,7 +104,7 @@ def text_to_phrases(text: str, lang: str, voice: str | None = None) -> list[Phra
             phrases[-1].end += m.group(0)
         pos = m.end() if m else len(norm)
     if not phrases:
-        raise UserError(f"text {text[:40]!r} gives no phones in language '{lang}'")
+        raise NoPhonesError(f"text {text[:40]!r} gives no phones in language '{lang}'")
     return phrases
 
 
@@ -187,8 +190,6 @@ class PhoneSet:
         return self.phones.get(base, self.phones.get(base[:1], 1))
 
     def save(self, path: str | Path) -> None:
-        from toolkit.fsutil import atomic_write_text
-
         atomic_write_text(path, json.dumps({"slots": self.slots, "phones": self.phones,
                                             "languages": self.languages},
                                            ensure_ascii=False, indent=1) + "\n")
@@ -200,16 +201,6 @@ class PhoneSet:
             raise UserError(f"phone set {path} does not exist; run the label stage first")
         d = json.loads(path.read_text(encoding="utf-8"))
         return cls(int(d["slots"]), dict(d["phones"]), list(d["languages"]))
-
-
-def phone_dim(slots: int) -> int:
-    """Size of the phone-level feature vector."""
-    return 3 * slots + N_PHONE_EXTRA + N_POSITION
-
-
-def frame_dim(slots: int) -> int:
-    """Size of the frame-level feature vector (the acoustic model's input)."""
-    return phone_dim(slots) + N_FRAME_EXTRA
 
 
 def phone_features(phrases: list[Phrase], phone_set: PhoneSet) -> np.ndarray:

@@ -19,9 +19,28 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.data.audio import load_mono
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.data.ops import files_for
 from toolkit.errors import UserError
-from toolkit.tts.align import AlignConfig, HmmSet, align_utterances, mfcc_features, model_names
-from toolkit.tts.frontend import SIL, format_phrases, label_sequence, parse_phrases
+from toolkit.fsutil import atomic_write_text, skip_if_done
+from toolkit.text.phonemize import check_text, strip_stress
+from toolkit.text.synthesize import parse_phone_times
+from toolkit.tts.align import (
+    AlignConfig,
+    HmmSet,
+    align_utterances,
+    mfcc_features,
+    model_names,
+    train_aligner,
+)
+from toolkit.tts.frontend import (
+    SIL,
+    format_phrases,
+    label_sequence,
+    parse_phrases,
+    text_to_phrases,
+)
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +57,6 @@ def add_labels(data: str | Path, out: str | Path, voices: dict[str, str] | None 
     Utterances whose text is empty or gives no phones are left out and counted;
     text espeak-ng cannot phonemize is reported (the phones are its best effort).
     """
-    from toolkit.data.datadir import DataDir, write_datadir
-    from toolkit.data.ops import files_for
-    from toolkit.fsutil import skip_if_done
-    from toolkit.text.phonemize import check_text
-    from toolkit.tts.frontend import text_to_phrases
 
     if skip_if_done(out, overwrite):
         return {"skipped": True}
@@ -78,7 +92,6 @@ def add_labels(data: str | Path, out: str | Path, voices: dict[str, str] | None 
 
 def _load_utts(d, keys: list[str], conf: AlignConfig) -> dict[str, tuple[np.ndarray, list[str],
                                                                           list[str]]]:
-    from toolkit.data.audio import load_mono
 
     phones, langs = d.read("phones"), d.read("utt2lang")
     out = {}
@@ -115,10 +128,6 @@ def align_datadir(data: str | Path, out: str | Path, conf: AlignConfig,
     Returns:
         Statistics: ``aligned``, ``rejected`` (count), ``examples`` of rejections.
     """
-    from toolkit.data.datadir import DataDir, write_datadir
-    from toolkit.data.ops import files_for
-    from toolkit.fsutil import atomic_write_text, skip_if_done
-    from toolkit.tts.align import train_aligner
 
     if skip_if_done(out, overwrite):
         return {"skipped": True}
@@ -172,7 +181,6 @@ def align_datadir(data: str | Path, out: str | Path, conf: AlignConfig,
 
 
 def _base(phone: str) -> str:
-    from toolkit.text.phonemize import strip_stress
 
     phone = strip_stress(phone).replace("ː", "").replace("ˑ", "").strip("-")
     return re.sub(r"(.)\1+", r"\1", phone)
@@ -185,8 +193,6 @@ def score_boundaries(ref: str | Path, hyp: str | Path,
     Pauses are removed from both; an utterance counts when its phone sequences
     agree (stress and length aside). Each phone contributes its start and end.
     """
-    from toolkit.data.datadir import DataDir
-    from toolkit.text.synthesize import parse_phone_times
 
     r, h = DataDir(ref).read("phone_times"), DataDir(hyp).read("phone_times")
     errors, mismatched, missing = [], 0, 0

@@ -15,30 +15,34 @@ from __future__ import annotations
 
 import logging
 import random
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from toolkit.corpora.debian.speech_pool import build_speech_pool
+from toolkit.data.audio import load_mono, save_audio
 from toolkit.data.datadir import DataDir, write_datadir
-from toolkit.data.ops import files_for
+from toolkit.data.ops import files_for, merge
+from toolkit.dsp.world import VocoderConfig, analyze
 from toolkit.errors import UserError
+from toolkit.fsutil import atomic_file, is_done, skip_if_done
+from toolkit.progress import Progress
+from toolkit.text.es_accents import restore_accents
+from toolkit.text.synthesize import build_espeak_corpus, read_sentences
+from toolkit.tts.conditioning import condition
+from toolkit.tts.config import TtsConfig, TtsCorpusConfig
+from toolkit.tts.frontend import PhoneSet, label_sequence, parse_phrases
+from toolkit.tts.labels import add_labels, align_datadir
 
 log = logging.getLogger(__name__)
 SETS = ("train", "dev", "test", "adapt_train", "adapt_dev", "adapt_test")
 
 
-def build_corpus(conf: Any, out: str | Path, overwrite: bool = False) -> dict[str, Any]:
-    """Stage 0: ``out/pool`` (speech pool of the configured languages) and ``out/espeak``.
-
-    Args:
-        conf: :class:`~toolkit.tasks.tts_config.TtsCorpusConfig`.
-    """
-    from toolkit.corpora.speech_pool import build_speech_pool
-    from toolkit.data.ops import merge
-    from toolkit.fsutil import is_done
-    from toolkit.text.synthesize import build_espeak_corpus, read_sentences
-
+def build_corpus(conf: TtsCorpusConfig, out: str | Path,
+                 overwrite: bool = False) -> dict[str, Any]:
+    """Stage 0: ``out/pool`` (speech pool of the configured languages) and ``out/espeak``."""
     out = Path(out)
     langs = [*conf.train_langs, *conf.adapt_langs]
     pool = build_speech_pool(out / "pool", conf.sources, langs, conf.max_per_lang or None,
@@ -54,15 +58,14 @@ def build_corpus(conf: Any, out: str | Path, overwrite: bool = False) -> dict[st
     return pool
 
 
-def prepare_splits(pool: str | Path, out: str | Path, conf: Any,
+def prepare_splits(pool: str | Path, out: str | Path, conf: TtsCorpusConfig,
                    overwrite: bool = False) -> dict[str, int]:
     """Write ``out/{train,dev,test,adapt_*,aligner_train}`` from a speech pool (module doc).
 
-    Args:
-        conf: :class:`~toolkit.tasks.tts_config.TtsCorpusConfig`.
+    The audio of every kept utterance is conditioned once (:func:`condition_audio`)
+    into ``out/audio`` and the Spanish transcripts get their accents back; the
+    splits refer to those files.
     """
-    from toolkit.fsutil import is_done
-
     src = DataDir(pool)
     langs, spks = src.read("utt2lang"), src.read("utt2spk")
     durs = src.read("utt2dur") if src.has("utt2dur") else {}
@@ -96,25 +99,57 @@ def prepare_splits(pool: str | Path, out: str | Path, conf: Any,
     # Forced alignment is trained on every utterance it must align (as Kaldi aligns a
     # whole corpus): the timing is not supervised, and every phone is then known.
     sets["aligner_train"] = [k for name in SETS for k in sets[name]]
-    counts = {}
     for name, keys in sets.items():
         if not keys:
             raise UserError(f"split '{name}' is empty; lower corpus.dev_per_speaker / "
                             "test_per_speaker or add data")
-        dst = Path(out) / name
-        if not is_done(dst) or overwrite:
-            meta = {**src.meta, "derived_from": str(src.path), "split": name}
-            meta.pop("created_by", None)
-            write_datadir(dst, files_for(src, sorted(keys)), meta, overwrite=True)
-        counts[name] = len(keys)
+    counts = {name: len(keys) for name, keys in sets.items()}
+    if not overwrite and all(is_done(Path(out) / name) for name in sets):
+        return counts
+    files = condition_audio(src, sets["aligner_train"], Path(out) / "audio", conf)
+    for name, keys in sets.items():
+        meta = {**src.meta, "derived_from": str(src.path), "split": name,
+                "conditioning": {"loudness_lufs": conf.loudness_lufs, "trim_db": conf.trim_db,
+                                 "restore_es_accents": conf.restore_es_accents}}
+        meta.pop("created_by", None)
+        wanted = set(keys)
+        write_datadir(Path(out) / name, {role: {k: v for k, v in m.items() if k in wanted}
+                                         for role, m in files.items()}, meta, overwrite=True)
     return counts
 
 
-def analyze_datadir(data: str | Path, out: str | Path, conf: Any, keys: list[str] | None = None,
+def condition_audio(src: DataDir, keys: list[str], audio_dir: Path,
+                    conf: TtsCorpusConfig) -> dict[str, dict[str, str]]:
+    """Trimmed, loudness-normalised copies of ``keys`` in ``audio_dir``; the files of a data dir.
+
+    Returns the roles of ``src`` for ``keys`` with ``wav.scp`` and ``utt2dur`` of
+    the new audio (``segments`` dropped: one file per utterance) and, for ``es``,
+    the text with its accents restored (:mod:`toolkit.text.es_accents`).
+    """
+    files = files_for(src, keys)
+    for role in ("segments", "reco2dur"):
+        files.pop(role, None)
+    langs = src.read("utt2lang")
+    rate = src.sample_rate or 16000
+    files["wav.scp"], files["utt2dur"] = {}, {}
+    with Progress("conditioning audio", len(keys), "utt") as bar:
+        for key in keys:
+            path, offset, duration = src.audio_spec(key)
+            x, _ = load_mono(path, rate, offset=offset, duration=duration)
+            x = condition(x, rate, conf.loudness_lufs or None, conf.trim_db or None)
+            wav = save_audio(audio_dir / f"{key}.wav", x, rate)
+            files["wav.scp"][key] = str(wav.resolve())
+            files["utt2dur"][key] = f"{len(x) / rate:.4f}"
+            if conf.restore_es_accents and langs[key] == "es" and "text" in files:
+                files["text"][key] = restore_accents(files["text"][key])
+            bar.advance(1)
+    return files
+
+
+def analyze_datadir(data: str | Path, out: str | Path, conf: VocoderConfig,
+                    keys: list[str] | None = None,
                     overwrite: bool = False) -> dict[str, Any]:
     """Copy ``data`` (or its ``keys``) to ``out`` with WORLD ``feats.scp``, ``utt2num_frames``."""
-    from toolkit.fsutil import skip_if_done
-
     if skip_if_done(out, overwrite):
         return {"skipped": True}
     d = DataDir(data)
@@ -132,11 +167,7 @@ def analyze_datadir(data: str | Path, out: str | Path, conf: Any, keys: list[str
     return {"skipped": False, "utterances": len(keys)}
 
 
-def _analyze_one(d: DataDir, key: str, out: Path, conf: Any) -> np.ndarray:
-    from toolkit.data.audio import load_mono
-    from toolkit.dsp.world import analyze
-    from toolkit.fsutil import atomic_file
-
+def _analyze_one(d: DataDir, key: str, out: Path, conf: VocoderConfig) -> np.ndarray:
     path, offset, duration = d.audio_spec(key)
     wave, _ = load_mono(path, conf.sample_rate, offset=offset, duration=duration)
     y = analyze(wave, conf)
@@ -145,7 +176,7 @@ def _analyze_one(d: DataDir, key: str, out: Path, conf: Any) -> np.ndarray:
     return y
 
 
-def prepare_features(data: str | Path, out: str | Path, cfg: Any, aligner: str | Path,
+def prepare_features(data: str | Path, out: str | Path, cfg: TtsConfig, aligner: str | Path,
                      keys: list[str] | None = None, overwrite: bool = False) -> dict[str, Any]:
     """Stage 2 for (a shard of) a data directory: labels, WORLD features, alignment.
 
@@ -153,11 +184,6 @@ def prepare_features(data: str | Path, out: str | Path, cfg: Any, aligner: str |
     ``utt2num_frames`` for the utterances that phonemize and align; the others are
     reported, left out and counted.
     """
-    import tempfile
-
-    from toolkit.fsutil import skip_if_done
-    from toolkit.tts.labels import add_labels, align_datadir
-
     if skip_if_done(out, overwrite):
         return {"skipped": True}
     out = Path(out)
@@ -176,10 +202,9 @@ def prepare_features(data: str | Path, out: str | Path, cfg: Any, aligner: str |
             "not_aligned": res["rejected"]}
 
 
-def write_phone_set(train_dirs: list[str | Path], slots: int, into: list[str | Path]) -> Any:
+def write_phone_set(train_dirs: list[str | Path], slots: int,
+                    into: list[str | Path]) -> PhoneSet:
     """Union inventory of ``train_dirs`` (in order) written as ``phone_set.json`` into ``into``."""
-    from toolkit.tts.frontend import PhoneSet, label_sequence, parse_phrases
-
     ps = PhoneSet(slots)
     for data in train_dirs:
         d = DataDir(data)
@@ -209,8 +234,6 @@ def split_dump(dump_all: str | Path, splits: str | Path, out: str | Path, slots:
     phone set (training languages first, then the adaptation languages) is
     written into each of them.
     """
-    from toolkit.fsutil import is_done
-
     src = DataDir(dump_all)
     have = set(src.keys())
     counts = {}
@@ -225,3 +248,18 @@ def split_dump(dump_all: str | Path, splits: str | Path, out: str | Path, slots:
     write_phone_set([Path(out) / "train", Path(out) / "adapt_train"], slots,
                     [Path(out) / name for name in SETS])
     return counts
+
+
+def text_datadir(text_file: str | Path, out: str | Path, lang: str, speaker: str,
+                 max_sentences: int = 0, overwrite: bool = False) -> int:
+    """A text-only data directory (``text``, ``utt2lang``, ``utt2spk``) of the sentences of
+    ``text_file`` (one per line, ``#`` comments skipped): the held-out set; returns its size."""
+    sentences = read_sentences(text_file)
+    sentences = sentences[:max_sentences] if max_sentences else sentences
+    keys = [f"heldout-{lang}-{i:04d}" for i in range(1, len(sentences) + 1)]
+    if not (overwrite or not is_done(out)):
+        return len(keys)
+    files = {"text": dict(zip(keys, sentences, strict=True)),
+             "utt2lang": dict.fromkeys(keys, lang), "utt2spk": dict.fromkeys(keys, speaker)}
+    write_datadir(out, files, {"task": "tts", "source": str(text_file)}, overwrite=True)
+    return len(keys)

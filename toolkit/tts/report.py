@@ -1,10 +1,10 @@
 """Results of the tts recipe: the paper's comparisons as Markdown tables and figures.
 
-Reads the score files stage 5 writes, ``EXP/scores_<set>_<experiment>.json``
+Reads the score files stage 5 writes, ``EXP/<experiment>/scores/<set>.json``
 (experiments: ``mlms_rand``, ``mlms_onehot``, ``mlms_onehot_fixed``,
 ``base_<lang>_<spk>``, ``scratch_<lang>_<spk>``, ``adapt_v<k>_<lang>_<spk>``,
-``duration``), plus ``scores_align_espeak.json`` and
-``scores_vocoder_copysynth.json``, and writes:
+``duration``; the held-out sentences' ASR WER in ``mlms_rand/scores/heldout.json``),
+plus ``align/scores/espeak.json`` and ``vocoder/scores/test.json``, and writes:
 
 - Figure 2 (``figure2_dev_mcd.png``): development MCD per (language, speaker) of the
   single-speaker baselines and the three language-code strategies;
@@ -25,27 +25,26 @@ import json
 from pathlib import Path
 from typing import Any
 
+import matplotlib
+
 from toolkit.errors import UserError
+from toolkit.fsutil import atomic_file, atomic_write_text
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 
 CODES = ("mlms_rand", "mlms_onehot", "mlms_onehot_fixed")
 VARIANTS = ("v1", "v2", "v3", "v4")
 
 
-def _load(exp: Path, name: str) -> dict[str, Any] | None:
-    path = exp / f"{name}.json"
+def _load(exp: Path, test_set: str, name: str) -> dict[str, Any] | None:
+    path = exp / name / "scores" / f"{test_set}.json"
     return json.loads(path.read_text()) if path.is_file() else None
 
 
 def bar_chart(groups: list[str], systems: dict[str, list[float]], out: Path, title: str,
               ylabel: str) -> None:
     """Grouped bars: one group per entry of ``groups``, one bar per system."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from toolkit.fsutil import atomic_file
-
     width = 0.8 / max(len(systems), 1)
     fig, ax = plt.subplots(figsize=(2.0 + 1.3 * len(groups), 3.4))
     for i, (label, vals) in enumerate(systems.items()):
@@ -78,33 +77,31 @@ def _pair_of(name: str, prefix: str) -> str:
 
 def make_report(exp: str | Path, out: str | Path) -> str:
     """Write the figures beside ``out`` and the Markdown report to ``out``; return it."""
-    from toolkit.fsutil import atomic_write_text
-
     exp = Path(exp)
     if not exp.is_dir():
         raise UserError(f"experiment folder {exp} does not exist")
-    names = sorted({p.stem.split("_", 2)[2] for p in exp.glob("scores_test_*.json")}
-                   | {p.stem.split("_", 3)[3] for p in exp.glob("scores_adapt_test_*.json")})
+    names = sorted({p.parents[1].name for p in [*exp.glob("*/scores/test.json"),
+                                                  *exp.glob("*/scores/adapt_test.json")]})
     bases = [n for n in names if n.startswith("base_")]
     pairs = [_pair_of(n, "base_") for n in bases]
     lines = ["| system | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
     fig2: dict[str, list[float]] = {}
     for metric, unit in (("mse", "dev MSE (own normalisation)"), ("mcd_db", "dev MCD dB")):
-        rows = {"baseline": [_pair_metric(_load(exp, f"scores_dev_{n}"), p, metric)
+        rows = {"baseline": [_pair_metric(_load(exp, "dev", n), p, metric)
                              for n, p in zip(bases, pairs, strict=True)]}
         for code in CODES:
             rows[code.replace("mlms_", "MLMS ")] = [
-                _pair_metric(_load(exp, f"scores_dev_{code}"), p, metric) for p in pairs]
+                _pair_metric(_load(exp, "dev", code), p, metric) for p in pairs]
         for label, vals in rows.items():
             lines.append(f"| {unit}, {label} | " + " | ".join(_fmt(v) for v in vals) + " |")
         fig2 = rows
     for metric, unit in (("mcd_db", "MCD dB"), ("f0_rmse_cents", "F0 RMSE cents"),
                          ("vuv_error", "V/UV error")):
-        base = [_pair_metric(_load(exp, f"scores_test_{n}"), p, metric)
+        base = [_pair_metric(_load(exp, "test", n), p, metric)
                 for n, p in zip(bases, pairs, strict=True)]
         lines.append(f"| test {unit}, baseline | " + " | ".join(_fmt(v) for v in base) + " |")
         for code in CODES:
-            vals = [_pair_metric(_load(exp, f"scores_test_{code}"), p, metric) for p in pairs]
+            vals = [_pair_metric(_load(exp, "test", code), p, metric) for p in pairs]
             lines.append(f"| test {unit}, {code.replace('mlms_', 'MLMS ')} | "
                          + " | ".join(_fmt(v) for v in vals) + " |")
     if pairs:
@@ -122,7 +119,7 @@ def make_report(exp: str | Path, out: str | Path) -> str:
         row, dev = [], []
         for p in apairs:
             name = prefix + p.replace("/", "_")
-            d, t = _load(exp, f"scores_adapt_dev_{name}"), _load(exp, f"scores_adapt_test_{name}")
+            d, t = _load(exp, "adapt_dev", name), _load(exp, "adapt_test", name)
             dev.append(_pair_metric(d, p, "mcd_db"))
             row += [_fmt(_pair_metric(d, p, "mse")), _fmt(dev[-1])]
             row += [_fmt(_pair_metric(t, p, m), k) for m, k in
@@ -133,16 +130,19 @@ def make_report(exp: str | Path, out: str | Path) -> str:
         bar_chart(apairs, fig3, Path(out).parent / "figure3_adapt_dev_mcd.png",
                   "Figure 3: dev MCD, adaptation languages", "MCD (dB)")
     extra = []
-    for name, label in (("scores_align_espeak", "aligner on espeak-ng speech"),
-                        ("scores_vocoder_copysynth", "vocoder copy synthesis (test set)"),
-                        ("scores_test_duration", "duration model (test set)")):
-        s = _load(exp, name)
+    for test_set, name, label in (
+            ("espeak", "align", "aligner on espeak-ng speech"),
+            ("test", "vocoder", "vocoder copy synthesis (test set)"),
+            ("test", "duration", "duration model (test set)"),
+            ("heldout", "mlms_rand", "held-out sentences, MLMS + duration model, ASR WER")):
+        s = _load(exp, test_set, name)
         flat = {k: v for k, v in (s or {}).items() if isinstance(v, int | float)}
         extra.append(f"- {label}: " + (", ".join(f"{k} = {v:.4g}" for k, v in flat.items())
                                       if s else "not yet measured"))
     text = "\n".join(["# tts results", "", f"Experiment folder: `{exp}`", "",
                       "## Training languages (Figure 2 and test scores per language/speaker)",
                       "", *lines, "", "## Adaptation to new languages (Figure 3)", "", *alines,
-                      "", "## Aligner, vocoder ceiling, durations", "", *extra, ""])
+                      "", "## Aligner, vocoder ceiling, durations, intelligibility", "",
+                      *extra, ""])
     atomic_write_text(out, text)
     return text

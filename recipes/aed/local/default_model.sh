@@ -9,7 +9,7 @@ conf=conf/esc10/default.yaml
 sptk-cli aed prepare "$esc" --out-dir data/esc10_all --folds train:1,2,3
 sptk-cli features extract --config "$conf" --data data/esc10_all/train --out dump/esc10_all/train
 sptk-cli train --task aed --config "$conf" --train dump/esc10_all/train --exp exp/default
-sptk-cli pack --exp exp/default --out exp/default/pack --scores exp/datar/scores_test.json \
+sptk-cli pack --exp exp/default --out exp/default/pack --scores exp/datar/scores/test.json \
   --description "DATAR audio event classifier for the 10 ESC-10 classes, trained on ESC-10 \
 folds 1-3 (240 clips of ../shared/data/esc10, Piczak 2015, CC-BY 3.0) with SpecAugment, \
 50 epochs from scratch on 2 CPU cores. No fold was held out; the scores below are those of the \

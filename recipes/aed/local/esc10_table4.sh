@@ -4,26 +4,28 @@
 # stages 0-2 (data dirs and fbank) are shared through --data-tag esc10.
 # Usage: [SEEDS="0 1 2"] local/esc10_table4.sh [ESC10_DIR] [CONFIG_NAME...]
 # Each row is trained once per seed in SEEDS (default 0 1 2): seed 0 in exp/<row>, seed N in
-# exp/<row>_seed<N>; local/results_table.py reports their mean and spread. Rows with a
-# pretraining config share one pretrained model across seeds (exp/pretrain_<model>).
+# exp/<row>_seed<N>; local/results_table.py reports their mean and spread. A fine-tuning row
+# names its pretrained experiment in data.init_from (exp/pretrain_<model>); that experiment
+# is trained first (its own YAML, stage 3 only) and shared across seeds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 esc=${1:-../../../shared/data/esc10}
 shift || true
 rows=("$@")
 ((${#rows[@]})) || rows=(datar_nodeform datar_deform datar_gauss datar_laplace datar_adaptor02
-                         datar ast datar_wide datar_pretrained ast_pretrained)
+                         datar ast datar_wide datar_pretrained ast_pretrained datar_bigmap
+                         ast_matched)
 common=(--corpus "$esc" --data-tag esc10 --nj 2)
 ./run.sh "${common[@]}" --config conf/esc10/datar.yaml --stage 0 --stop-stage 2
 for row in "${rows[@]}"; do
-  pre=()
   case $row in
-    datar_pretrained) pre=(--pretrain conf/esc10/pretrain_datar.yaml) ;;
-    ast_pretrained) pre=(--pretrain conf/esc10/pretrain_ast.yaml) ;;
+    datar_pretrained | ast_pretrained)
+      ./run.sh "${common[@]}" --config "conf/esc10/pretrain_${row%_pretrained}.yaml" \
+        --stage 3 --stop-stage 3 ;;
   esac
   for seed in ${SEEDS:-0 1 2}; do
     s=(); ((seed == 0)) || s=(--seed "$seed")
-    ./run.sh "${common[@]}" --config "conf/esc10/$row.yaml" "${pre[@]}" "${s[@]}" \
+    ./run.sh "${common[@]}" --config "conf/esc10/$row.yaml" "${s[@]}" \
       --stage 3 --stop-stage 5
   done
 done

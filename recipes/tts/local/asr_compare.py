@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""ASR word error rate of several English synthesizers on the held-out sentences.
+
+Speaks ``local/heldout_en.txt`` with a TTS bundle (``sptk-cli synthesize``'s
+library path: the bundle's default English speaker, -23 LUFS), flite (its
+built-in voice) and espeak-ng (``en-us``), writes each as a data directory under
+OUT and scores it with the recipe's scoring code (``toolkit.tts.score``:
+PocketSphinx en-us at 16 kHz). Prints a Markdown table and writes OUT/scores.json.
+
+Usage (from recipes/tts):
+    python local/asr_compare.py --out exp/asr_compare [--model BUNDLE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from toolkit.data.audio import load_mono, save_audio
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.tts.decode import synthesize_datadir
+from toolkit.tts.prepare import text_datadir
+from toolkit.tts.score import aggregate, score_keys
+from toolkit.tts.synth import TtsSynthesizer, default_bundle
+
+HERE = Path(__file__).resolve().parent
+
+
+def external(ref: Path, out: Path, command: list[str]) -> None:
+    """Speak every sentence of ``ref`` with an external program (``{text}``, ``{wav}``)."""
+    d = DataDir(ref)
+    files = {n: {} for n in ("wav.scp", "text", "utt2lang", "utt2spk")}
+    with tempfile.TemporaryDirectory() as tmp:
+        for key, text in d.read("text").items():
+            raw = Path(tmp) / f"{key}.wav"
+            subprocess.run([a.format(text=text, wav=raw) for a in command], check=True,
+                           capture_output=True)
+            x, _ = load_mono(raw, 16000)
+            wav = save_audio(out / "audio" / f"{key}.wav", x, 16000)
+            files["wav.scp"][key], files["text"][key] = str(wav.resolve()), text
+            files["utt2lang"][key], files["utt2spk"][key] = "en", command[0]
+    write_datadir(out, files, {"sample_rate": 16000, "task": "tts"}, overwrite=True,
+                  in_place=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--model", type=Path, default=None, help="TTS bundle (default: shipped)")
+    ap.add_argument("--text", type=Path, default=HERE / "heldout_en.txt")
+    args = ap.parse_args()
+    ref = args.out / "ref"
+    synth = TtsSynthesizer(args.model or default_bundle())
+    speaker = synth.default_speaker("en")
+    text_datadir(args.text, ref, "en", speaker, overwrite=True)
+    systems = {f"sptk-cli synthesize (bundle, {speaker})": args.out / "sptk"}
+    synthesize_datadir(synth, ref, systems[next(iter(systems))], overwrite=True)
+    for name, cmd in (("flite", ["flite", "-t", "{text}", "-o", "{wav}"]),
+                      ("espeak-ng", ["espeak-ng", "-v", "en-us", "-w", "{wav}", "{text}"])):
+        if shutil.which(cmd[0]) is None:
+            print(f"{name}: not installed (apt-get install {name}); skipped")
+            continue
+        external(ref, args.out / name, cmd)
+        systems[name] = args.out / name
+    keys = DataDir(ref).keys()
+    result = {}
+    print("| speech | WER | words |\n|---|---|---|")
+    for name, hyp in systems.items():
+        per = score_keys(ref, hyp, keys)
+        s = aggregate(per)
+        result[name] = {"asr_wer": s["asr_wer"], "words": s["words"],
+                        "transcripts": {k: v["asr_text"] for k, v in per.items()}}
+        print(f"| {name} | {s['asr_wer']:.3f} | {s['words']} |")
+    (args.out / "scores.json").write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,342 @@
+"""TTS recipe commands: the ``vocoder`` and ``tts`` groups, ``align`` and ``align-score``.
+
+Thin wrappers over :mod:`toolkit.dsp.world` and :mod:`toolkit.tts`; every
+option that is a hyperparameter comes from the recipe YAML (``--config``, with
+``--set`` overrides).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from toolkit.cli.app import App, fail
+from toolkit.cli.options import DEVICE
+
+vocoder_app = App(help="WORLD vocoder features (40 mcep, log F0 + V/UV, 7 band aperiodicities).")
+tts_app = App(help="TTS recipe steps: splits, stage-2 features, phone set, figures, bundles.")
+CONFIG = typer.Option(None, "--config", "-c", help="tts YAML config (defaults if omitted).")
+SET = typer.Option(None, "--set", help="Override a config value (repeatable).")
+OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output.")
+
+
+def _config(config: Path | None, overrides: list[str] | None):
+    from toolkit.config import load_config
+    from toolkit.tts.config import TtsConfig
+
+    if config is not None and not config.is_file():
+        fail(f"config file {config} does not exist")
+    return load_config(TtsConfig, config, overrides)
+
+
+def _keys(data: Path, shard: str | None) -> list[str]:
+    from toolkit.data.datadir import DataDir
+    from toolkit.data.ops import parse_shard, shard_keys
+
+    sh = parse_shard(shard)
+    keys = DataDir(data).keys()
+    return shard_keys(keys, *sh) if sh else keys
+
+
+@vocoder_app.command("analyze")
+def vocoder_analyze(
+    wav: Path = typer.Argument(None, help="One audio file (or use --data)."),
+    out: Path = typer.Option(..., "--out", "-o", help="features .npy (file) or data dir (--data)."),
+    data: Path = typer.Option(None, "--data", "-d", help="Data directory with wav.scp."),
+    shard: str = typer.Option(None, "--shard", help="Only shard J/N of the keys."),
+    config: Path = CONFIG,
+    overrides: list[str] = SET,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Audio -> (frames, 49) features: 40 mcep, log F0, V/UV, 7 band aperiodicities (5 ms)."""
+    import numpy as np
+
+    from toolkit.fsutil import atomic_file
+    from toolkit.tts.prepare import analyze_datadir
+
+    cfg = _config(config, overrides)
+    if (wav is None) == (data is None):
+        fail("give one audio file or --data DIR")
+    if data is not None:
+        analyze_datadir(data, out, cfg.vocoder, _keys(data, shard), overwrite)
+        return
+    from toolkit.data.audio import load_mono
+    from toolkit.dsp.world import analyze
+
+    x, _ = load_mono(wav, cfg.vocoder.sample_rate)
+    with atomic_file(out, suffix=".npy") as tmp:
+        np.save(tmp, analyze(x, cfg.vocoder))
+    typer.echo(f"{out}: {len(np.load(out))} frames x 49")
+
+
+@vocoder_app.command("synthesize")
+def vocoder_synthesize(
+    feats: Path = typer.Argument(..., help="(frames, 49) features .npy."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output audio file."),
+    no_postfilter: bool = typer.Option(False, "--no-postfilter", help="Skip the postfilter."),
+    config: Path = CONFIG,
+    overrides: list[str] = SET,
+) -> None:
+    """Features -> waveform with WORLD (cepstral postfilter unless --no-postfilter)."""
+    import numpy as np
+
+    from toolkit.data.audio import save_audio
+    from toolkit.dsp.world import synthesize
+
+    cfg = _config(config, overrides)
+    if not feats.is_file():
+        fail(f"features file {feats} does not exist")
+    try:
+        y = np.load(feats)
+    except ValueError:
+        fail(f"{feats} is not a .npy array")
+    wave = synthesize(y, cfg.vocoder, postfilter_beta=0.0 if no_postfilter else None)
+    save_audio(out, wave, cfg.vocoder.sample_rate)
+    typer.echo(f"{out}: {len(wave) / cfg.vocoder.sample_rate:.2f} s")
+
+
+@vocoder_app.command("ceiling")
+def vocoder_ceiling(
+    data: Path = typer.Option(..., "--data", "-d", help="Data directory with wav.scp."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
+    max_utts: int = typer.Option(50, "--max-utts", help="Utterances to use (first in key order)."),
+    config: Path = CONFIG,
+    overrides: list[str] = SET,
+) -> None:
+    """Copy-synthesis MCD / F0 RMSE / V/UV error: the vocoder's ceiling, per language."""
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.tts.score import vocoder_ceiling
+
+    result = vocoder_ceiling(data, _config(config, overrides).vocoder, max_utts)
+    if out:
+        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
+    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items() if not isinstance(v, dict)))
+
+
+def align(
+    data: Path = typer.Option(..., "--data", "-d", help="Data dir: wav.scp, text, utt2lang "
+                              "(phones are made when missing)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output data dir (durations, "
+                             "phone_times, align/phones.ctm, align/textgrid/)."),
+    model: Path = typer.Option(None, "--model", "-m", help="A trained aligner (.npz); "
+                               "default: train one on --data (flat start)."),
+    save_model: Path = typer.Option(None, "--save-model", help="Write the trained aligner here."),
+    config: Path = CONFIG,
+    overrides: list[str] = SET,
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Forced alignment with a flat-start monophone HMM (3 states, MFCC + deltas)."""
+    import tempfile
+
+    from toolkit.data.datadir import DataDir
+    from toolkit.fsutil import skip_if_done
+    from toolkit.tts.labels import add_labels, align_datadir
+
+    cfg = _config(config, overrides)
+    if skip_if_done(out, overwrite):
+        return
+    if model is not None and not model.is_file():
+        fail(f"aligner model {model} does not exist")
+    d = DataDir(data)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = data
+        if not d.has("phones") or "/" not in next(iter(d.read("phones").values()), "/"):
+            src = Path(tmp) / "labels"
+            add_labels(data, src, cfg.frontend.voices)
+        stats = align_datadir(src, out, cfg.align, model, save_model, overwrite=True)
+    typer.echo(f"{out}: {stats['aligned']} aligned, {stats['rejected']} did not align")
+
+
+def align_score(
+    ref: Path = typer.Option(..., "--ref", "-r", help="Data dir with the true phone_times."),
+    hyp: Path = typer.Option(..., "--hyp", help="Aligner output (phone_times)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
+) -> None:
+    """Share of phone boundaries within 10, 20 and 50 ms of the reference."""
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.tts.labels import score_boundaries
+
+    result = score_boundaries(ref, hyp)
+    if out:
+        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
+    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items()))
+
+
+@tts_app.command("corpus")
+def tts_corpus(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for pool/ and espeak/."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 0: the speech pool of corpus.train_langs + adapt_langs, and espeak-ng test speech."""
+    from toolkit.tts.prepare import build_corpus
+
+    stats = build_corpus(_config(config, overrides).corpus, out, overwrite)
+    if not stats.get("skipped"):
+        typer.echo(f"{out}/pool: {stats['clips']} clips, {stats['seconds'] / 60:.1f} min")
+
+
+@tts_app.command("prepare")
+def tts_prepare(
+    pool: Path = typer.Option(..., "--pool", help="Speech pool data dir (utt2lang, utt2spk)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for train/dev/test/adapt_* dirs."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 1: per (language, speaker) splits; adaptation languages get little training data."""
+    from toolkit.tts.prepare import prepare_splits
+
+    counts = prepare_splits(pool, out, _config(config, overrides).corpus, overwrite)
+    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@tts_app.command("features")
+def tts_features(
+    data: Path = typer.Option(..., "--data", "-d", help="Data dir (wav.scp, text, utt2lang)."),
+    aligner: Path = typer.Option(..., "--aligner", help="Trained aligner (sptk-cli align "
+                                 "--save-model)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output data dir."),
+    shard: str = typer.Option(None, "--shard", help="Only shard J/N of the keys."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 2: phrase labels, WORLD features and alignment (durations) per utterance."""
+    from toolkit.tts.prepare import prepare_features
+
+    if not aligner.is_file():
+        fail(f"aligner model {aligner} does not exist; train it with sptk-cli align "
+             "--save-model")
+    stats = prepare_features(data, out, _config(config, overrides), aligner, _keys(data, shard),
+                             overwrite)
+    if not stats["skipped"]:
+        typer.echo(f"{out}: {stats['utterances']} utterances ({stats['dropped']} without "
+                   f"phones, {stats['not_aligned']} not aligned)")
+
+
+@tts_app.command("split")
+def tts_split(
+    dump_all: Path = typer.Option(..., "--all", help="Stage-2 output of every utterance."),
+    splits: Path = typer.Option(..., "--splits", help="Stage-1 folder (train, dev, ...)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the stage-2 splits."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Cut the stage-2 output back into the splits and write the phone set into each."""
+    from toolkit.tts.prepare import split_dump
+
+    slots = int(_config(config, overrides).model.conf.get("phone_slots", 128))
+    counts = split_dump(dump_all, splits, out, slots, overwrite)
+    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@tts_app.command("phone-set")
+def tts_phone_set(
+    train: list[Path] = typer.Option(..., "--train", help="Dirs whose phones fill the slots, "
+                                     "in order (training languages first)."),
+    into: list[Path] = typer.Option(..., "--into", help="Dirs to write phone_set.json into."),
+    config: Path = CONFIG, overrides: list[str] = SET,
+) -> None:
+    """The union phone inventory (phone_set.json) of the training and adaptation languages."""
+    cfg = _config(config, overrides)
+    from toolkit.tts.prepare import write_phone_set
+
+    ps = write_phone_set(train, int(cfg.model.conf.get("phone_slots", 128)), into)
+    typer.echo(f"{len(ps.phones)} of {ps.slots} slots used ({', '.join(ps.languages)})")
+
+
+@tts_app.command("pairs")
+def tts_pairs(data: Path = typer.Option(..., "--data", "-d", help="Data directory.")) -> None:
+    """Print the 'language speaker' pairs of a data directory, one per line."""
+    from toolkit.tts.prepare import language_speaker_pairs
+
+    for lang, spk in language_speaker_pairs(data):
+        typer.echo(f"{lang} {spk}")
+
+
+@tts_app.command("experiments")
+def tts_experiments(
+    dump: Path = typer.Option(..., "--dump", help="Stage-2 folder (train, adapt_train, ...)."),
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment folder (gets conf/<name>.yaml)."),
+    config: Path = typer.Option(..., "--config", "-c", help="Recipe YAML with experiments:."),
+) -> None:
+    """Resolve the config's experiments: into EXP/conf/<name>.yaml; print 'name train dev test'."""
+    from toolkit.tts.experiments import write_experiments
+
+    if not config.is_file():
+        fail(f"config file {config} does not exist")
+    for e in write_experiments(config, dump, exp):
+        typer.echo(f"{e.name} {e.train} {e.dev} {e.test}")
+
+
+@tts_app.command("heldout")
+def tts_heldout(
+    out: Path = typer.Option(..., "--out", "-o", help="Text-only data dir to write."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 1: the held-out sentences of heldout.text as a text-only data dir (for ASR WER)."""
+    from toolkit.tts.prepare import text_datadir
+
+    h = _config(config, overrides).heldout
+    if not h.text:
+        fail("heldout.text is empty in the config: name a file of sentences")
+    n = text_datadir(h.text, out, h.lang, h.speaker, h.max_sentences, overwrite)
+    typer.echo(f"{out}: {n} sentences ({h.lang}, {h.speaker})")
+
+
+@tts_app.command("synthesize-set")
+def tts_synthesize_set(
+    acoustic: Path = typer.Option(..., "--acoustic", help="Acoustic model (experiment/pack)."),
+    duration: Path = typer.Option(..., "--duration", help="Duration model (experiment/pack)."),
+    data: Path = typer.Option(..., "--data", "-d", help="Text-only data dir (tts heldout)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output data dir (wav.scp, text, ...)."),
+    device: str = DEVICE, overwrite: bool = OVERWRITE,
+) -> None:
+    """Stage 4: speak a text-only data dir with the whole system (predicted durations)."""
+    from toolkit.train.distributed import resolve_device
+    from toolkit.tts.decode import synthesize_datadir
+    from toolkit.tts.synth import TtsSynthesizer
+
+    for p in (acoustic, duration, data):
+        if not p.is_dir():
+            fail(f"{p} does not exist")
+    synth = TtsSynthesizer(acoustic, resolve_device(device), duration=duration)
+    stats = synthesize_datadir(synth, data, out, overwrite)
+    if not stats["skipped"]:
+        typer.echo(f"{out}: {stats['utterances']} utterances")
+
+
+@tts_app.command("report")
+def tts_report(
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment folder of a run.sh config."),
+    out: Path = typer.Option(..., "--out", "-o", help="Markdown report (figures beside it)."),
+) -> None:
+    """Tables of the paper's comparisons and Figures 2 and 3 from the stage-5 scores."""
+    from toolkit.tts.report import make_report
+
+    typer.echo(make_report(exp, out))
+
+
+@tts_app.command("bundle")
+def tts_bundle(
+    acoustic: Path = typer.Option(..., "--acoustic", help="Packed acoustic model."),
+    duration: Path = typer.Option(..., "--duration", help="Packed duration model."),
+    out: Path = typer.Option(..., "--out", "-o", help="Bundle folder (acoustic/, duration/)."),
+    train_data: Path = typer.Option(None, "--train-data", help="The acoustic model's training "
+                                    "data dir: writes voices.yaml (speakers per language, "
+                                    "the default = the one with most utterances)."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Put a packed acoustic model and a packed duration model into one TTS bundle."""
+    from toolkit.fsutil import skip_if_done
+    from toolkit.tts.synth import make_bundle
+
+    if skip_if_done(out, overwrite):
+        return
+    make_bundle(acoustic, duration, out, overwrite, train_data)
+    typer.echo(str(out))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the vocoder and tts groups and the align commands to ``app``."""
+    app.add_typer(vocoder_app, name="vocoder")
+    app.add_typer(tts_app, name="tts")
+    app.command("align")(align)
+    app.command("align-score")(align_score)

@@ -1,3 +1,0 @@
-"""Glue: the registry imports ``toolkit.tasks.<name>.TASK``; the se task lives in toolkit/se."""
-
-from toolkit.se.task import TASK  # noqa: F401

@@ -1,0 +1,113 @@
+"""The tts task: LSTM acoustic and duration models on WORLD features (Li & Zen 2016).
+
+The glue the shared trainer, ``sptk-cli decode`` and ``sptk-cli score`` call:
+datasets from :mod:`toolkit.tts.data`, the loss of :mod:`toolkit.tts.loss`,
+normalisation statistics (or the weights of ``experiment.init`` for an
+adaptation run) before training, decoding with natural durations
+(:mod:`toolkit.tts.decode`, the paper's protocol) and scoring
+(:mod:`toolkit.tts.score`: MCD over speech frames, F0 RMSE, V/UV error, the
+normalised MSE, overall, per language and per speaker).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from toolkit.errors import UserError
+from toolkit.registry import build_model
+from toolkit.tasks.base import Task
+from toolkit.train.packing import load_model_dir
+from toolkit.tts.config import TtsConfig
+from toolkit.tts.data import PHONE_SET, TtsDataset, collate, load_phone_set
+from toolkit.tts.decode import decode_datadir
+from toolkit.tts.loss import masked_mse
+from toolkit.tts.score import aggregate, score_keys
+
+
+def _load_init(model: Any, init: str) -> None:
+    """Copy an experiment's weights into ``model``: matching tensors, known languages/speakers."""
+    if not Path(init).is_dir():
+        raise UserError(f"experiment.init {init} does not exist; train that model first")
+    _, _, src = load_model_dir(init)
+    state = model.state_dict()
+    for name, value in src.state_dict().items():
+        if name in state and state[name].shape == value.shape and not name.startswith("spk_out"):
+            state[name] = value.float()
+    old_l = {n: i for i, n in enumerate(src.languages.names)}
+    code = state["code"].clone()
+    for i, lang in enumerate(model.languages.names):
+        code[i] = src.code[old_l[lang]] if lang in old_l else src.code.detach().mean(0)
+    state["code"] = code
+    for i, spk in enumerate(model.speakers.names):
+        if spk in src.speakers.index:
+            j = src.speakers(spk)
+            for k, v in src.spk_out[j].state_dict().items():
+                state[f"spk_out.{i}.{k}"] = v.float()
+    model.load_state_dict(state)
+
+
+class TtsTask(Task):
+    """Parametric TTS: MLMS / single-speaker LSTM acoustic models and the duration model."""
+
+    name = "tts"
+    config_class = TtsConfig
+    pack_files = (PHONE_SET,)
+
+    def build_datasets(self, cfg, train_dir, valid_dir):
+        probe = build_model(self.name, cfg.model)  # names and target of the model
+        phone_set = load_phone_set(train_dir)
+        if phone_set.slots != probe.conf.phone_slots:
+            raise UserError(f"{train_dir}/{PHONE_SET} has {phone_set.slots} slots but "
+                            f"model.conf.phone_slots is {probe.conf.phone_slots}")
+        train = TtsDataset(train_dir, cfg, probe, True, phone_set)
+        valid = TtsDataset(valid_dir, cfg, probe, False, phone_set) if valid_dir else None
+        return train, valid
+
+    def collate(self, items):
+        return collate(items)
+
+    def prepare_model(self, model, cfg, train_set, exp_dir):
+        """Phone set into the experiment; weights from ``experiment.init`` or fresh statistics."""
+        exp_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(train_set.dir.path / PHONE_SET, exp_dir / PHONE_SET)
+        if cfg.experiment.kind == "adapt":
+            _load_init(model, cfg.experiment.init)
+            return
+        # Spread over the whole set: the keys are sorted by speaker, so the first N
+        # utterances would describe the first speakers only (the other speakers' outputs
+        # were then normalised with foreign statistics).
+        pick = np.random.default_rng(cfg.trainer.seed).permutation(len(train_set))
+        xs, ys = zip(*(train_set.arrays(int(i)) for i in pick[:cfg.data.stats_utts]),
+                     strict=True)
+        x, y = np.concatenate(xs), np.concatenate(ys)
+        x_std = x.std(0)
+        x_mean = np.where(x_std > 1e-6, x.mean(0), 0.0)
+        x_std = np.where(x_std > 1e-6, np.maximum(x_std, cfg.data.in_std_floor), 1.0)
+        model.in_norm.set_stats(torch.from_numpy(x_mean).float(), torch.from_numpy(x_std).float())
+        y_std = np.where(y.std(0) > 1e-6, y.std(0), 1.0)
+        model.out_norm.set_stats(torch.from_numpy(y.mean(0)), torch.from_numpy(y_std))
+
+    def train_step(self, model, batch):
+        return masked_mse(model, batch), {}
+
+    def valid_step(self, model, batch):
+        with torch.no_grad():
+            loss = masked_mse(model, batch)
+        return {"loss": float(loss), "mse": float(loss)}, len(batch["x"])
+
+    def decode(self, model, cfg, data_dir, out_dir, keys, device):
+        return decode_datadir(model, cfg, Path(data_dir), Path(out_dir), keys, device)
+
+    def score_keys(self, ref_dir, hyp_dir, keys):
+        return score_keys(Path(ref_dir), Path(hyp_dir), keys)
+
+    def aggregate(self, per_key):
+        return aggregate(per_key)
+
+
+TASK = TtsTask()
