@@ -70,8 +70,8 @@ def test_long_input_reports_progress(tmp_path):
 def test_dnsmos_inputs_sharing_a_key_are_all_kept(tmp_path):
     dirs = []
     for name in ("sys1", "sys2"):
-        wav = {"utt1": str(write_wav(tmp_path / name / "utt1.wav", 0.5))}
+        wav = {"utt1": str(write_wav(tmp_path / "audio" / name / "utt1.wav", 0.5))}
         dirs.append(write_datadir(tmp_path / name, {"wav.scp": wav}, {"sample_rate": 16000}))
     items = dnsmos_items(dirs)
     assert len(items) == 2 and len(set(items.values())) == 2
-    assert dnsmos_items(dirs[:1]) == {"utt1": str(tmp_path / "sys1" / "utt1.wav")}
+    assert dnsmos_items(dirs[:1]) == {"utt1": str(tmp_path / "audio" / "sys1" / "utt1.wav")}

@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from toolkit.config import dump_yaml, load_config
-from toolkit.corpora.sounds.noise import build_noise_pool
 from toolkit.corpora.debian.speech_pool import build_speech_pool
+from toolkit.corpora.sounds.noise import build_noise_pool
 from toolkit.data.audio import audio_info, load_mono, save_audio
 from toolkit.data.datadir import DataDir, write_datadir
 from toolkit.data.ops import subset
