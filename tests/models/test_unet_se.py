@@ -1,4 +1,4 @@
-"""The complex-STFT U-Net of recipes/se_uda: shapes, gradient reversal, loss goes down."""
+"""The complex-STFT U-Net of recipes/se: shapes, gradient reversal, loss goes down."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_classifier_without_reversal_does_not_touch_the_encoder():
 
 
 def test_a_few_steps_reduce_the_enhancement_loss():
-    from toolkit.tasks.se import enhancement_loss
+    from toolkit.se.loss import enhancement_loss
 
     model = small_model()
     g = torch.Generator().manual_seed(1)
@@ -71,3 +71,14 @@ def test_a_few_steps_reduce_the_enhancement_loss():
         opt.step()
         losses.append(float(loss))
     assert losses[-1] < losses[0] - 3.0, losses
+
+
+def test_negate_outputs_flips_both_estimates_exactly():
+    model = small_model().eval()
+    x = torch.randn(2, 8000)
+    with torch.no_grad():
+        before = model(x)
+        model.negate_outputs()
+        after = model(x)
+    assert torch.allclose(after["speech"], -before["speech"], atol=1e-6)
+    assert torch.allclose(after["noise"], -before["noise"], atol=1e-6)

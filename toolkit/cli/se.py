@@ -1,10 +1,9 @@
-"""Speech enhancement commands: ``enhance``, ``adapt``, ``dnsmos`` and the ``se-uda`` group.
+"""Speech enhancement commands: ``enhance``, ``adapt``, ``dnsmos`` and the ``se`` group.
 
-Thin wrappers over :mod:`toolkit.tasks.se` (model, inference, scoring),
-:mod:`toolkit.tasks.se_steps` (the stage-3 training steps),
-:mod:`toolkit.tasks.se_adapt` (adaptation from a folder of noisy audio),
-:mod:`toolkit.corpora.se_uda` (the source / target corpus) and
-:mod:`toolkit.metrics.dnsmos`.
+Thin wrappers over :mod:`toolkit.se.infer` (enhance), :mod:`toolkit.se.steps`
+(the stage-3 training steps), :mod:`toolkit.se.adapt` (adaptation from a folder
+of noisy audio), :mod:`toolkit.se.corpus` (the source / target corpus),
+:mod:`toolkit.se.simulate` (fixed mixture sets) and :mod:`toolkit.metrics.dnsmos`.
 """
 
 from __future__ import annotations
@@ -14,16 +13,12 @@ from pathlib import Path
 
 import typer
 
-from toolkit.cli.app import App, fail
+from toolkit.cli.app import App
+from toolkit.cli.options import DEVICE, INPUTS, MODEL, OUT, OVERWRITE, SKIP_EXISTING
 
 log = logging.getLogger("toolkit")
-group = App(help="Speech enhancement with domain adaptation (recipes/se_uda): corpus, "
-            "training steps, real-corpus preparation.")
-MODEL = typer.Option(None, "--model", "-m", help="Experiment or packed model directory "
-                     "(default: the model shipped in toolkit/assets/se).")
-DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N.")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output.")
-AUDIO_EXT = (".wav", ".flac", ".ogg", ".mp3", ".opus")
+group = App(help="Speech enhancement (recipes/se): corpus, training steps, mixture sets, "
+            "real-corpus preparation.")
 
 
 @group.command("corpus")
@@ -40,8 +35,8 @@ def corpus(
 ) -> None:
     """Build the source / target corpus: speech and noise pools, then the mixtures."""
     from toolkit.config import load_config
-    from toolkit.corpora.se_uda import mix_uda_corpus
-    from toolkit.tasks.se import SEConfig
+    from toolkit.se.config import SEConfig
+    from toolkit.se.corpus import mix_uda_corpus
 
     cc = load_config(SEConfig, config).corpus
     if speech is None:
@@ -75,7 +70,7 @@ def step(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Run one stage-3 training step (resumes; skips when done)."""
-    from toolkit.tasks.se_steps import run_step
+    from toolkit.se.steps import run_step
 
     final = run_step(name, config, data, exp, overrides, device, overwrite)
     typer.echo(str(final))
@@ -88,7 +83,7 @@ def table(
 ) -> None:
     """Table 1 of the paper from the scores of every step, with the share of the gap closed."""
     from toolkit.fsutil import atomic_write_text
-    from toolkit.tasks.se_table import markdown_table
+    from toolkit.se.table import markdown_table
 
     text = markdown_table(exp)
     if out:
@@ -105,7 +100,7 @@ def prepare_librispeech_wham(
     subsets: str = typer.Option("train-clean-100", "--subsets", help="LibriSpeech subsets."),
     overwrite: bool = OVERWRITE,
 ) -> None:
-    """Source domain from LibriSpeech + WHAM! noise (pools for 'se-uda corpus')."""
+    """Source domain from LibriSpeech + WHAM! noise (pools for 'se corpus')."""
     from toolkit.corpora.external.librispeech_wham import prepare
 
     prepare(librispeech, out, wham, [s for s in subsets.split(",") if s], overwrite)
@@ -124,58 +119,86 @@ def prepare_dns(
     prepare(dns, out, [s for s in langs.split(",") if s], overwrite)
 
 
-def _inputs(path: Path) -> list[Path]:
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in AUDIO_EXT)
-        if not files:
-            fail(f"{path} holds no audio files ({', '.join(AUDIO_EXT)})")
-        return files
-    if not path.exists():
-        fail(f"{path}: no such file or folder")
-    return [path]
+@group.command("mix-set")
+def mix_set(
+    config: Path = typer.Option(..., "--config", "-c", help="Config with a 'mix' section "
+                                "(held-out talkers, noise pools, ESC folds)."),
+    speech: Path = typer.Option(..., "--speech", help="Speech pool data directory."),
+    out: Path = typer.Option(..., "--out", "-o", help="Data directory to write."),
+    split: str = typer.Option("test", "--split", help="valid | test: whose talkers and "
+                              "noise recordings."),
+    snrs: str = typer.Option("-5,0,5,20,30,inf", "--snrs", help="SNRs in dB; inf = clean."),
+    n: int = typer.Option(30, "--n", help="Utterances (each mixed at every SNR)."),
+    noise_from: str = typer.Option("all", "--noise-from", help="all | pool | esc: which "
+                                   "held-out noises."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """A fixed mixture set of held-out talkers and noise recordings at given SNRs."""
+    import dataclasses
+
+    from toolkit.config import load_config
+    from toolkit.errors import UserError
+    from toolkit.se.config import SEConfig
+    from toolkit.se.simulate import SPLITS, write_mixture_set
+
+    if split not in SPLITS[1:]:
+        raise UserError(f"--split {split}: use valid or test (training talkers are not held out)")
+    if noise_from not in ("all", "pool", "esc"):
+        raise UserError(f"--noise-from {noise_from}: use all, pool or esc")
+    try:
+        levels = [float(v) for v in snrs.split(",") if v.strip()]
+    except ValueError:
+        raise UserError(f"--snrs {snrs}: give comma-separated numbers (inf = clean)") from None
+    m = load_config(SEConfig, config).mix
+    m = dataclasses.replace(m, rirs="", noise=[] if noise_from == "esc" else m.noise,
+                            esc="" if noise_from == "pool" else m.esc)
+    write_mixture_set(out, speech, m, split, levels, n, overwrite=overwrite)
+    typer.echo(str(out))
 
 
 def enhance(
-    noisy: Path = typer.Argument(..., help="Noisy audio file, or a folder of them."),
-    out: Path = typer.Option(..., "--out", "-o", help="Enhanced file (or folder for a folder)."),
+    inputs: list[str] = INPUTS,
+    out: Path = OUT,
     model: Path = MODEL,
-    noise_out: Path = typer.Option(None, "--noise-out", help="Also write the noise estimate."),
+    noise_out: Path = typer.Option(None, "--noise-out", help="Also write the noise estimates "
+                                   "into this folder (same names as the outputs)."),
     device: str = DEVICE,
+    overwrite: bool = OVERWRITE,
+    skip_existing: bool = SKIP_EXISTING,
 ) -> None:
-    """Remove background noise from speech (any rate in; written at the input's rate)."""
-    import time
+    """Remove background noise from speech: files, folders or globs; any rate, any channels.
 
-    from toolkit.data.audio import load_mono, resample, save_audio
+    Outputs keep the input's rate and channels (each channel enhanced on its own).
+    Default -o: ./enhanced/<name>.wav. Files are streamed in 30-s chunks, so memory
+    does not grow with length (about 0.8 GB in all for a 4-minute stereo file, 0.7 GB
+    for 40 s).
+    """
+    from toolkit.cli.inputs import check_existing, expand_inputs, plan_outputs, self_output
     from toolkit.log import log_device
-    from toolkit.tasks.se import enhance_array
+    from toolkit.progress import Progress
+    from toolkit.se.infer import enhance_file, load_enhancer
     from toolkit.train.distributed import resolve_device
-    from toolkit.train.packing import default_model_dir, load_model_dir
 
-    files = _inputs(noisy)
-    if noisy.is_dir() and out.suffix:
-        fail(f"{noisy} is a folder: give --out a folder, not a file ({out})")
+    files = expand_inputs(inputs)
+    outs = plan_outputs(files, out, Path("enhanced"), suffix="", ext=".wav")
+    self_output(files, outs)
+    noise_outs = [noise_out / o.name for o in outs] if noise_out else [None] * len(outs)
+    if noise_out and len({str(p) for p in noise_outs}) < len(noise_outs):
+        noise_outs = plan_outputs(files, noise_out, noise_out, ext=".wav")
+    todo = check_existing(files, outs, overwrite, skip_existing)
     dev = resolve_device(device)
     log_device(dev)
-    task, cfg, net = load_model_dir(model or default_model_dir("se"), dev)
-    if task.name != "se":
-        fail(f"{model} is a '{task.name}' model, not a speech enhancement (se) model")
-    sr_model = cfg.data.sample_rate
-    total_audio = total_time = 0.0
-    for f in files:
-        x, sr = load_mono(f)
-        t0 = time.perf_counter()
-        s, n = enhance_array(net, resample(x, sr, sr_model), dev)
-        total_time += time.perf_counter() - t0
-        total_audio += len(x) / sr
-        dst = out / f.relative_to(noisy).with_suffix(".wav") if noisy.is_dir() else out
-        save_audio(dst, resample(s, sr_model, sr), sr)
-        if noise_out:
-            nd = noise_out / f.relative_to(noisy).with_suffix(".wav") if noisy.is_dir() \
-                else noise_out
-            save_audio(nd, resample(n, sr_model, sr), sr)
-    log.info("enhanced %d file(s), %.1f s of audio, real-time factor %.3f", len(files),
-             total_audio, total_time / max(total_audio, 1e-9))
-    typer.echo(f"{out}")
+    cfg, net = load_enhancer(model, dev)
+    audio = spent = 0.0
+    with Progress("enhancing", len(todo), "files", bar=None if len(todo) > 1 else False) as bar:
+        for k in todo:
+            r = enhance_file(net, files[k].path, outs[k], dev, noise_outs[k],
+                             cfg.data.sample_rate)
+            audio, spent = audio + r["seconds"], spent + r["spent"]
+            bar.advance()
+            typer.echo(str(outs[k]))
+    log.info("enhanced %d file(s), %.1f s of audio, real-time factor %.3f", len(todo), audio,
+             spent / max(audio, 1e-9))
 
 
 def adapt(
@@ -188,7 +211,7 @@ def adapt(
                                 "(wav.scp, speech.scp, noise.scp; default: built from the "
                                 "offline pools like the recipe's source domain)."),
     config: Path = typer.Option(None, "--config", "-c", help="Adaptation config (default: "
-                                "recipes/se_uda/conf/adapt.yaml settings built in)."),
+                                "recipes/se/conf/adapt.yaml settings built in)."),
     work: Path = typer.Option(None, "--work", help="Working folder (default OUT.work); a "
                               "rerun resumes from it."),
     overrides: list[str] = typer.Option(None, "--set", help="Config override (repeatable)."),
@@ -196,7 +219,7 @@ def adapt(
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Adapt an enhancement model to a new domain from unlabelled noisy audio (DANN, then SRST)."""
-    from toolkit.tasks.se_adapt import adapt_model
+    from toolkit.se.adapt import adapt_model
 
     adapt_model(model, target, out, source, config, work, overrides, device, overwrite)
     typer.echo(str(out))
@@ -219,15 +242,8 @@ def dnsmos(
     from toolkit.metrics.dnsmos import DNSMOS, aggregate
 
     sh = parse_shard(shard)
+    items = dnsmos_items(inputs)
     scorer = DNSMOS(dnsmos_model, p808=p808)
-    items: dict[str, str] = {}
-    for p in inputs:
-        if (p / "wav.scp").is_file():
-            from toolkit.data.datadir import DataDir
-
-            items.update(DataDir(p).read("wav.scp"))
-        else:
-            items.update({str(f): str(f) for f in _inputs(p)})
     keys = sorted(items)
     if sh:
         keys = shard_keys(keys, *sh)
@@ -238,9 +254,31 @@ def dnsmos(
     typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items() if isinstance(v, int | float)))
 
 
+def dnsmos_items(inputs: list[Path]) -> dict[str, str]:
+    """``{key: audio}`` of data directories, files, folders or globs; no input drops another.
+
+    One data directory keeps its keys; with several inputs a data directory's keys
+    become ``<dir>/<key>``, so two directories sharing a key are both scored. Files
+    are keyed by their path.
+    """
+    from toolkit.cli.inputs import expand_inputs
+    from toolkit.data.datadir import DataDir
+
+    items: dict[str, str] = {}
+    for p in inputs:
+        if (Path(p) / "wav.scp").is_file():
+            wav = DataDir(p).read("wav.scp")
+            prefix = f"{p}/" if len(inputs) > 1 else ""
+            new = {f"{prefix}{k}": v for k, v in wav.items()}
+        else:
+            new = {str(f.path): str(f.path) for f in expand_inputs([p])}
+        items.update({k: v for k, v in new.items() if k not in items})
+    return items
+
+
 def register(app: typer.Typer) -> None:
-    """Add enhance, adapt, dnsmos and the se-uda group to ``app``."""
+    """Add enhance, adapt, dnsmos and the se group to ``app``."""
     app.command()(enhance)
     app.command()(adapt)
     app.command()(dnsmos)
-    app.add_typer(group, name="se-uda")
+    app.add_typer(group, name="se")

@@ -9,7 +9,7 @@ speech and for the noise; both are brought back to waveforms with the inverse
 STFT. The domain classifier reads the U-Net bottleneck: two convolutions with a
 PReLU between them, then the mean over time, one logit (source vs target).
 
-Details the paper leaves open, and what we chose (recipes/se_uda/README.md):
+Details the paper leaves open, and what we chose (recipes/se/README.md):
 
 - the waveform is scaled to unit RMS before the STFT and the outputs are scaled
   back, so the network sees one level whatever the input gain (the SI-SDR loss
@@ -181,6 +181,18 @@ class UNetSE(nn.Module):
             mask = mask * (torch.tanh(mag) / (mag + EPS))
             out[name] = self.istft(mask * spec, n) * scale
         return out
+
+    @torch.no_grad()
+    def negate_outputs(self) -> None:
+        """Flip the sign of both estimates (the last layer's weights and bias negated).
+
+        ``tanh``-bounding keeps a mask's phase, so the model then returns exactly
+        ``-speech`` and ``-noise``: a model trained on sign-blind SI-SDR that came
+        out polarity-inverted becomes the same model with the right sign.
+        """
+        last = self.dec[-1][0]
+        last.weight.neg_()
+        last.bias.neg_()
 
     def bottleneck(self, noisy: torch.Tensor) -> torch.Tensor:
         """Only the encoder: ``(batch, samples)`` -> ``(batch, dim, frames)``."""

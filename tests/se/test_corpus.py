@@ -19,8 +19,9 @@ def _librispeech(root):
 
 def test_librispeech_wham_and_dns_layouts_then_mix(tmp_path):
     from toolkit.corpora.external import dns_challenge, librispeech_wham
-    from toolkit.corpora.se_uda import UDACorpusConfig, mix_uda_corpus
     from toolkit.data.ops import combine
+    from toolkit.se.config import UDACorpusConfig
+    from toolkit.se.corpus import mix_uda_corpus
 
     _librispeech(tmp_path / "LibriSpeech")
     for split in ("tr", "cv", "tt"):
@@ -67,8 +68,8 @@ def test_librispeech_wham_and_dns_layouts_then_mix(tmp_path):
 
 
 def test_bad_layouts_are_one_line_errors(tmp_path):
-    proc = run_cli("se-uda", "prepare-dns", "--dns", tmp_path, "-o", tmp_path / "o")
+    proc = run_cli("se", "prepare-dns", "--dns", tmp_path, "-o", tmp_path / "o")
     assert_one_line_error(proc, "clean/")
-    proc = run_cli("se-uda", "prepare-librispeech-wham", "--librispeech", tmp_path, "--wham",
+    proc = run_cli("se", "prepare-librispeech-wham", "--librispeech", tmp_path, "--wham",
                    tmp_path, "-o", tmp_path / "o")
     assert_one_line_error(proc, "train-clean-100")

@@ -35,65 +35,21 @@ sets are disjoint. Every mixture is a function of
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from toolkit.corpora.sounds.soundpool import Progress, fmt, item_rng
-from toolkit.data.datadir import DataDir
+from toolkit.data.audio import load_mono, save_audio
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr
 from toolkit.errors import UserError
+from toolkit.fsutil import DONE, is_done, mark_done
+from toolkit.se.config import UDACorpusConfig
 
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 SETS = ("source_train", "source_dev", "target_train", "target_dev", "target_test")
-
-
-@dataclass
-class UDACorpusConfig:
-    """How the source and target domains are drawn (the ``corpus`` config section).
-
-    Attributes:
-        speech_sources: speech pools to build (asterisk, tuxpaint, ktuberling).
-        max_per_lang: clips per language and source taken from the pools (0: all).
-        source_langs / target_langs: languages of each domain.
-        source_noise_types / target_noise_types: disjoint noise families.
-        noise_sources: noise pool sources to scan (empty: all installed).
-        n_procedural: clips per procedural noise type.
-        n_source_train, n_source_dev, n_target_train, n_target_dev: mixtures.
-        n_target_test: test utterances, each mixed at every ``test_snrs`` value.
-        max_seconds: longer utterances are cut to this length.
-        train_snr: SNR range (dB, uniform) of the train and dev mixtures.
-        test_snrs: SNRs of the test mixtures.
-        level_dbfs: range of the mixture RMS level (gain augmentation).
-        dev_share / test_share: share of each domain's speech and noise files
-            kept for dev and test.
-        seed: seed of every draw.
-    """
-
-    speech_sources: list[str] = field(default_factory=lambda: ["asterisk", "tuxpaint"])
-    max_per_lang: int = 0
-    source_langs: list[str] = field(default_factory=lambda: ["en"])
-    target_langs: list[str] = field(default_factory=lambda: [
-        "fr", "it", "ru", "ro", "bg", "el", "es", "ca", "be", "da"])
-    source_noise_types: list[str] = field(default_factory=lambda: [
-        "machine", "white", "pink", "brown", "hum", "fan"])
-    target_noise_types: list[str] = field(default_factory=lambda: [
-        "ambient", "impact", "alert", "vocal", "music"])
-    noise_sources: list[str] = field(default_factory=list)
-    n_procedural: int = 20
-    n_source_train: int = 2000
-    n_source_dev: int = 100
-    n_target_train: int = 2000
-    n_target_dev: int = 100
-    n_target_test: int = 100
-    max_seconds: float = 6.0
-    train_snr: list[float] = field(default_factory=lambda: [-5.0, 5.0])
-    test_snrs: list[float] = field(default_factory=lambda: [-5.0, 0.0, 5.0])
-    level_dbfs: list[float] = field(default_factory=lambda: [-35.0, -15.0])
-    dev_share: float = 0.1
-    test_share: float = 0.15
-    seed: int = 0
 
 
 def _split(keys: list[str], groups: dict[str, str], shares: list[float], seed: int,
@@ -125,8 +81,6 @@ def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str]) 
 
 def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Generator,
              conf: UDACorpusConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    from toolkit.data.audio import load_mono
-    from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr
 
     s, _ = load_mono(speech_path, SAMPLE_RATE)
     n_max = int(conf.max_seconds * SAMPLE_RATE)
@@ -150,8 +104,6 @@ def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Gener
 
 def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech: DataDir,
                noise: DataDir, conf: UDACorpusConfig, stream: int, keys: list[str]) -> None:
-    from toolkit.data.audio import save_audio
-    from toolkit.data.datadir import write_datadir
 
     wav, spk, nse, snr, dom, lang, u2s, dur, orig = ({} for _ in range(9))
     utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
@@ -192,7 +144,6 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
         conf: the corpus section of the config.
         overwrite: redo a finished corpus.
     """
-    from toolkit.fsutil import DONE, is_done, mark_done
 
     out = Path(out).absolute()  # scp files hold absolute paths
     if is_done(out) and not overwrite:

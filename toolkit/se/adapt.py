@@ -11,7 +11,7 @@ The method of the SRST paper as a user runs it on their own recordings:
    ``noise.scp``), or else the source domain the model was trained on, rebuilt
    from the offline pools with the model's own ``corpus`` settings;
 3. the stage-3 steps ``classifier``, ``dann`` and ``srst`` of
-   :mod:`toolkit.tasks.se_steps`, starting from the given model;
+   :mod:`toolkit.se.steps`, starting from the given model;
 4. the SRST model is packed (fp16) into ``--out`` with a model card.
 
 Everything lives in a working folder (default ``OUT.work``): a rerun resumes
@@ -21,12 +21,24 @@ where an interrupted one stopped.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
 
+from toolkit.config import dump_yaml, load_config
+from toolkit.corpora.debian.speech_pool import build_speech_pool
+from toolkit.corpora.sounds.noise import build_noise_pool
+from toolkit.data.audio import audio_info, load_mono, save_audio
+from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.data.ops import subset
 from toolkit.errors import AudioError, UserError
+from toolkit.fsutil import atomic_write_text, is_done
+from toolkit.se.config import SEConfig
+from toolkit.se.corpus import mix_uda_corpus
+from toolkit.se.steps import flatten, run_step
+from toolkit.train.packing import default_model_dir, load_model_dir, pack
 
 log = logging.getLogger(__name__)
 MIN_SECONDS = 1.0
@@ -42,7 +54,6 @@ DEFAULT_STEPS = {"classifier": {"optim": {"lr": 1e-4}, "trainer": {"epochs": 3}}
 def scan_target(target: Path) -> dict[str, str]:
     """``{name: path}`` of the target audio: a data directory's wav.scp or a folder's files."""
     if (target / "wav.scp").is_file():
-        from toolkit.data.datadir import DataDir
 
         return DataDir(target).read("wav.scp")
     if not target.is_dir():
@@ -62,11 +73,7 @@ def prepare_target(target: Path, out: Path, sample_rate: int = 16000, dev_share:
         A report: ``used``, ``chunks``, ``resampled`` (files), ``skipped``
         (``[(name, reason)]``); also written to ``out/target_report.txt``.
     """
-    import re
 
-    from toolkit.data.audio import audio_info, load_mono, save_audio
-    from toolkit.data.datadir import write_datadir
-    from toolkit.fsutil import atomic_write_text, is_done
 
     report_file = out / "target_report.txt"
     if is_done(out / "target_train") and is_done(out / "target_dev") and report_file.is_file():
@@ -120,16 +127,10 @@ def prepare_target(target: Path, out: Path, sample_rate: int = 16000, dev_share:
 
 def prepare_source(source: Path | None, model_cfg, data: Path, overwrite: bool) -> None:
     """``data/source_train`` and ``data/source_dev``: from ``source`` or rebuilt from the pools."""
-    from toolkit.data.datadir import DataDir
-    from toolkit.data.ops import subset
-    from toolkit.fsutil import is_done
 
     if is_done(data / "source_train") and is_done(data / "source_dev") and not overwrite:
         return
     if source is None:
-        from toolkit.corpora.debian.speech_pool import build_speech_pool
-        from toolkit.corpora.se_uda import mix_uda_corpus
-        from toolkit.corpora.sounds.noise import build_noise_pool
 
         cc = model_cfg.corpus
         pools = data / "source_pools"
@@ -163,11 +164,6 @@ def adapt_model(model: Path | None, target: Path, out: Path, source: Path | None
                 overrides: list[str] | None = None, device: str = "auto",
                 overwrite: bool = False) -> Path:
     """Adapt an se model to the domain of ``target`` (see the module doc); returns ``out``."""
-    from toolkit.config import load_config
-    from toolkit.fsutil import is_done
-    from toolkit.tasks.se import SEConfig
-    from toolkit.tasks.se_steps import flatten, run_step
-    from toolkit.train.packing import default_model_dir, load_model_dir, pack
 
     if is_done(out) and not overwrite:
         log.info("%s is complete; skipping (use --overwrite to redo)", out)
@@ -193,7 +189,6 @@ def adapt_model(model: Path | None, target: Path, out: Path, source: Path | None
         tmp.rename(exp / "source")
     cfg_file = Path(config) if config else work / "adapt.yaml"
     if config is None:
-        from toolkit.config import dump_yaml
 
         base = load_config(SEConfig, model / "config.yaml")
         base.steps = {**DEFAULT_STEPS, **{k: v for k, v in base.steps.items()

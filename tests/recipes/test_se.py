@@ -1,4 +1,4 @@
-"""recipes/se_uda end to end on its tiny config, then enhance and adapt with the packed model."""
+"""recipes/se end to end on its tiny config, then enhance and adapt with the packed model."""
 
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ def run_recipe(recipe: Path, *args: str):
 @pytest.mark.timeout(3600)  # about 4 min on an idle 2-core machine; far more when shared
 @pytest.mark.skipif(not Path(ASTERISK).is_dir(),
                     reason="needs the Debian speech packages (tools/install.sh)")
-def test_se_uda_recipe_end_to_end(tmp_path):
-    recipe = copy_recipe("se_uda", tmp_path)
+def test_se_recipe_end_to_end(tmp_path):
+    recipe = copy_recipe("se", tmp_path)
     dnsmos = SHARED / "models" / "dnsmos"
     extra = ["--dnsmos-model", str(dnsmos)] if (dnsmos / "sig_bak_ovr.onnx").is_file() else []
     proc = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1", *extra)
@@ -39,9 +39,10 @@ def test_se_uda_recipe_end_to_end(tmp_path):
                 "SRST (random source)", "SRST (similar source)", "Target model"):
         assert f"| {row} |" in table
     assert "not yet measured" not in table and "gap closed" in table
-    scores = json.loads((exp / "scores_srst.json").read_text())
+    scores = json.loads((exp / "srst" / "scores" / "target_test.json").read_text())
     assert scores["n"] == 6 and {"snr-5/pesq", "snr0/stoi", "snr5/si_sdr"} <= set(scores)
-    noisy = json.loads((exp / "scores_noisy.json").read_text())
+    noisy = json.loads((exp / "noisy" / "scores" / "target_test.json").read_text())
+    assert (exp / "srst" / "decode" / "target_test" / "hyp" / "wav.scp").is_file()
     assert noisy["snr-5/si_sdr"] < noisy["snr0/si_sdr"] < noisy["snr5/si_sdr"]
     rank = (exp / "ranks" / "srst").read_text().split("\n")
     assert len([r for r in rank if r]) == 16  # every source training item scored
@@ -88,13 +89,13 @@ def test_enhance_and_adapt_bad_input(tmp_path):
     proc = run_cli("adapt", "--model", tmp_path, "--target", tmp_path / "empty", "-o",
                    tmp_path / "new")
     assert_one_line_error(proc, "model directory")
-    assert_one_line_error(run_cli("se-uda", "step", "nosuch", "-c", tmp_path / "c.yaml", "-d",
+    assert_one_line_error(run_cli("se", "step", "nosuch", "-c", tmp_path / "c.yaml", "-d",
                                   tmp_path, "-e", tmp_path / "e"), "c.yaml")
 
 
 def test_adapt_target_folder_problems(tmp_path):
     from toolkit.errors import UserError
-    from toolkit.tasks.se_adapt import prepare_target
+    from toolkit.se.adapt import prepare_target
 
     (tmp_path / "t").mkdir()
     with pytest.raises(UserError, match="no audio files"):

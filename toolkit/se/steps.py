@@ -1,4 +1,4 @@
-"""Stage 3 of recipes/se_uda: the training steps of the SRST paper, chained.
+"""Stage 3 of recipes/se: the training steps of the SRST paper, chained.
 
 Each step is one run of the shared trainer (``toolkit.train.run.train_task``)
 in its own experiment directory, so each resumes from its ``last.pt`` and skips
@@ -17,7 +17,7 @@ Pseudo-labels (teacher estimates of speech and noise on the target sets) are
 data directories under ``EXP/pseudo/<teacher>/``; the SRST ranking is
 ``EXP/ranks/<step>`` (``<key> <P(target)>``). Both are computed once and reused.
 Data come from one folder holding ``source_train``, ``source_dev``,
-``target_train``, ``target_dev`` (:mod:`toolkit.corpora.se_uda`).
+``target_train``, ``target_dev`` (:mod:`toolkit.se.corpus`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+import yaml
 
+from toolkit.config import load_config
+from toolkit.data.audio import load_mono
+from toolkit.data.datadir import DataDir, write_datadir, write_kv
 from toolkit.errors import UserError
+from toolkit.fsutil import atomic_write_text, is_done
+from toolkit.se.config import SEConfig
+from toolkit.train.distributed import resolve_device
+from toolkit.train.packing import load_model_dir
+from toolkit.train.run import train_task
 
 log = logging.getLogger(__name__)
 STEPS = ("source", "target", "classifier", "dann", "remixit", "dann_remixit", "srst",
@@ -39,7 +49,6 @@ TEACHER = {"remixit": "source", "dann_remixit": "dann", "srst": "dann", "srst_ra
 
 def flatten(prefix: str, value: Any) -> list[str]:
     """``{a: {b: 1}}`` -> ``["a.b=1"]`` (YAML flow values for lists)."""
-    import yaml
 
     if isinstance(value, dict):
         return [s for k, v in value.items() for s in flatten(f"{prefix}{k}.", v)]
@@ -55,9 +64,6 @@ def pseudo_label(teacher: Path, data: Path, out: Path, device: str = "cpu",
     ``wav.scp`` stays the original noisy audio; labels in ``data`` are not copied
     (the adaptation never sees target references).
     """
-    from toolkit.data.datadir import DataDir, write_datadir
-    from toolkit.fsutil import is_done
-    from toolkit.train.packing import load_model_dir
 
     if is_done(out) and not overwrite:
         return out
@@ -85,12 +91,7 @@ def rank_source(model_dir: Path, data: Path, out: Path, random_seed: int | None 
     "random source" variant). A summary with the mean probabilities goes to
     ``out.json``.
     """
-    import torch
 
-    from toolkit.data.audio import load_mono
-    from toolkit.data.datadir import DataDir, write_kv
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.train.packing import load_model_dir
 
     if out.is_file():
         return out
@@ -144,10 +145,6 @@ def step_plan(step: str, data: Path, exp: Path) -> list[dict[str, Any]]:
 def run_step(step: str, config: Path, data: Path, exp: Path, overrides: list[str] | None = None,
              device: str = "auto", overwrite: bool = False) -> Path:
     """Run one stage-3 step (all its RemixIT rounds); return the final model directory."""
-    from toolkit.config import load_config
-    from toolkit.tasks.se import SEConfig
-    from toolkit.train.distributed import resolve_device
-    from toolkit.train.run import train_task
 
     cfg = load_config(SEConfig, config, overrides)
     step_over = flatten("", cfg.steps[step]) if cfg.steps.get(step) else []

@@ -2,8 +2,8 @@
 
 Rows (paper order): Noisy, Source model, RemixIT, DANN, DANN+RemixIT,
 SRST (random source), SRST (similar source), Target model. Each row reads
-``EXP/scores_<step>.json`` (step ``noisy`` for the unprocessed input) and, when
-present, ``EXP/dnsmos_<step>.json``.
+``EXP/<step>/scores/target_test.json`` (step ``noisy`` for the unprocessed
+input) and, when present, ``EXP/<step>/scores/target_test_dnsmos.json``.
 """
 
 from __future__ import annotations
@@ -18,21 +18,18 @@ ROWS = (("noisy", "Noisy"), ("source", "Source model"), ("remixit", "RemixIT"),
         ("srst_random", "SRST (random source)"), ("srst", "SRST (similar source)"),
         ("target", "Target model"))
 METRICS = ("pesq", "stoi", "si_sdr")
+TEST_SET = "target_test"
 
 
 def load_rows(exp: Path) -> dict[str, dict[str, Any]]:
     """{step: scores (with dnsmos_* merged in)} for the rows that have scores."""
     out = {}
     for step, _ in ROWS:
-        f = exp / f"scores_{step}.json"
-        if not f.is_file():
-            f = exp / step / "scores_test.json"  # the layout of earlier runs
+        f = exp / step / "scores" / f"{TEST_SET}.json"
         if not f.is_file():
             continue
         scores = json.loads(f.read_text())
-        dn = exp / f"dnsmos_{step}.json"
-        if not dn.is_file():
-            dn = exp / step / "dnsmos_test.json"
+        dn = exp / step / "scores" / f"{TEST_SET}_dnsmos.json"
         if dn.is_file():
             scores.update({k: v for k, v in json.loads(dn.read_text()).items()
                            if k.startswith("dnsmos_")})

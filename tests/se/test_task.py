@@ -1,4 +1,5 @@
-"""The se task: SI-SDR loss, SRST schedule and sampling, aggregation, chunked inference."""
+"""The se task: SI-SDR loss, SRST schedule and sampling, aggregation, chunked inference,
+the target's labels never read by the classifier / DANN, DANN's checkpoint metric."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from tests.conftest import write_wav
 from toolkit.config import load_config
 from toolkit.data.datadir import write_datadir, write_kv
 from toolkit.metrics.signal import si_sdr
-from toolkit.tasks.se import SEConfig, SEDataset, aggregate_by_snr, enhance_array, si_sdr_torch
-from toolkit.tasks.se_steps import flatten, step_plan
+from toolkit.se.config import SEConfig
+from toolkit.se.data import SEDataset
+from toolkit.se.infer import enhance_array
+from toolkit.se.loss import si_sdr_torch
+from toolkit.se.score import aggregate_by_snr
+from toolkit.se.steps import flatten, step_plan
+from toolkit.se.task import SETask
 
 
 def test_si_sdr_matches_the_numpy_metric():
@@ -97,13 +103,14 @@ def test_chunked_inference_matches_one_pass_away_from_the_seams():
 def test_table_has_every_row_and_the_gap_share(tmp_path):
     import json
 
-    from toolkit.tasks.se_table import gap_closed, markdown_table
+    from toolkit.se.table import gap_closed, markdown_table
 
     values = {"noisy": 0.0, "source": 2.0, "target": 10.0, "srst": 6.0, "dann": 5.0}
     for step, v in values.items():
         scores = {"pesq": 1 + v / 10, "stoi": 0.5 + v / 100, "si_sdr": v,
                   "snr-5/si_sdr": v - 5, "snr0/si_sdr": v, "snr5/si_sdr": v + 5}
-        (tmp_path / f"scores_{step}.json").write_text(json.dumps(scores))
+        (tmp_path / step / "scores").mkdir(parents=True)
+        (tmp_path / step / "scores" / "target_test.json").write_text(json.dumps(scores))
     text = markdown_table(tmp_path)
     assert "| SRST (similar source) |" in text and "| RemixIT | not yet measured" in text
     assert gap_closed({k: {"si_sdr": v, "pesq": v, "stoi": v} for k, v in values.items()})[
@@ -116,7 +123,6 @@ def test_table_has_every_row_and_the_gap_share(tmp_path):
 def test_modes_with_passes_outside_ddp_refuse_several_processes(monkeypatch, mode):
     from toolkit.errors import UserError
     from toolkit.registry import build_model
-    from toolkit.tasks.se import SETask
 
     cfg = load_config(SEConfig, None, [f"uda.mode={mode}"])
     model = build_model("se", cfg.model)
@@ -126,3 +132,54 @@ def test_modes_with_passes_outside_ddp_refuse_several_processes(monkeypatch, mod
         SETask().prepare_model(model, cfg, None, None)
     monkeypatch.setenv("WORLD_SIZE", "1")
     SETask().prepare_model(model, cfg, None, None)  # one process: fine
+
+
+def _mode_cfg(mode, aux, **extra):
+    sets = [f"uda.mode={mode}", f"uda.aux_data={aux}", "data.segment=0.5"]
+    return load_config(SEConfig, None, sets + [f"{k}={v}" for k, v in extra.items()])
+
+
+@pytest.mark.parametrize("mode", ["classifier", "dann"])
+def test_classifier_and_dann_never_read_the_targets_clean_speech(tmp_path, mode):
+    source = _pairs(tmp_path, "src", 4)
+    target = _pairs(tmp_path, "tgt", 4, seed=50)
+    for role in ("speech.scp", "noise.scp"):  # labels that must never be opened
+        (target / role).write_text("".join(f"tgt{i:02d} {tmp_path}/missing{i}.wav\n"
+                                           for i in range(4)))
+    ds = SEDataset(source, _mode_cfg(mode, target), train=True, aux_dir=str(target))
+    item = ds[0]
+    assert item["aux_noisy"].shape == (8000,) and "aux_speech" not in item
+    with pytest.raises(Exception):  # noqa: B017 - srst does read its (source) labels
+        SEDataset(source, _mode_cfg("srst", target), train=True, aux_dir=str(target))[0]
+
+
+def test_dann_checkpoints_are_chosen_on_enhancement_not_domain_separation(tmp_path):
+    from tests.models.test_unet_se import small_model
+
+    source = _pairs(tmp_path, "src", 4)
+    target = _pairs(tmp_path, "tgt", 4, seed=50)
+    cfg = _mode_cfg("dann", target, **{"uda.beta": 100.0})
+    ds = SEDataset(source, cfg, train=False, aux_dir=str(target))
+    task = SETask()
+    batch = task.collate([ds[i] for i in range(4)])
+    model = small_model().eval()
+    values, n = task.valid_step(model, batch)
+    with torch.no_grad():
+        total, train_values = task.train_step(model, batch)
+    assert n == 4 and values["bce"] > 0.1
+    assert values["loss"] == pytest.approx(train_values["enh_loss"], rel=1e-5)
+    assert float(total) == pytest.approx(values["loss"] + 100.0 * values["bce"], rel=1e-4)
+
+
+def test_the_step_reads_its_config_from_the_batch_not_from_the_task(tmp_path):
+    from tests.models.test_unet_se import small_model
+
+    source = _pairs(tmp_path, "src", 2)
+    item = SEDataset(source, load_config(SEConfig, None, ["data.segment=0.5"]), True)[0]
+    assert isinstance(item.pop("cfg"), SEConfig)
+    with pytest.raises(ValueError, match="carry their run's config"):
+        SETask().collate([item])
+    general = load_config(SEConfig, None, ["data.segment=0.5", "loss.kind=snr_spec"])
+    batch = SETask().collate([{**item, "cfg": general}])
+    _, values = SETask().train_step(small_model(), batch)
+    assert "snr" in values  # the general loss, chosen by the batch's config

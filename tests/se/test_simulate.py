@@ -1,0 +1,101 @@
+"""Dynamic mixing: held-out talkers and noise recordings, clean items, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from tests.conftest import write_wav
+from toolkit.data.datadir import write_datadir
+from toolkit.errors import DataDirError
+from toolkit.se.simulate import (
+    DynamicMixDataset,
+    MixConfig,
+    MixSimulator,
+    MixSources,
+    holdout_split,
+)
+
+
+def _pools(root):
+    wav, spk = {}, {}
+    for s in ("a", "b", "c"):
+        for i in range(3):
+            k = f"{s}-{i}"
+            wav[k] = str(write_wav(root / "sp" / f"{k}.wav", 0.4 + 0.3 * i, seed=i))
+            spk[k] = s
+    speech = write_datadir(root / "speech", {"wav.scp": wav, "utt2spk": spk},
+                           {"sample_rate": 16000})
+    nw, origin, label = {}, {}, {}
+    for i in range(44):
+        k = f"n{i:02d}"
+        nw[k] = str(write_wav(root / "nz" / f"{k}.wav", 0.3, seed=100 + i))
+        origin[k] = f"0 0.3 /rec/file{i}.ogg"
+        label[k] = "voice" if i >= 40 else "machine"
+    noise = write_datadir(root / "noise", {"wav.scp": nw, "utt2origin": origin,
+                                           "label": label}, {"sample_rate": 16000})
+    return speech, noise
+
+
+def test_held_out_talkers_and_recordings_never_reach_training(tmp_path):
+    speech, noise = _pools(tmp_path)
+    cfg = MixConfig(noise=[str(noise)], valid_speakers=["b"], test_speakers=["c"],
+                    noise_holdout=0.5)
+    parts = {s: MixSources(speech, cfg, s) for s in ("train", "valid", "test")}
+    assert all("/a-" in p for p in parts["train"].speech)
+    assert all("/b-" in p for p in parts["valid"].speech)
+    assert all("/c-" in p for p in parts["test"].speech)
+    sets = [set(parts[s].noise) for s in ("train", "valid", "test")]
+    assert sum(map(len, sets)) == 40 and all(sets)  # the 4 spoken-phrase clips excluded
+    assert not (sets[0] & sets[1]) and not (sets[0] & sets[2]) and not (sets[1] & sets[2])
+    assert holdout_split("/rec/file3.ogg", 0.5) == holdout_split("/rec/file3.ogg", 0.5)
+    with pytest.raises(DataDirError):
+        MixSources(speech, MixConfig(noise=[str(noise)], valid_speakers=["a", "b", "c"]),
+                   "train")
+
+
+def test_items_are_consistent_deterministic_and_some_are_clean(tmp_path):
+    speech, noise = _pools(tmp_path)
+    cfg = MixConfig(noise=[str(noise)], p_clean=0.3, level_dbfs=[-30.0, -20.0])
+    sim = MixSimulator(MixSources(speech, cfg, "train"), cfg, 8000)
+    ds = DynamicMixDataset(sim, 40, seed=3, train=True)
+    items = [ds[i] for i in range(40)]
+    clean = 0
+    for it in items:
+        noisy, s, n = (it[k].numpy() for k in ("noisy", "speech", "noise"))
+        assert noisy.shape == (8000,) and np.abs(noisy).max() <= 0.99 + 1e-6
+        np.testing.assert_allclose(noisy, s + n, atol=1e-6)
+        level = 20 * np.log10(np.sqrt(np.mean(noisy ** 2)))
+        assert -30.5 < level < -19.5 or np.abs(noisy).max() > 0.98
+        clean += int(np.abs(n).max() == 0)
+    assert 4 <= clean <= 22
+    np.testing.assert_array_equal(ds[5]["noisy"].numpy(), items[5]["noisy"].numpy())
+    ds.set_epoch(1)
+    assert not np.array_equal(ds[5]["noisy"].numpy(), items[5]["noisy"].numpy())
+
+
+def test_fixed_mixture_sets_hold_every_snr_and_clean_inputs(tmp_path):
+    from tests.conftest import assert_one_line_error, run_cli
+    from toolkit.data.datadir import DataDir
+    from toolkit.se.simulate import write_mixture_set
+
+    speech, noise = _pools(tmp_path)
+    cfg = MixConfig(noise=[str(noise)], test_speakers=["c"], noise_holdout=0.5)
+    out = write_mixture_set(tmp_path / "test", speech, cfg, "test", [0.0, float("inf")], 2)
+    d = DataDir(out)
+    assert sorted(d.read("utt2snr").values()) == ["0", "0", "inf", "inf"]
+    assert set(d.read("utt2spk").values()) == {"c"}
+    assert all(v.startswith("/") for v in d.read("wav.scp").values())
+    for k, snr in d.read("utt2snr").items():
+        x = sf.read(d.read("wav.scp")[k])[0]
+        s = sf.read(d.read("speech.scp")[k])[0]
+        if snr == "inf":
+            np.testing.assert_allclose(x, s, atol=1e-7)
+        else:
+            assert abs(10 * np.log10(np.sum(s ** 2) / np.sum((x - s) ** 2))) < 3
+    conf = tmp_path / "c.yaml"
+    conf.write_text(f"mix: {{noise: [{noise}], test_speakers: [c]}}\n")
+    proc = run_cli("se", "mix-set", "-c", conf, "--speech", speech, "-o", tmp_path / "x",
+                   "--split", "train")
+    assert_one_line_error(proc, "--split")
