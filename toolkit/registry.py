@@ -79,13 +79,12 @@ def get_task(name: str):
     """The task object ``TASK`` of module ``toolkit.<name>.task`` (the task's package)."""
     from toolkit.data.roles import ROLES
 
-    for module_name in (f"toolkit.{name}.task", f"toolkit.tasks.{name}"):
-        try:
-            return importlib.import_module(module_name).TASK
-        except ModuleNotFoundError as e:
-            if e.name not in (module_name, f"toolkit.{name}", "toolkit.tasks"):
-                raise
-    else:
+    module_name = f"toolkit.{name}.task"
+    try:
+        return importlib.import_module(module_name).TASK
+    except ModuleNotFoundError as e:
+        if e.name not in (module_name, f"toolkit.{name}"):
+            raise
         known = ", ".join(sorted(ROLES))
         raise UserError(f"task '{name}' has no training/decoding support yet "
                         f"(tasks: {known})") from None

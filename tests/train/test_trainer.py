@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from toolkit.errors import UserError
-from toolkit.tasks.base import Task
 from toolkit.train.config import ModelSpec, OptimConfig, TrainConfig, TrainerConfig
+from toolkit.train.task import Task
 from toolkit.train.trainer import Trainer, epoch_order
 
 

@@ -20,8 +20,8 @@ from toolkit.aec.score import aggregate, score_keys
 from toolkit.data.audio import load_mono, save_audio
 from toolkit.data.datadir import DataDir
 from toolkit.errors import ConfigError
-from toolkit.tasks.base import Task
 from toolkit.train.packing import load_model_dir
+from toolkit.train.task import Task
 
 
 class AecTask(Task):

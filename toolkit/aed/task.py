@@ -25,8 +25,8 @@ from toolkit.aed.score import aggregate_scores, parse_posterior
 from toolkit.data.datadir import DataDir
 from toolkit.errors import ConfigError, DataDirError, UserError
 from toolkit.fsutil import atomic_write_text
-from toolkit.tasks.base import Task
 from toolkit.train.checkpoint import load_checkpoint
+from toolkit.train.task import Task
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """``sptk-cli train | decode | score | pack | summarize``: the task commands.
 
-Each is a thin wrapper: the task (``toolkit/tasks/<name>.py``) supplies data,
+Each is a thin wrapper: the task (``toolkit/<name>/task.py``) supplies data,
 loss, inference and scoring; the trainer and the packer are shared.
 """
 

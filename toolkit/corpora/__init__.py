@@ -9,8 +9,8 @@
   (asterisk prompts, tuxpaint stamp descriptions, ktuberling words).
 - :mod:`toolkit.corpora.sounds`: noise, room impulse response and music builders.
 
-The built-in corpora of single tasks (``aec_sim``, ``se_uda``, ``svs_prepare``,
-``aed_sounds``, ``tones``) sit beside these until they move into their task's
-package. Each module opens with a paragraph describing its source, layout and
-licence.
+The built-in corpora of single tasks live in their task's package
+(:mod:`toolkit.aec.simulate`, :mod:`toolkit.se.corpus`, :mod:`toolkit.svs.prepare`,
+:mod:`toolkit.aed.corpus`, :mod:`toolkit.tone.corpus`). Each module opens with a
+paragraph describing its source, layout and licence.
 """

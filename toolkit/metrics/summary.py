@@ -23,7 +23,7 @@ from toolkit.errors import UserError
 #: headline metrics per recipe, most telling first (the recipe is the folder above exp/)
 HEADLINE = {
     "aec": ["erle", "delay_err_ms", "aecmos_echo_fest", "stoi", "pesq", "si_sdr"],
-    "se_uda": ["pesq", "stoi", "si_sdr", "dnsmos_ovrl"],
+    "se": ["pesq", "stoi", "si_sdr", "dnsmos_ovrl"],
     "aed": ["acc", "top5", "mAP"],
     "svs": ["vocals/GNSDR", "accomp/GNSDR", "vocals/GSIR", "vocals/GSAR"],
     "tts": ["mcd_db", "f0_rmse_cents", "vuv_error", "duration_rmse_frames"],

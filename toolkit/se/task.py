@@ -42,9 +42,9 @@ from toolkit.errors import UserError
 from toolkit.se import data, infer, score
 from toolkit.se.config import SEConfig
 from toolkit.se.loss import enhancement_loss, general_loss
-from toolkit.tasks.base import Task
 from toolkit.train.distributed import dist_env
 from toolkit.train.packing import load_model_dir
+from toolkit.train.task import Task
 
 
 def _unwrap(model: Any) -> Any:

@@ -28,8 +28,8 @@ from toolkit.svs.data import SVSDataset, load_stems
 from toolkit.svs.infer import separate_stream
 from toolkit.svs.loss import separation_loss
 from toolkit.svs.score import SCORE_MAX_RATE, score_clip, summarize_v4
-from toolkit.tasks.base import Task
 from toolkit.train.packing import load_model_dir
+from toolkit.train.task import Task
 
 log = logging.getLogger(__name__)
 RECONS = ("fullrate", "lowrate")

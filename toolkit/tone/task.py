@@ -11,12 +11,12 @@ import torch
 
 from toolkit.data.datadir import DataDir
 from toolkit.errors import ConfigError
-from toolkit.tasks.base import Task
 from toolkit.tone import score
 from toolkit.tone.config import ToneConfig
 from toolkit.tone.data import ToneDataset, load_features
 from toolkit.tone.infer import posteriors
 from toolkit.tone.loss import batch_loss
+from toolkit.train.task import Task
 
 
 class ToneTask(Task):

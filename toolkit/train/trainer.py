@@ -1,6 +1,6 @@
 """The training loop shared by every task.
 
-The task supplies the data and the loss (see :class:`toolkit.tasks.base.Task`):
+The task supplies the data and the loss (see :class:`toolkit.train.task.Task`):
 ``collate(items)``, ``train_step(model, batch) -> (loss, {name: value})`` and
 ``valid_step(model, batch) -> ({name: value}, n)``. The trainer owns the rest:
 seeding, batching, gradient clipping and accumulation, checkpoints, resume,

@@ -20,8 +20,8 @@ import torch
 
 from toolkit.errors import UserError
 from toolkit.registry import build_model
-from toolkit.tasks.base import Task
 from toolkit.train.packing import load_model_dir
+from toolkit.train.task import Task
 from toolkit.tts.config import TtsConfig
 from toolkit.tts.data import PHONE_SET, TtsDataset, collate, load_phone_set
 from toolkit.tts.decode import decode_datadir

@@ -14,7 +14,7 @@ WHAM! noise (Wichern et al. 2019, CC-BY-NC-4.0), ``wham_noise.zip`` unpacked::
 no ``text``, so that it combines with the DNS pool, which has none) and
 ``OUT/noise`` (``wav.scp``, ``label`` = wham, ``utt2origin``). Mix them with the
 DNS pools (:mod:`toolkit.corpora.external.dns_challenge`): ``sptk-cli data combine`` of
-the two speech pools, then ``sptk-cli se-uda corpus --speech COMBINED
+the two speech pools, then ``sptk-cli se corpus --speech COMBINED
 --source-noise OUT/noise --target-noise DNS/noise``.
 """
 

@@ -1,6 +1,6 @@
 """What a task provides to the shared commands (train, decode, score, pack).
 
-A task module ``toolkit/tasks/<name>.py`` defines a subclass of :class:`Task`
+A task module ``toolkit/<name>/task.py`` defines a subclass of :class:`Task`
 and exposes an instance as ``TASK``. The shared trainer calls
 :meth:`Task.train_step` / :meth:`Task.valid_step`; ``sptk-cli decode`` calls
 :meth:`Task.decode` on a shard of a data directory and ``sptk-cli score``

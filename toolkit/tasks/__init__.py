@@ -1,1 +1,0 @@
-"""Tasks: data roles, datasets, losses, inference and scoring, one module per task."""
