@@ -26,7 +26,6 @@ import json
 import logging
 import math
 import random
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ import numpy as np
 import torch
 
 from toolkit.fsutil import atomic_write_text, mark_done
+from toolkit.progress import Progress
 from toolkit.train.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from toolkit.train.config import TrainConfig
 from toolkit.train.distributed import all_reduce_sums, init_distributed, resolve_device
@@ -226,8 +226,8 @@ class Trainer:
         sums: dict[str, float] = {}
         count = 0
         t0 = time.time()
-        progress = _Progress(total, f"epoch {epoch + 1}/{self.tc.epochs}", skip,
-                             self.tc.log_every_steps)
+        progress = Progress(f"epoch {epoch + 1}/{self.tc.epochs}", total, unit="batches",
+                            every=self.tc.log_every_steps / max(total, 1), start=skip)
         accum = self.tc.accum_grad
         self.optimizer.zero_grad(set_to_none=True)
         for i, batch in enumerate(self._loader(self.train_set, indices, epoch), start=skip):
@@ -259,7 +259,7 @@ class Trainer:
                 if (self.tc.save_every_steps and (i + 1) % self.tc.save_every_steps == 0
                         and i + 1 < total):
                     self._save("last.pt")
-            progress.update(i + 1, values["loss"])
+            progress.update(i + 1, note=f"loss {values['loss']:.4g}")
         progress.close()
         self.state["step_in_epoch"] = 0
         n = max(count, 1)
@@ -321,29 +321,3 @@ class Trainer:
                           key=lambda p: int(p.stem.split("-")[1]))
             for old in kept[: max(len(kept) - self.tc.keep_last, 0)]:
                 old.unlink()
-
-
-class _Progress:
-    """A rich progress bar on a terminal; a plain log line every N batches otherwise."""
-
-    def __init__(self, total: int, label: str, start: int, every: int):
-        self.bar = None
-        self.total, self.label, self.every = total, label, max(every, 1)
-        self.t0 = time.time()
-        if sys.stderr.isatty():
-            from rich.progress import Progress
-
-            self.bar = Progress(transient=True)
-            self.bar.start()
-            self.task = self.bar.add_task(label, total=total, completed=start)
-
-    def update(self, done: int, loss: float) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, completed=done, description=f"loss {loss:.4g}")
-        elif done % self.every == 0:
-            log.info("%s batch %d/%d loss %.4g (%.1f s)", self.label, done, self.total, loss,
-                     time.time() - self.t0)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()

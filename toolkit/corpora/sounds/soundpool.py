@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ import numpy as np
 
 from toolkit.data.ops import parse_shard, shard_keys
 from toolkit.fsutil import DONE, is_done
+from toolkit.progress import Progress as Reporter
 
 SAMPLE_RATE = 16000
 log = logging.getLogger(__name__)
@@ -85,26 +85,17 @@ def finish_pool(out: str | Path, files: dict[str, dict[str, Any]], meta: dict[st
     return write_datadir(out, files, meta, overwrite=True, in_place=True)
 
 
-class Progress:
-    """Plain progress lines (about every 10 %) that read well in cluster logs."""
+class Progress(Reporter):
+    """Build progress: log lines about every 10 % plus the audio statistics for ``meta.yaml``."""
 
     def __init__(self, what: str, total: int):
-        self.what, self.total, self.done = what, total, 0
-        self.t0 = time.perf_counter()
+        super().__init__(what, total, unit="items", bar=False)
         self.audio_s = 0.0
-        self._next = max(1, total // 10)
 
     def step(self, audio_seconds: float = 0.0) -> None:
-        self.done += 1
+        """One item built, holding ``audio_seconds`` of audio."""
         self.audio_s += audio_seconds
-        if self.done >= self._next or self.done == self.total:
-            log.info("%s: %d/%d items, %.1f s of audio, %.1f s elapsed", self.what, self.done,
-                     self.total, self.audio_s, self.elapsed)
-            self._next = self.done + max(1, self.total // 10)
-
-    @property
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.t0
+        self.advance(1, note=f"{self.audio_s:.1f} s of audio")
 
     def summary(self) -> dict[str, float]:
         """Build statistics for ``meta.yaml``."""
