@@ -68,8 +68,9 @@ def test_librispeech_wham_and_dns_layouts_then_mix(tmp_path):
 
 
 def test_bad_layouts_are_one_line_errors(tmp_path):
-    proc = run_cli("se", "prepare-dns", "--dns", tmp_path, "-o", tmp_path / "o")
+    proc = run_cli("corpus", "prepare", "dns_challenge", "--path", tmp_path, "--dst",
+                   tmp_path / "o")
     assert_one_line_error(proc, "clean/")
-    proc = run_cli("se", "prepare-librispeech-wham", "--librispeech", tmp_path, "--wham",
-                   tmp_path, "-o", tmp_path / "o")
+    proc = run_cli("corpus", "prepare", "librispeech_wham", "--path", tmp_path, "--dst",
+                   tmp_path / "o", "--opt", f"wham={tmp_path}")
     assert_one_line_error(proc, "train-clean-100")

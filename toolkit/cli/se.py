@@ -91,34 +91,6 @@ def table(
     typer.echo(text, nl=False)
 
 
-@group.command("prepare-librispeech-wham")
-def prepare_librispeech_wham(
-    librispeech: Path = typer.Option(..., "--librispeech", help="LibriSpeech root (holds "
-                                     "train-clean-100/ ...)."),
-    wham: Path = typer.Option(..., "--wham", help="wham_noise root (holds tr/ cv/ tt/)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for speech/ and noise/ pools."),
-    subsets: str = typer.Option("train-clean-100", "--subsets", help="LibriSpeech subsets."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Source domain from LibriSpeech + WHAM! noise (pools for 'se corpus')."""
-    from toolkit.corpora.external.librispeech_wham import prepare
-
-    prepare(librispeech, out, wham, [s for s in subsets.split(",") if s], overwrite)
-
-
-@group.command("prepare-dns")
-def prepare_dns(
-    dns: Path = typer.Option(..., "--dns", help="DNS Challenge 'datasets' folder."),
-    out: Path = typer.Option(..., "--out", "-o", help="Folder for speech/ and noise/ pools."),
-    langs: str = typer.Option("fr,de,it,zh,ru,es", "--langs", help="Languages to keep."),
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Target domain from the DNS Challenge clean speech and noise (pools)."""
-    from toolkit.corpora.external.dns_challenge import prepare
-
-    prepare(dns, out, [s for s in langs.split(",") if s], overwrite)
-
-
 @group.command("mix-set")
 def mix_set(
     config: Path = typer.Option(..., "--config", "-c", help="Config with a 'mix' section "
