@@ -21,3 +21,24 @@ def test_unknown_total_and_advance(caplog):
         p.advance()
         p.advance(2)
     assert p.done == 3 and len(caplog.records) == 2  # one line per update
+
+
+def test_log_file_that_cannot_be_written_warns_once(tmp_path, capsys):
+    """A full disk under train.log: one warning line, no logging traceback per line."""
+    from toolkit.log import LogFile
+
+    handler = LogFile(tmp_path / "train.log", encoding="utf-8")
+    logger = logging.getLogger("toolkit.test_logfile")
+    logger.addHandler(handler)
+    try:
+        def full(*_):
+            raise OSError(28, "No space left on device")
+
+        handler.stream.write = full
+        for _ in range(3):
+            logger.warning("a line")
+    finally:
+        logger.removeHandler(handler)
+    err = capsys.readouterr().err
+    assert err.count("warning: cannot write the log file") == 1 and "Traceback" not in err
+    assert "No space left on device" in err

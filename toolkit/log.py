@@ -39,6 +39,30 @@ def setup_logging(level: int | str = logging.INFO) -> None:
     _configured = True
 
 
+class LogFile(logging.FileHandler):
+    """A log file (a training run's ``train.log``) that fails quietly.
+
+    When the file cannot be written (a full disk, a removed folder) logging's
+    default prints a traceback for every line. Here the first failure is one
+    warning line on stderr and later lines go to stderr only; the command itself
+    goes on and reports its own write errors.
+    """
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        if not self.failed:
+            self.failed = True
+            err = sys.exc_info()[1]
+            print(f"warning: cannot write the log file {self.baseFilename}: "
+                  f"{getattr(err, 'strerror', None) or err}; its lines are dropped",
+                  file=sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+
 def git_commit() -> str:
     """Short commit of the checkout the toolkit runs from ('unknown' if none).
 

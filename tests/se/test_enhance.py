@@ -75,3 +75,14 @@ def test_dnsmos_inputs_sharing_a_key_are_all_kept(tmp_path):
     items = dnsmos_items(dirs)
     assert len(items) == 2 and len(set(items.values())) == 2
     assert dnsmos_items(dirs[:1]) == {"utt1": str(tmp_path / "audio" / "sys1" / "utt1.wav")}
+
+
+def test_adapt_checks_its_config_before_any_work(tmp_path):
+    """A bad --set fails at once: no target data prepared, nothing left behind but the config."""
+    target = tmp_path / "target"
+    target.mkdir()
+    sf.write(target / "a.wav", np.zeros(16000, dtype=np.float32), 16000)
+    proc = run_cli("adapt", "--target", target, "-o", tmp_path / "adapted",
+                   "--set", "trainer.no_such_key=1")
+    assert_one_line_error(proc, "no_such_key")
+    assert not (tmp_path / "adapted.work" / "data").exists()

@@ -176,6 +176,16 @@ def adapt_model(model: Path | None, target: Path, out: Path, source: Path | None
     data, exp = work / "data", work / "exp"
     if overwrite and work.exists():
         shutil.rmtree(work)
+    cfg_file = Path(config) if config else work / "adapt.yaml"
+    if config is None:
+        base = load_config(SEConfig, model / "config.yaml")
+        base.steps = {**DEFAULT_STEPS, **{k: v for k, v in base.steps.items()
+                                          if k in DEFAULT_STEPS}}
+        work.mkdir(parents=True, exist_ok=True)
+        cfg_file.write_text(dump_yaml(base))
+    model_over = flatten("model.", {"name": model_cfg.model.name, "conf": model_cfg.model.conf})
+    sets = [*model_over, *(overrides or [])]
+    load_config(SEConfig, cfg_file, sets)  # bad --config / --set fail before any work
     report = prepare_target(Path(target), data, model_cfg.data.sample_rate,
                             seed=model_cfg.trainer.seed)
     prepare_source(source, model_cfg, data, overwrite=False)
@@ -187,16 +197,6 @@ def adapt_model(model: Path | None, target: Path, out: Path, source: Path | None
                                                                   "score_*"))
         (tmp / ".done").write_text(f"copied from {model}\n")
         tmp.rename(exp / "source")
-    cfg_file = Path(config) if config else work / "adapt.yaml"
-    if config is None:
-
-        base = load_config(SEConfig, model / "config.yaml")
-        base.steps = {**DEFAULT_STEPS, **{k: v for k, v in base.steps.items()
-                                          if k in DEFAULT_STEPS}}
-        cfg_file.write_text(dump_yaml(base))
-    model_over = flatten("model.", {"name": model_cfg.model.name, "conf": model_cfg.model.conf})
-    sets = [*model_over, *(overrides or [])]
-    load_config(SEConfig, cfg_file, sets)  # bad keys fail before any training
     for step in ("classifier", "dann", "srst"):
         run_step(step, cfg_file, data, exp, sets, device, overwrite=False)
     desc = (f"Adapted with `sptk-cli adapt` (DANN, then SRST) from {model} to the noisy audio "

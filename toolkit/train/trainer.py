@@ -34,6 +34,7 @@ import numpy as np
 import torch
 
 from toolkit.fsutil import atomic_write_text, mark_done
+from toolkit.log import LogFile
 from toolkit.progress import Progress
 from toolkit.train.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from toolkit.train.config import TrainConfig
@@ -170,7 +171,7 @@ class Trainer:
         if self.dist.is_main:
             from toolkit.log import DATEFMT, FORMAT
 
-            file_handler = logging.FileHandler(self.exp / "train.log", encoding="utf-8")
+            file_handler = LogFile(self.exp / "train.log", encoding="utf-8")
             file_handler.setFormatter(logging.Formatter(FORMAT, DATEFMT))
             file_handler.setLevel(logging.INFO)
             logging.getLogger().addHandler(file_handler)
