@@ -3,7 +3,7 @@
 # end with a summary that fits an 80-column terminal: per recipe a few headline
 # test-set metrics and where the full results are ('sptk-cli summarize --brief').
 # A recipe joins the demo by having conf/demo.yaml and writing
-# exp/demo/<experiment>/scores/<test set>.json in its stage 5.
+# exp/demo[_<variant>]/.../scores/<test set>.json in its stage 5.
 # RECIPES="svs aed" make demo runs only those recipes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,8 @@ for recipe in "${list[@]}"; do
     log "demo: $recipe finished in $((SECONDS - start)) s"
     times+=("${recipe#recipes/} $((SECONDS - start)) s")
     while IFS= read -r f; do scores+=("$f"); done < <(
-      find "$recipe/exp/demo" -path '*/scores/*.json' -not -path '*.parts*' 2>/dev/null | sort)
+      find "$recipe/exp" \( -path "$recipe/exp/demo/*" -o -path "$recipe/exp/demo_*" \) \
+        -path '*/scores/*.json' -not -path '*.parts*' 2>/dev/null | sort)
   else
     failed+=("$recipe")
     times+=("${recipe#recipes/} FAILED after $((SECONDS - start)) s")

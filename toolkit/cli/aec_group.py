@@ -13,11 +13,10 @@ from pathlib import Path
 import typer
 
 from toolkit.cli.app import App, fail
-from toolkit.cli.options import MODEL, SHARD
+from toolkit.cli.options import MODEL, OVERWRITE, SHARD
 
 log = logging.getLogger("toolkit")
 app = App(help="Echo cancellation: simulated sets, alignment, DSP baseline, scoring, plots.")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
 
 
 def _model_dir(model: Path | None) -> Path:

@@ -8,10 +8,10 @@ from pathlib import Path
 import typer
 
 from toolkit.cli.app import App, fail
+from toolkit.cli.options import OVERWRITE
 
 app = App(help="Validate, shard, merge, subset, combine and export data directories.")
 
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
 
 
 @app.command()

@@ -20,7 +20,8 @@ MODEL = typer.Option(
     None, "--model", "-m",
     help="Packed model or experiment directory (default: the model shipped with sptk-cli).")
 DEVICE = typer.Option("auto", "--device", help="auto (GPU when available) | cpu | cuda | cuda:N.")
-OVERWRITE = typer.Option(False, "--overwrite", help="Replace outputs that already exist.")
+OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done) or "
+                         "replace outputs that already exist.")
 CONFIG = typer.Option(..., "--config", "-c", help="The recipe's YAML config.")
 SET = typer.Option(None, "--set", help="Override a config value: --set train.lr=1e-3 "
                    "(repeatable).")

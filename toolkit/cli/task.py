@@ -12,12 +12,9 @@ from pathlib import Path
 import typer
 
 from toolkit.cli.app import fail
+from toolkit.cli.options import DEVICE, OVERWRITE, SET
 
 log = logging.getLogger("toolkit")
-SET = typer.Option(None, "--set", help="Override a config value: --set trainer.epochs=3 "
-                   "(repeatable; the value is YAML).")
-DEVICE = typer.Option("auto", "--device", help="auto | cpu | cuda | cuda:N.")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output (.done).")
 ALLOW_UNFINISHED = typer.Option(False, "--allow-unfinished", help="Use an experiment whose "
                                 "training has not finished (no .done: a mid-training last.pt).")
 

@@ -13,13 +13,11 @@ from pathlib import Path
 import typer
 
 from toolkit.cli.app import App, fail
-from toolkit.cli.options import DEVICE
+from toolkit.cli.options import DEVICE, OVERWRITE, SET
 
 vocoder_app = App(help="WORLD vocoder features (40 mcep, log F0 + V/UV, 7 band aperiodicities).")
 tts_app = App(help="TTS recipe steps: splits, stage-2 features, phone set, figures, bundles.")
 CONFIG = typer.Option(None, "--config", "-c", help="tts YAML config (defaults if omitted).")
-SET = typer.Option(None, "--set", help="Override a config value (repeatable).")
-OVERWRITE = typer.Option(False, "--overwrite", help="Redo a finished output.")
 
 
 def _config(config: Path | None, overrides: list[str] | None):
