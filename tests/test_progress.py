@@ -29,6 +29,7 @@ def test_log_file_that_cannot_be_written_warns_once(tmp_path, capsys):
 
     handler = LogFile(tmp_path / "train.log", encoding="utf-8")
     logger = logging.getLogger("toolkit.test_logfile")
+    logger.propagate = False  # only this handler: other tests' handlers may hold closed streams
     logger.addHandler(handler)
     try:
         def full(*_):
