@@ -43,3 +43,22 @@ def test_rng_state_survives_a_weights_only_round_trip(tmp_path):
     torch.manual_seed(9)
     set_rng_state(load_checkpoint(tmp_path / "last.pt")["rng"])
     assert (random.random(), np.random.rand(), torch.rand(1).item()) == expected
+
+
+def test_a_checkpoint_of_the_older_numpy_rng_format_still_resumes(tmp_path):
+    """Before 2026-12-05 the numpy state was saved as numpy's own tuple (an ndarray inside)."""
+    random.seed(1)
+    np.random.seed(2)
+    torch.manual_seed(3)
+    old = {**rng_state(), "numpy": np.random.get_state()}
+    torch.save({"rng": old, "model": {"w": torch.ones(2)}}, tmp_path / "last.pt")
+    expected = (random.random(), np.random.rand(), torch.rand(1).item())
+    np.random.seed(9)
+    set_rng_state(load_checkpoint(tmp_path / "last.pt")["rng"])
+    assert np.random.rand() == expected[1]
+
+
+def test_an_object_array_stays_refused(tmp_path):
+    torch.save({"x": np.array([os.system], dtype=object)}, tmp_path / "last.pt")
+    with pytest.raises(UserError, match="refused to load"):
+        load_checkpoint(tmp_path / "last.pt")

@@ -11,7 +11,10 @@ Layout of an experiment directory::
 
 Everything saved is plain data (tensors, dicts, lists, strings, numbers), so
 every file loads with ``torch.load(weights_only=True)``: a checkpoint or a
-bundle received from someone else cannot run code when it is opened.
+bundle received from someone else cannot run code when it is opened. Checkpoints
+written before 2026-12-05 hold the numpy RNG state as a plain numeric array; numpy's
+array reconstruction is allowed for them (numeric dtypes only: an object array would
+need a further global, which stays refused).
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ from toolkit.errors import UserError
 from toolkit.fsutil import atomic_file
 
 
+def _numpy_array_globals() -> list[Any]:
+    """The globals a pickled numeric numpy array needs (numpy 1.x and 2.x names)."""
+    core = getattr(np, "_core", None) or np.core
+    return [core.multiarray._reconstruct, np.ndarray, np.dtype,
+            *(type(np.dtype(t)) for t in ("u1", "u4", "i4", "i8", "f4", "f8"))]
+
+
+_NUMPY_ARRAYS = _numpy_array_globals()
+
+
 def rng_state() -> dict[str, Any]:
     """Python, numpy and torch RNG states (to resume bit-exactly)."""
     name, keys, pos, has_gauss, cached = np.random.get_state()
@@ -43,8 +56,11 @@ def rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     random.setstate(state["python"])
     n = state["numpy"]
-    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"],
-                         n["has_gauss"], n["cached_gaussian"]))
+    if isinstance(n, (tuple, list)):        # the numpy tuple of older checkpoints
+        np.random.set_state(tuple(n))
+    else:
+        np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"],
+                             n["has_gauss"], n["cached_gaussian"]))
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
@@ -67,7 +83,8 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> dict[str, An
     if not path.is_file():
         raise UserError(f"checkpoint {path} does not exist")
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        with torch.serialization.safe_globals(_NUMPY_ARRAYS):
+            return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as e:
         found = re.search(r"GLOBAL ([\w.]+)", str(e))
         what = f" ({found[1]})" if found else ""
