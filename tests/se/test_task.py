@@ -68,6 +68,15 @@ def test_step_plan_chains_the_paper_steps(tmp_path):
     (run,) = step_plan("srst", tmp_path / "data", tmp_path / "exp")
     assert run["uda"]["mode"] == "srst" and run["pseudo"][0] == tmp_path / "exp" / "dann"
     assert run["uda"]["aux_data"].endswith("source_train")
+    # Algorithm 1: the ranking comes from a classifier trained afresh on the DANN encoder
+    ranker = run["ranker"]
+    assert ranker["uda"] == {"mode": "classifier", "init": str(tmp_path / "exp" / "dann"),
+                             "reset_classifier": True,
+                             "aux_data": str(tmp_path / "data" / "target_train"),
+                             "aux_valid": str(tmp_path / "data" / "target_dev")}
+    assert run["rank"][0] == ranker["exp"] and run["rank"][3] is False
+    (run,) = step_plan("srst_random", tmp_path / "data", tmp_path / "exp")
+    assert "ranker" not in run and run["rank"][3] is True
     (run,) = step_plan("dann", tmp_path / "data", tmp_path / "exp")
     assert run["uda"]["init"].endswith("classifier") and run["uda"]["aux_data"].endswith(
         "target_train")
@@ -132,6 +141,34 @@ def test_modes_with_passes_outside_ddp_refuse_several_processes(monkeypatch, mod
         SETask().prepare_model(model, cfg, None, None)
     monkeypatch.setenv("WORLD_SIZE", "1")
     SETask().prepare_model(model, cfg, None, None)  # one process: fine
+
+
+def test_reset_classifier_keeps_the_encoder_and_draws_a_new_head(tmp_path):
+    import yaml
+
+    from tests.models.test_unet_se import SMALL, small_model
+    from toolkit.config import to_dict
+
+    trained = small_model()
+    with torch.no_grad():
+        for p in trained.classifier.parameters():
+            p.fill_(0.5)
+    small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
+    dann = tmp_path / "dann"
+    dann.mkdir()
+    (dann / "config.yaml").write_text(yaml.safe_dump(to_dict(load_config(SEConfig, None, small))))
+    (dann / "meta.yaml").write_text("task: se\n")
+    torch.save({"model": trained.state_dict()}, dann / "last.pt")
+    model = small_model()
+    cfg = load_config(SEConfig, None, ["uda.mode=classifier", f"uda.init={dann}",
+                                       "uda.reset_classifier=true", *small])
+    SETask().prepare_model(model, cfg, None, None)
+    enc = {k: v for k, v in trained.state_dict().items() if not k.startswith("classifier.")}
+    assert all(torch.allclose(model.state_dict()[k], v, atol=1e-3) for k, v in enc.items())
+    weights = [p for p in model.classifier.parameters() if p.dim() > 1]
+    assert weights and not any(torch.allclose(p, torch.full_like(p, 0.5)) for p in weights)
+    assert all(p.requires_grad == n.startswith("classifier.")
+               for n, p in model.named_parameters())
 
 
 def _mode_cfg(mode, aux, **extra):

@@ -158,6 +158,8 @@ class UDAConfig:
         beta: weight of the domain BCE in DANN (0.05 in the paper).
         grl: gradient reversal coefficient in front of the classifier.
         freeze_classifier: keep the pre-trained classifier fixed during DANN.
+        reset_classifier: re-initialise the domain classifier after loading
+            ``init`` (SRST's ranking classifier: trained afresh on the DANN encoder).
         srst_start / srst_step: share of the ranked source items used in epoch 0,
             and how much it shrinks per epoch (0.30 and 0.03 in the paper).
         lambda0 / lambda_decay: weight of the source loss, multiplied by
@@ -175,6 +177,7 @@ class UDAConfig:
     beta: float = 0.05
     grl: float = 1.0
     freeze_classifier: bool = False
+    reset_classifier: bool = False
     srst_start: float = 0.30
     srst_step: float = 0.03
     lambda0: float = 1.0

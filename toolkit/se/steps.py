@@ -10,7 +10,10 @@ itself once done. The steps and what they start from::
     dann          DANN, beta * BCE through a GRL (init classifier) -> EXP/dann
     remixit       RemixIT, teacher = source (rounds: teacher updates)
     dann_remixit  RemixIT, teacher = dann
-    srst          SRST, teacher = dann, source items ranked by the DANN classifier
+    srst          SRST, teacher = dann, source items ranked by a domain classifier
+                  trained afresh on the frozen DANN encoder (Algorithm 1: "apply DAT;
+                  train a source-target classifier; select the source samples
+                  classified as targets")                       -> EXP/ranks/classifier
     srst_random   SRST with the source items in random order
 
 Pseudo-labels (teacher estimates of speech and noise on the target sets) are
@@ -138,7 +141,13 @@ def step_plan(step: str, data: Path, exp: Path) -> list[dict[str, Any]]:
     if step.startswith("srst"):
         run["uda"].update(mode="srst", aux_data=str(src_tr), aux_valid=str(src_dev),
                           aux_rank=str(exp / "ranks" / step))
-        run["rank"] = (teacher, src_tr, exp / "ranks" / step, step == "srst_random")
+        ranker = exp / "ranks" / "classifier"
+        run["rank"] = (ranker, src_tr, exp / "ranks" / step, step == "srst_random")
+        if step == "srst":
+            run["ranker"] = {"exp": ranker, "train": src_tr, "valid": src_dev,
+                             "uda": {"mode": "classifier", "init": str(teacher),
+                                     "reset_classifier": True, "aux_data": str(tgt_tr),
+                                     "aux_valid": str(tgt_dev)}}
     return [run]
 
 
@@ -165,6 +174,12 @@ def run_step(step: str, config: Path, data: Path, exp: Path, overrides: list[str
             train, valid = pseudo / "target_train", pseudo / "target_dev"
         else:
             train, valid = run["train"], run["valid"]
+        if "ranker" in run and r == 1:
+            rk = run["ranker"]
+            cls_over = flatten("", cfg.steps["classifier"]) if cfg.steps.get("classifier") else []
+            log.info("step %s: domain classifier for the ranking: %s", step, rk["exp"])
+            train_task("se", config, [*(overrides or []), *cls_over, *flatten("uda.", rk["uda"])],
+                       rk["train"], rk["valid"], rk["exp"], device, overwrite)
         if "rank" in run:
             t, src, out, random = run["rank"]
             out.parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,9 @@ own experiment directory, chained by :mod:`toolkit.se.steps`:
   recover the teacher's speech and permuted noise from the bootstrapped mixture;
 - ``srst``: the RemixIT loss plus ``lambda_e * L_source`` on source items drawn
   from the top ``srst_start - e * srst_step`` share of ``uda.aux_rank`` (the most
-  target-like source items by the DANN classifier, or a random order for the
-  "random source" variant); ``lambda_e = lambda0 * lambda_decay ** e``.
+  target-like source items by a domain classifier trained afresh on the DANN
+  encoder, Algorithm 1 of the paper; or a random order for the "random source"
+  variant); ``lambda_e = lambda0 * lambda_decay ** e``.
 
 The general enhancer (``mix`` with noise sources, ``loss.kind: snr_spec``) is
 the ``source`` mode on dynamically mixed data (:mod:`toolkit.se.simulate`).
@@ -73,6 +74,10 @@ class SETask(Task):
             model.load_state_dict({k: v.float() for k, v in init.state_dict().items()})
             if cfg.uda.init_negate:
                 model.negate_outputs()
+        if cfg.uda.reset_classifier:
+            for m in model.classifier.modules():
+                if hasattr(m, "reset_parameters"):
+                    m.reset_parameters()
         if cfg.uda.mode == "classifier":
             for name, p in model.named_parameters():
                 p.requires_grad_(name.startswith("classifier."))
