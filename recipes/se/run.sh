@@ -15,6 +15,8 @@
 #   --config FILE      YAML with every hyperparameter (default conf/demo.yaml)
 #   --exp DIR          experiment folder (default exp/<config name>)
 #   --steps LIST       stage-3 steps to run, comma-separated (default: all eight)
+#   --seed N           trainer.seed of every step (default 0); a seed other than 0
+#                      trains into exp/<config name>_s<N> unless --exp is given
 #   --dnsmos-model DIR DNSMOS ONNX folder for stage 5 (default $SPTK_DNSMOS_MODEL; skipped if unset)
 #   --device D         auto | cpu | cuda (default auto)
 #   --overwrite        redo finished steps (default false)
@@ -37,14 +39,18 @@ corpus=""
 config=conf/demo.yaml
 exp=""
 steps=source,target,classifier,dann,remixit,dann_remixit,srst_random,srst
+seed=0
 dnsmos_model=${SPTK_DNSMOS_MODEL:-}
 device=auto
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 recipe_setup
+require_int seed
 tag=$(basename "$config" .yaml)
-exp=${exp:-exp/$tag}
+suffix=""
+[[ $seed != 0 ]] && suffix=_s$seed
+exp=${exp:-exp/$tag$suffix}
 data=${corpus:-corpus/$tag/mix}
 IFS=, read -r -a step_list <<< "$steps"
 
@@ -72,7 +78,7 @@ if stage_on 3; then
   for step in "${step_list[@]}"; do
     log "stage 3: training step $step"
     sptk-cli se step "$step" --config "$config" --data "$data" --exp "$exp" \
-      --device "$device" "${ow[@]}"
+      --set "trainer.seed=$seed" --device "$device" "${ow[@]}"
   done
 fi
 

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+import soundfile as sf
+
 from tests.conftest import assert_one_line_error, run_cli, write_wav
 from toolkit.data.datadir import DataDir
+from toolkit.errors import UserError
 
 
 def _librispeech(root):
@@ -74,3 +79,55 @@ def test_bad_layouts_are_one_line_errors(tmp_path):
     proc = run_cli("corpus", "prepare", "librispeech_wham", "--path", tmp_path, "--dst",
                    tmp_path / "o", "--opt", f"wham={tmp_path}")
     assert_one_line_error(proc, "train-clean-100")
+
+
+def test_target_reverberation_uses_disjoint_rooms_and_labels_the_reverberant_speech(tmp_path):
+    from toolkit.data.audio import load_mono
+    from toolkit.data.datadir import write_datadir
+    from toolkit.se.config import UDACorpusConfig
+    from toolkit.se.corpus import mix_uda_corpus
+
+    rng = np.random.default_rng(0)
+    speech = {}
+    lang, spk = {}, {}
+    for i in range(12):
+        key = f"{'en' if i < 6 else 'fr'}-{i:02d}"
+        speech[key] = str(write_wav(tmp_path / "wav" / "sp" / f"{key}.wav", 1.0, seed=i))
+        lang[key], spk[key] = key[:2], f"{key[:2]}-talker{i % 2}"
+    write_datadir(tmp_path / "speech", {"wav.scp": speech, "utt2lang": lang, "utt2spk": spk},
+                  {"sample_rate": 16000})
+    for name in ("src", "tgt"):
+        files = {f"{name}{i}": str(write_wav(tmp_path / "wav" / name / f"{i}.wav", 2.0,
+                                             seed=20 + i)) for i in range(6)}
+        write_datadir(tmp_path / name, {"wav.scp": files}, {"sample_rate": 16000})
+    rirs = {}
+    for i in range(10):  # a decaying tail: reverberant speech differs from the dry speech
+        h = np.zeros(4000, np.float32)
+        h[0] = 1.0
+        h[1:] = 0.3 * rng.standard_normal(3999) * np.exp(-np.arange(1, 4000) / 800)
+        path = tmp_path / "wav" / "rirs" / f"room{i}.wav"
+        path.parent.mkdir(exist_ok=True)
+        sf.write(path, h, 16000, subtype="FLOAT")
+        rirs[f"room{i:02d}"] = str(path)
+    write_datadir(tmp_path / "rirs", {"wav.scp": rirs}, {"sample_rate": 16000})
+    conf = UDACorpusConfig(target_langs=["fr"], n_source_train=6, n_source_dev=2,
+                           n_target_train=20, n_target_dev=4, n_target_test=4, dev_share=0.2,
+                           test_share=0.2, target_reverb=1.0)
+    mix_uda_corpus(tmp_path / "mix", tmp_path / "speech", tmp_path / "src", tmp_path / "tgt",
+                   conf, rirs_dir=tmp_path / "rirs")
+
+    def rooms_of(d):
+        return {v.split()[2] for v in DataDir(tmp_path / "mix" / d).read("utt2origin").values()
+                if len(v.split()) > 2}
+    sets = [rooms_of(d) for d in ("target_train", "target_dev", "target_test")]
+    assert all(sets) and not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
+    assert not rooms_of("source_train")  # the source domain stays dry
+    d = DataDir(tmp_path / "mix" / "target_train")
+    k = d.keys()[0]
+    x, s, n = (load_mono(d.read(r)[k])[0] for r in ("wav.scp", "speech.scp", "noise.scp"))
+    assert abs(x - s - n).max() < 3e-4  # the label is the reverberant speech
+    dry, _ = load_mono(speech[d.read("utt2origin")[k].split()[0]])
+    assert abs(np.corrcoef(s, dry[: len(s)])[0, 1]) < 0.99
+    with pytest.raises(UserError, match="room pool"):
+        mix_uda_corpus(tmp_path / "mix2", tmp_path / "speech", tmp_path / "src",
+                       tmp_path / "tgt", conf)

@@ -6,7 +6,8 @@
   of the length: offline, the model runs on chunks of ``chunk_s`` seconds that
   share ``overlap_s`` seconds, cross-faded (:func:`toolkit.dsp.ola.process_chunked`);
   streaming, a frame-by-frame streamer (:mod:`toolkit.aec.streaming`) runs over
-  blocks read one after the other, with streaming resamplers. A silent far end
+  blocks read one after the other, with streaming resamplers; the classical
+  canceller (``--method nlms``) is such a streamer too. A silent far end
   (nothing to cancel) passes the microphone through with a warning.
 - :func:`cancel_echo_array` does the same on arrays in memory.
 - :func:`enhance` runs a model on one whole 16-kHz clip (the recipe's decode);
@@ -25,10 +26,8 @@ import soundfile as sf
 import soxr
 import torch
 
-from toolkit.aec.streaming import AecStreamer, OnnxAecStreamer
-from toolkit.data.audio import SUBTYPES, save_audio
-from toolkit.dsp.adaptive import pbfdaf
-from toolkit.dsp.delay import align
+from toolkit.aec.streaming import AecStreamer, NlmsStreamer, OnnxAecStreamer
+from toolkit.data.audio import SUBTYPES
 from toolkit.dsp.ola import process_array, process_chunked
 from toolkit.errors import AudioError, UserError
 from toolkit.fsutil import atomic_file
@@ -41,7 +40,7 @@ SR = SR_HZ
 CHUNK_S, OVERLAP_S = 20.0, 4.0
 #: A far end whose samples all stay below this is silent (-100 dBFS).
 SILENT = 1e-5
-Streamer = AecStreamer | OnnxAecStreamer
+Streamer = AecStreamer | OnnxAecStreamer | NlmsStreamer
 
 
 @dataclass
@@ -287,25 +286,6 @@ def cancel_echo_file(mic_path: str | Path, ref_path: str | Path, out_path: str |
                             lambda b: write(b[""]), int(chunk_s * rate),
                             int(overlap_s * rate), progress)
     return {"seconds": n / rate, "rate": rate, "passed_through": silent}
-
-
-def nlms_file(mic_path: str | Path, ref_path: str | Path, out_path: str | Path) -> dict:
-    """The classical canceller (online GCC-PHAT alignment + PBFDAF) on a file pair.
-
-    Loads both files (memory grows with the length); writes at the input rate.
-    """
-    pair = check_pair(mic_path, ref_path)
-    mic, far = load_pair(mic_path, ref_path)
-    silent = np.abs(far).max(initial=0.0) < SILENT
-    if silent:
-        log.warning("%s: the far end is silent: no echo to cancel; the microphone passes "
-                    "through", ref_path)
-        y = mic
-    else:
-        y = pbfdaf(mic, align(mic, far, "gcc_online", SR)[0])
-    y = _resample(np.asarray(y, np.float32)[None], SR, pair.rate, pair.mic_frames)[0]
-    save_audio(out_path, np.clip(y, -1.0, 1.0), pair.rate)
-    return {"seconds": pair.mic_frames / pair.rate, "rate": pair.rate, "passed_through": silent}
 
 
 def load_pair(mic_path: str | Path, ref_path: str | Path) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,8 @@ end and return 160 output samples, one block late (the 20-ms window of frame
 ``t`` needs block ``t + 1``); :meth:`flush` returns the last block.
 
 - :class:`AecStreamer` runs the model's ``step`` in PyTorch (batch norms folded);
+- :class:`NlmsStreamer` is the classical canceller (online GCC-PHAT alignment
+  + PBFDAF, ``cancel-echo --method nlms``) behind the same interface;
 - :class:`OnnxAecStreamer` is the host loop a real-time application writes,
   in numpy around the exported step (``sptk-cli export-onnx``) under
   onnxruntime. Everything it needs is in the ONNX file's metadata
@@ -27,6 +29,8 @@ import numpy as np
 import onnxruntime as ort
 import torch
 
+from toolkit.dsp.adaptive import Pbfdaf
+from toolkit.dsp.delay import OnlineGccPhat
 from toolkit.errors import AudioError, UserError
 from toolkit.models.aec_blocks import HOP, WIN, fold_batchnorm, log_power, sqrt_hann
 from toolkit.models.aec_onnx import FORMAT
@@ -145,8 +149,46 @@ class OnnxAecStreamer:
         return self.process(np.zeros(self.hop, np.float32), np.zeros(self.hop, np.float32))
 
 
-def run_streamer(streamer: AecStreamer | OnnxAecStreamer, mic: np.ndarray, far: np.ndarray
-                 ) -> np.ndarray:
+class NlmsStreamer:
+    """Online GCC-PHAT alignment + PBFDAF, block by block (equal to the whole-signal
+    ``pbfdaf(mic, align(mic, far, "gcc_online", max_delay)[0])``, one block late).
+
+    Args:
+        max_delay: largest far-end delay in samples at 16 kHz (1 s).
+        margin: samples the far end is delayed less than the estimate (as in
+            :func:`toolkit.dsp.delay.align`), so taps before the echo peak stay causal.
+    """
+
+    def __init__(self, max_delay: int = 16000, margin: int = 48):
+        self.max_delay, self.margin = max_delay, margin
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything (start of a new call)."""
+        self.gcc = OnlineGccPhat(self.max_delay, HOP)
+        self.canceller = Pbfdaf(HOP)
+        self.far = np.zeros(self.max_delay + HOP)  # far-end history, newest last
+        self.pending = np.zeros(HOP, np.float32)
+
+    def process(self, mic: np.ndarray, far: np.ndarray) -> np.ndarray:
+        """One block: ``mic, far (hop,)`` -> ``(hop,)`` output (one block late)."""
+        if len(mic) != HOP or len(far) != HOP:
+            raise AudioError(f"streaming blocks must be {HOP} samples")
+        shift = max(self.gcc.push(mic, far) - self.margin, 0)
+        self.far = np.concatenate([self.far[HOP:], far])
+        n = len(self.far)
+        e = self.canceller.process(mic, self.far[n - HOP - shift: n - shift])
+        out, self.pending = self.pending, e.astype(np.float32)
+        return out
+
+    def flush(self) -> np.ndarray:
+        """The held-back last block (call once at the end, with no more input)."""
+        out, self.pending = self.pending, np.zeros(HOP, np.float32)
+        return out
+
+
+def run_streamer(streamer: AecStreamer | OnnxAecStreamer | NlmsStreamer, mic: np.ndarray,
+                 far: np.ndarray) -> np.ndarray:
     """Run a streamer over whole 16-kHz signals; the output is re-aligned to the input."""
     n = len(mic)
     pad = (-n) % HOP

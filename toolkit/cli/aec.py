@@ -63,12 +63,12 @@ def cancel_echo(
     Any sample rate (mic and far end at one rate): resampled to 16 kHz for the
     model, written at the input rate. A silent far end passes the microphone
     through with a warning. Memory is bounded whatever the input length: 20-s
-    chunks offline, one 10-ms frame with --stream (--method nlms loads the file).
+    chunks offline, one 10-ms frame with --stream or --method nlms.
     Without -o, outputs go to ./<name>_aec.wav.
     """
     import tempfile
 
-    from toolkit.aec.infer import cancel_echo_file, load_aec_model, nlms_file
+    from toolkit.aec.infer import cancel_echo_file, load_aec_model
     from toolkit.cli.inputs import check_existing, expand_inputs, plan_outputs, self_output
     from toolkit.progress import Progress
     from toolkit.train.distributed import resolve_device
@@ -90,7 +90,11 @@ def cancel_echo(
     todo = check_existing(items, outs, overwrite, skip_existing)
     device = resolve_device(device)
     net, streamer = None, None
-    if method == "model":
+    if method == "nlms":
+        from toolkit.aec.streaming import NlmsStreamer
+
+        streamer = NlmsStreamer()
+    else:
         net = load_aec_model(_model_dir(model), device)
         if stream:
             from toolkit.aec.streaming import OnnxAecStreamer
@@ -102,11 +106,7 @@ def cancel_echo(
     for k in todo:
         mic, far, dst = items[k].path, fars[k], outs[k]
         with Progress(f"cancel-echo {mic.name}", 0, "samples") as bar:
-            if method == "nlms":
-                info = nlms_file(mic, far, dst)
-            else:
-                info = cancel_echo_file(mic, far, dst, net, device, streamer,
-                                        progress=bar.update)
+            info = cancel_echo_file(mic, far, dst, net, device, streamer, progress=bar.update)
         note = " (far end silent: passed through)" if info["passed_through"] else ""
         typer.echo(f"{mic} -> {dst}: {info['seconds']:.1f} s in {bar.elapsed:.1f} s{note}")
 

@@ -52,8 +52,13 @@ def corpus(
         if given is None:
             build_noise_pool(out / name, cc.noise_sources or None, types, seed=cc.seed,
                              n_procedural=cc.n_procedural, overwrite=overwrite)
+    rirs = None
+    if cc.target_reverb > 0:
+        from toolkit.corpora.sounds.rooms import build_rir_pool
+
+        rirs = build_rir_pool(out / "rirs", cc.n_rooms, seed=cc.seed, overwrite=overwrite)
     mix_uda_corpus(out / "mix", speech, source_noise or out / "noise_source",
-                   target_noise or out / "noise_target", cc, overwrite)
+                   target_noise or out / "noise_target", cc, overwrite, rirs)
     typer.echo(f"{out / 'mix'}: source_train source_dev target_train target_dev target_test")
 
 

@@ -21,6 +21,48 @@ from __future__ import annotations
 import numpy as np
 
 
+class Pbfdaf:
+    """The canceller's state, fed one block at a time (see :func:`pbfdaf` for the arguments).
+
+    :meth:`process` takes ``block`` samples of the microphone and the aligned far end
+    and returns the error block, so a stream of any length runs in constant memory.
+    """
+
+    def __init__(self, block: int = 160, partitions: int = 16, mu: float = 0.5,
+                 smooth: float = 0.9, reg: float = 0.05, floor_dbfs: float = -60.0):
+        self.block, self.mu, self.smooth, self.reg = block, mu, smooth, reg
+        self.nfft = 2 * block
+        bins = block + 1
+        self.w = np.zeros((partitions, bins), dtype=np.complex128)
+        self.xbuf = np.zeros((partitions, bins), dtype=np.complex128)  # newest first
+        self.power = np.zeros(bins)
+        self.long_term = 0.0
+        self.floor = self.nfft * partitions * 10 ** (floor_dbfs / 10)  # |X|^2 of white noise
+        self.prev = np.zeros(block)
+
+    def process(self, mic: np.ndarray, far: np.ndarray) -> np.ndarray:
+        """``mic, far (block,)`` -> the error ``(block,)`` (float64)."""
+        b, nfft = self.block, self.nfft
+        cur = np.asarray(far, dtype=np.float64)
+        x = np.fft.rfft(np.concatenate([self.prev, cur]), nfft)
+        self.prev = cur
+        self.xbuf = np.roll(self.xbuf, 1, axis=0)
+        self.xbuf[0] = x
+        y = np.fft.irfft((self.w * self.xbuf).sum(0), nfft)[b:]
+        e = np.asarray(mic, dtype=np.float64) - y
+        # Far-end power per bin over the filter span: smoothed, but never below the
+        # instantaneous value, so an onset after silence cannot take a 10x step.
+        inst = (np.abs(self.xbuf) ** 2).sum(0)
+        self.power = np.maximum(self.smooth * self.power + (1 - self.smooth) * inst, inst)
+        self.long_term = max(float(self.power.mean()), 0.995 * self.long_term)  # decaying peak
+        ef = np.fft.rfft(np.concatenate([np.zeros(b), e]), nfft)
+        grad = np.conj(self.xbuf) * ef / (self.power + self.reg * self.long_term + self.floor)
+        g = np.fft.irfft(grad, nfft, axis=-1)
+        g[:, b:] = 0.0  # gradient constraint: keep the filter causal and linear
+        self.w += self.mu * np.fft.rfft(g, nfft, axis=-1)
+        return e
+
+
 def pbfdaf(mic: np.ndarray, far: np.ndarray, block: int = 160, partitions: int = 16,
            mu: float = 0.5, smooth: float = 0.9, reg: float = 0.05,
            floor_dbfs: float = -60.0) -> np.ndarray:
@@ -45,32 +87,7 @@ def pbfdaf(mic: np.ndarray, far: np.ndarray, block: int = 160, partitions: int =
     pad = blocks * block - n
     mic = np.pad(mic, (0, pad))
     far = np.pad(far[:n], (0, pad + max(0, n - len(far))))
-    nfft = 2 * block
-    bins = block + 1
-    w = np.zeros((partitions, bins), dtype=np.complex128)
-    xbuf = np.zeros((partitions, bins), dtype=np.complex128)  # newest first
-    power = np.zeros(bins)
-    long_term = 0.0
-    floor = nfft * partitions * 10 ** (floor_dbfs / 10)  # |X|^2 of white noise at that level
-    prev = np.zeros(block)
-    out = np.zeros(blocks * block)
-    for k in range(blocks):
-        cur = far[k * block:(k + 1) * block]
-        x = np.fft.rfft(np.concatenate([prev, cur]), nfft)
-        prev = cur
-        xbuf = np.roll(xbuf, 1, axis=0)
-        xbuf[0] = x
-        y = np.fft.irfft((w * xbuf).sum(0), nfft)[block:]
-        e = mic[k * block:(k + 1) * block] - y
-        out[k * block:(k + 1) * block] = e
-        # Far-end power per bin over the filter span: smoothed, but never below the
-        # instantaneous value, so an onset after silence cannot take a 10x step.
-        inst = (np.abs(xbuf) ** 2).sum(0)
-        power = np.maximum(smooth * power + (1 - smooth) * inst, inst)
-        long_term = max(float(power.mean()), 0.995 * long_term)  # decaying peak of the level
-        ef = np.fft.rfft(np.concatenate([np.zeros(block), e]), nfft)
-        grad = np.conj(xbuf) * ef / (power + reg * long_term + floor)
-        g = np.fft.irfft(grad, nfft, axis=-1)
-        g[:, block:] = 0.0  # gradient constraint: keep the filter causal and linear
-        w += mu * np.fft.rfft(g, nfft, axis=-1)
-    return out[:n]
+    canceller = Pbfdaf(block, partitions, mu, smooth, reg, floor_dbfs)
+    out = [canceller.process(mic[k * block:(k + 1) * block], far[k * block:(k + 1) * block])
+           for k in range(blocks)]
+    return np.concatenate(out)[:n] if out else np.zeros(0)

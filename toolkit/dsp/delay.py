@@ -53,6 +53,40 @@ def estimate_delay_gcc_phat(mic: np.ndarray, far: np.ndarray, max_delay: int) ->
     return int(np.argmax(r[: max_delay + 1]))
 
 
+class OnlineGccPhat:
+    """Causal GCC-PHAT fed one ``hop`` block at a time (constant memory; arguments as in
+    :func:`estimate_delay_gcc_phat_online`). :meth:`push` returns the block's delay."""
+
+    def __init__(self, max_delay: int, hop: int = 160, update_every: int = 5,
+                 window: int | None = None, alpha: float = 0.8, active_db: float = -60.0):
+        self.max_delay, self.hop, self.update_every = max_delay, hop, update_every
+        self.window = window or _next_pow2(2 * max_delay + 4096)
+        self.alpha, self.active_db = alpha, active_db
+        self.mic = np.zeros(0)
+        self.far = np.zeros(0)
+        self.avg: np.ndarray | None = None
+        self.current = 0
+        self.blocks = 0
+
+    def push(self, mic: np.ndarray, far: np.ndarray) -> int:
+        """Add ``mic, far (hop,)`` (the last block may be shorter); return its delay."""
+        far = np.pad(far[: len(mic)], (0, max(0, len(mic) - len(far))))  # same span as mic
+        self.mic = np.concatenate([self.mic, mic])[-self.window:]
+        self.far = np.concatenate([self.far, far])[-self.window:]
+        self.blocks += 1
+        f = self.far
+        if self.blocks % self.update_every == 0 and len(f) \
+                and 10 * np.log10(np.mean(f * f) + EPS) > self.active_db:
+            n_fft = 2 * self.window
+            cross = np.fft.rfft(self.mic, n_fft) * np.conj(np.fft.rfft(f, n_fft))
+            cross /= np.abs(cross) + EPS
+            a = self.alpha
+            self.avg = cross if self.avg is None else a * self.avg + (1 - a) * cross
+            r = np.fft.irfft(self.avg, n_fft)
+            self.current = int(np.argmax(r[: self.max_delay + 1]))
+        return self.current
+
+
 def estimate_delay_gcc_phat_online(mic: np.ndarray, far: np.ndarray, max_delay: int,
                                    hop: int = 160, update_every: int = 5,
                                    window: int | None = None, alpha: float = 0.8,
@@ -71,27 +105,10 @@ def estimate_delay_gcc_phat_online(mic: np.ndarray, far: np.ndarray, max_delay: 
     Returns:
         ``(ceil(samples / hop),)`` integer delays; entry ``k`` uses samples ``< (k + 1) hop``.
     """
-    window = window or _next_pow2(2 * max_delay + 4096)
-    n_fft = 2 * window
-    blocks = -(-len(mic) // hop)
-    out = np.zeros(blocks, dtype=np.int64)
-    avg = None
-    current = 0
-    for k in range(blocks):
-        end = (k + 1) * hop
-        if (k + 1) % update_every == 0:
-            lo = max(0, end - window)
-            f = far[lo:end]
-            if len(f) and 10 * np.log10(np.mean(f * f) + EPS) > active_db:
-                m_spec = np.fft.rfft(mic[lo:end], n_fft)
-                f_spec = np.fft.rfft(f, n_fft)
-                cross = m_spec * np.conj(f_spec)
-                cross /= np.abs(cross) + EPS
-                avg = cross if avg is None else alpha * avg + (1 - alpha) * cross
-                r = np.fft.irfft(avg, n_fft)
-                current = int(np.argmax(r[: max_delay + 1]))
-        out[k] = current
-    return out
+    est = OnlineGccPhat(max_delay, hop, update_every, window, alpha, active_db)
+    far = np.asarray(far)[: len(mic)]
+    return np.array([est.push(mic[i:i + hop], far[i:i + hop]) for i in range(0, len(mic), hop)],
+                    dtype=np.int64)
 
 
 def align_far_end(far: np.ndarray, delays: np.ndarray | int, hop: int = 160) -> np.ndarray:

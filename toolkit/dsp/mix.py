@@ -165,6 +165,17 @@ def fit_length(x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.tile(x, reps)[start:start + n].copy()
 
 
+def reverberate(x: np.ndarray, rir: np.ndarray) -> np.ndarray:
+    """``x`` in a room: convolved with ``rir`` from 1 ms before its direct-path peak (so
+    the output is not delayed), cut to ``len(x)`` and rescaled to the RMS of ``x``."""
+    from scipy.signal import fftconvolve
+
+    peak = int(np.argmax(np.abs(rir)))
+    rir = rir[max(peak - 16, 0):] / (np.abs(rir[peak]) + 1e-9)
+    y = fftconvolve(x, rir)[: len(x)].astype(np.asarray(x).dtype)
+    return y * (rms(x) / (rms(y) + 1e-9))
+
+
 def gain_for_ratio(target: np.ndarray, interferer: np.ndarray, ratio_db: float,
                    method: str = "rms", sample_rate: int = 16000) -> float:
     """Gain to apply to ``interferer`` so that target/interferer is ``ratio_db``.

@@ -34,6 +34,11 @@ class UDACorpusConfig:
         train_snr: SNR range (dB, uniform) of the train and dev mixtures.
         test_snrs: SNRs of the test mixtures.
         level_dbfs: range of the mixture RMS level (gain augmentation).
+        target_reverb: share of the target mixtures (every set) whose speech is
+            convolved with a simulated room first; the reverberant speech is the label
+            (as in the DNS Challenge's reverberant sets).
+        n_rooms: simulated rooms for ``target_reverb`` (RT60 0.2-0.8 s); train, dev
+            and test rooms are disjoint.
         dev_share / test_share: share of each domain's speech and noise files
             kept for dev and test.
         seed: seed of every draw.
@@ -59,6 +64,8 @@ class UDACorpusConfig:
     train_snr: list[float] = field(default_factory=lambda: [-5.0, 5.0])
     test_snrs: list[float] = field(default_factory=lambda: [-5.0, 0.0, 5.0])
     level_dbfs: list[float] = field(default_factory=lambda: [-35.0, -15.0])
+    target_reverb: float = 0.0
+    n_rooms: int = 60
     dev_share: float = 0.1
     test_share: float = 0.15
     seed: int = 0

@@ -15,7 +15,10 @@ offline pools, or mixes pools the user prepared from the real corpora
   fr/it/ru, tuxpaint's children's-book readers in ro, bg, el, ...; a speaker
   heard in the source domain is never used in the target); target noise:
   ``corpus.target_noise_types`` (default transient and tonal sounds: impacts,
-  alerts, music, non-speech vocalisations, ambient beds).
+  alerts, music, non-speech vocalisations, ambient beds); with
+  ``corpus.target_reverb`` a share of the target speech is reverberated by
+  simulated rooms (the reverberant speech is the label; train, dev and test
+  rooms disjoint), the paper's "reverberation" of the target domain.
 
 Layout written under ``out`` (each a data directory, ``task: se``)::
 
@@ -42,7 +45,7 @@ import numpy as np
 from toolkit.corpora.sounds.soundpool import Progress, fmt, item_rng
 from toolkit.data.audio import load_mono, save_audio
 from toolkit.data.datadir import DataDir, write_datadir
-from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr
+from toolkit.dsp.mix import clip_guard, fit_length, mix_at_snr, reverberate
 from toolkit.errors import UserError
 from toolkit.fsutil import DONE, is_done, mark_done
 from toolkit.se.config import UDACorpusConfig
@@ -80,13 +83,16 @@ def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str]) 
 
 
 def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Generator,
-             conf: UDACorpusConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             conf: UDACorpusConfig, rir: np.ndarray | None = None,
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     s, _ = load_mono(speech_path, SAMPLE_RATE)
     n_max = int(conf.max_seconds * SAMPLE_RATE)
     if len(s) > n_max:
         start = int(rng.integers(0, len(s) - n_max + 1))
         s = s[start:start + n_max]
+    if rir is not None:
+        s = reverberate(s, rir)
     full, _ = load_mono(noise_path, SAMPLE_RATE)
     for _ in range(5):  # a cut of a recording may fall on silence: cut again
         n = fit_length(full.astype(np.float64), len(s), rng)
@@ -103,7 +109,8 @@ def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Gener
 
 
 def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech: DataDir,
-               noise: DataDir, conf: UDACorpusConfig, stream: int, keys: list[str]) -> None:
+               noise: DataDir, conf: UDACorpusConfig, stream: int, keys: list[str],
+               rooms: list[tuple[str, np.ndarray]]) -> None:
 
     wav, spk, nse, snr, dom, lang, u2s, dur, orig = ({} for _ in range(9))
     utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
@@ -113,8 +120,11 @@ def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech
     domain = name.split("_")[0]
     for i, ((s_key, n_key, value), key) in enumerate(zip(pairs, keys, strict=True)):
         rng = item_rng(conf.seed, i, stream)
+        room = None
+        if rooms and domain == "target" and rng.random() < conf.target_reverb:
+            room = rooms[int(rng.integers(len(rooms)))]
         noisy, s, n = _mix_one(speech.read("wav.scp")[s_key], noise.read("wav.scp")[n_key],
-                               value, rng, conf)
+                               value, rng, conf, None if room is None else room[1])
         paths = {}
         for role, x in (("noisy", noisy), ("speech", s), ("noise", n)):
             paths[role] = audio / f"{key}.{role}.wav"
@@ -122,7 +132,7 @@ def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech
         wav[key], spk[key], nse[key] = (str(paths[r]) for r in ("noisy", "speech", "noise"))
         snr[key], dom[key], lang[key] = fmt(value, 1), domain, utt2lang.get(s_key, "und")
         u2s[key], dur[key] = utt2spk.get(s_key, key), fmt(len(noisy) / SAMPLE_RATE)
-        orig[key] = f"{s_key} {n_key}"
+        orig[key] = f"{s_key} {n_key}" + (f" {room[0]}" if room else "")
         progress.step(len(noisy) / SAMPLE_RATE)
     files = {"wav.scp": wav, "speech.scp": spk, "noise.scp": nse, "utt2snr": snr,
              "utt2domain": dom, "utt2lang": lang, "utt2spk": u2s, "utt2dur": dur,
@@ -131,9 +141,27 @@ def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech
                                       "domain": domain}, overwrite=True)
 
 
+def _rooms(rirs_dir: str | Path | None, conf: UDACorpusConfig
+           ) -> dict[str, list[tuple[str, np.ndarray]]]:
+    """The room pool split into train / dev / test rooms (empty without ``target_reverb``)."""
+    if conf.target_reverb <= 0:
+        return {"train": [], "dev": [], "test": []}
+    if rirs_dir is None:
+        raise UserError("corpus.target_reverb needs a room pool (sptk-cli corpus rir)")
+    r = DataDir(rirs_dir)
+    keys = sorted(r.keys())
+    dev, test, train = _split(keys, {}, [conf.dev_share, conf.test_share], conf.seed + 21)
+    if not train:
+        raise UserError(f"room pool {rirs_dir}: {len(keys)} rooms are too few to split; "
+                        "build it with more (corpus.n_rooms)")
+    wav = r.read("wav.scp")
+    parts = {"train": train, "dev": dev or train, "test": test or train}
+    return {p: [(k, load_mono(wav[k], SAMPLE_RATE)[0]) for k in ks] for p, ks in parts.items()}
+
+
 def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: str | Path,
                    target_noise_dir: str | Path, conf: UDACorpusConfig,
-                   overwrite: bool = False) -> Path:
+                   overwrite: bool = False, rirs_dir: str | Path | None = None) -> Path:
     """Mix the five data directories of the source / target corpus (see the module doc).
 
     Args:
@@ -141,6 +169,7 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
         speech_dir: speech pool (``wav.scp``, ``utt2lang``, ``utt2spk``).
         source_noise_dir / target_noise_dir: noise pools (``wav.scp``; ``utt2origin``
             groups segments of one recording so that splits never share a recording).
+        rirs_dir: room pool (``wav.scp`` of impulse responses) for ``target_reverb``.
         conf: the corpus section of the config.
         overwrite: redo a finished corpus.
     """
@@ -170,6 +199,7 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
             raise UserError(f"noise pool {d} has too few recordings to split into train/dev/"
                             "test; build it with more noise types")
         noises[what] = (nd, {"train": train, "dev": dev or train, "test": test or train})
+    rooms = _rooms(rirs_dir, conf)
     s_dev, _, s_train = _split(src_keys, {}, [conf.dev_share, 0.0], conf.seed + 1)
     t_dev, t_test, t_train = _split(tgt_keys, {}, [conf.dev_share, conf.test_share],
                                     conf.seed + 2)
@@ -196,6 +226,7 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
             pairs = [(order[i % len(order)], parts[part][int(rng.integers(len(parts[part])))],
                       float(rng.uniform(*conf.train_snr))) for i in range(n)]
             keys = [f"{name.replace('_', '-')}-{i:05d}" for i in range(n)]
-        _write_set(out, name, pairs, speech, nd, conf, stream, keys)
+        part = "test" if name == "target_test" else plan[name][2]
+        _write_set(out, name, pairs, speech, nd, conf, stream, keys, rooms[part])
     mark_done(out)
     return out

@@ -36,11 +36,10 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 import torch
-from scipy.signal import fftconvolve
 
 from toolkit.data.audio import load_mono, save_audio
 from toolkit.data.datadir import DataDir, write_datadir
-from toolkit.dsp.mix import active_rms, rms
+from toolkit.dsp.mix import active_rms, reverberate, rms
 from toolkit.errors import DataDirError, UserError
 from toolkit.fsutil import skip_if_done
 from toolkit.se.config import MixConfig
@@ -166,11 +165,7 @@ class MixSimulator:
         return x
 
     def _reverb(self, s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        rir = self.src.rirs[int(rng.integers(len(self.src.rirs)))]
-        peak = int(np.argmax(np.abs(rir)))
-        rir = rir[max(peak - 16, 0):] / (np.abs(rir[peak]) + 1e-9)
-        y = fftconvolve(s, rir)[: len(s)].astype(np.float32)
-        return y * (rms(s) / (rms(y) + 1e-9))
+        return reverberate(s, self.src.rirs[int(rng.integers(len(self.src.rirs)))])
 
     def draw(self, rng: np.random.Generator, snr: float | None = None,
              speech: str | None = None) -> dict[str, np.ndarray]:
