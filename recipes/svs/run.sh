@@ -16,6 +16,8 @@
 #                      and scores in DIR/<yaml name>[_<data tag>]
 #   --baseline BOOL    also run conf/<config name>_noskip.yaml, the paper's no-skip baseline
 #                      (default true)
+#   --seed N           trainer.seed of the trainings (default 0); a seed other than 0
+#                      adds _s<N> to every experiment folder (same data, same split)
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus, 1 prepare + split, 2 stems at 8192 Hz, 3 train, 4 separate the test
@@ -34,10 +36,12 @@ config=conf/demo.yaml
 exp=""
 data_tag=""
 baseline=true
+seed=0
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 recipe_setup
+require_int seed
 [[ -z $corpus || -d $corpus ]] || die "--corpus $corpus is not a directory"
 tag=${data_tag:-$(basename "$config" .yaml)}
 root=${exp:-exp}
@@ -48,7 +52,9 @@ if $baseline; then
   experiments+=("${config%.yaml}_noskip.yaml")
   [[ -f ${experiments[1]} ]] || die "--baseline true needs ${experiments[1]} (the no-skip twin of $config)"
 fi
-name_of() { echo "$(basename "$1" .yaml)${data_tag:+_$data_tag}"; }
+seed_tag=""
+[[ $seed != 0 ]] && seed_tag=_s$seed
+name_of() { echo "$(basename "$1" .yaml)${data_tag:+_$data_tag}$seed_tag"; }
 
 if stage_on 0; then
   if [[ -z $corpus ]]; then
@@ -79,7 +85,7 @@ for e in "${experiments[@]}"; do
   if stage_on 3; then
     log "stage 3: train $e"
     sptk-cli train --task svs --config "$e" --train "$dump/train" --valid "$data/dev" \
-      --exp "$dir" "${ow[@]}"
+      --exp "$dir" --set "trainer.seed=$seed" "${ow[@]}"
   fi
   if stage_on 4; then
     log "stage 4: separate the test set with $dir, $nj jobs"
