@@ -6,8 +6,16 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from toolkit.config import apply_overrides, dump_yaml, from_dict, load_config, save_config
+from toolkit.config import (
+    apply_overrides,
+    dump_yaml,
+    from_dict,
+    load_config,
+    read_config,
+    save_config,
+)
 from toolkit.errors import ConfigError
+from toolkit.train.config import TrainConfig
 
 
 @dataclass
@@ -134,3 +142,26 @@ def test_common_numeric_fields_are_range_checked(data, needle):
         from_dict(Features, data, "features")
     assert needle in str(e.value)
     assert from_dict(Features, {"n_mels": 64, "fmin": 0}, "features").n_mels == 64
+
+
+def test_a_config_starts_from_its_base_and_replaces_key_by_key(tmp_path):
+    (tmp_path / "conf").mkdir()
+    (tmp_path / "conf" / "base.yaml").write_text(
+        "trainer: {epochs: 5, batch_size: 4}\noptim: {name: adam, lr: 0.01}\n")
+    (tmp_path / "conf" / "mid.yaml").write_text("base: base.yaml\ntrainer: {epochs: 7}\n")
+    (tmp_path / "row.yaml").write_text("base: conf/mid.yaml\noptim: {lr: 0.5}\n")
+    cfg = load_config(TrainConfig, tmp_path / "row.yaml")
+    assert (cfg.trainer.epochs, cfg.trainer.batch_size) == (7, 4)
+    assert (cfg.optim.name, cfg.optim.lr) == ("adam", 0.5)
+    assert "base" not in read_config(tmp_path / "row.yaml")
+
+
+@pytest.mark.parametrize("text, match", [
+    ("base: missing.yaml\n", "missing.yaml does not exist"),
+    ("base: [a.yaml]\n", "base must be the path of another config file"),
+    ("base: loop.yaml\n", "leads back to itself"),
+])
+def test_a_bad_base_is_a_one_line_error(tmp_path, text, match):
+    (tmp_path / "loop.yaml").write_text(text)
+    with pytest.raises(ConfigError, match=match):
+        load_config(TrainConfig, tmp_path / "loop.yaml")

@@ -14,6 +14,11 @@ checked by name wherever they appear (:data:`POSITIVE`, :data:`NON_NEGATIVE`:
 ``n_mels: -40`` or ``hop_length: 0`` is a one-line error naming the key), and
 ``.nan`` / ``.inf`` are refused for every number.
 
+A config may start from another: ``base: other.yaml`` (a path relative to the
+file) takes every setting of that file, and the file's own settings replace
+them key by key (sections merge recursively; a list replaces a list). Chains
+are allowed, cycles are an error. :func:`read_config` resolves it.
+
 Example:
     >>> @dataclasses.dataclass
     ... class Optim:
@@ -121,6 +126,33 @@ def read_yaml(path: str | Path, allow_empty: bool = False) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys to values at the top level")
     return data
+
+
+def read_config(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """:func:`read_yaml` of an experiment config, with its ``base:`` chain resolved.
+
+    Raises:
+        ConfigError: as :func:`read_yaml`, or a ``base`` that is not a string, is
+            missing, or leads back to a file already in the chain.
+    """
+    path = Path(path)
+    data = read_yaml(path)
+    if "base" not in data:
+        return data
+    base = data.pop("base")
+    if not isinstance(base, str) or not base:
+        raise ConfigError(f"{path}: base must be the path of another config file, got {base!r}")
+    base_path = (path.parent / base).resolve()
+    if base_path in (*_seen, path.resolve()):
+        raise ConfigError(f"{path}: base {base} leads back to itself (a cycle of base: files)")
+    return _overlay(read_config(base_path, (*_seen, path.resolve())), data)
+
+
+def _overlay(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in given.items():
+        out[k] = _overlay(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -328,8 +360,8 @@ def dump_yaml(data: Any) -> str:
 def load_config(
     cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None
 ) -> T:
-    """Load ``cls`` from a YAML file (optional) plus ``--set`` overrides."""
-    data = read_yaml(path) if path else {}
+    """Load ``cls`` from a YAML file (optional, ``base:`` resolved) plus ``--set`` overrides."""
+    data = read_config(path) if path else {}
     data = apply_overrides(data, overrides)
     return from_dict(cls, data)
 

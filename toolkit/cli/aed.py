@@ -155,10 +155,10 @@ def corpus(
     """Build the offline 16-class corpus (see toolkit.aed.corpus)."""
     from toolkit.aed.config import AedCorpusConfig
     from toolkit.aed.corpus import build_aed_sounds
-    from toolkit.config import from_dict, read_yaml
+    from toolkit.config import from_dict, read_config
     from toolkit.fsutil import skip_if_done
 
-    conf = from_dict(AedCorpusConfig, read_yaml(config).get("corpus") if config else None,
+    conf = from_dict(AedCorpusConfig, read_config(config).get("corpus") if config else None,
                      "corpus")
     for key, value in {"per_class": per_class, "duration": duration, "seed": seed}.items():
         if value is not None:
@@ -196,9 +196,9 @@ def prepare(
         parts[name] = [v.strip() for v in values.split(",") if v.strip()]
     if not parts and config:
         from toolkit.aed.config import AedCorpusConfig
-        from toolkit.config import from_dict, read_yaml
+        from toolkit.config import from_dict, read_config
 
-        cc = from_dict(AedCorpusConfig, read_yaml(config).get("corpus"), "corpus")
+        cc = from_dict(AedCorpusConfig, read_config(config).get("corpus"), "corpus")
         parts = {"train": [str(f) for f in cc.train_folds], "test": [str(f) for f in cc.test_folds]}
     targets = [out_dir / p for p in parts] or [out_dir / "all"]
     if all(skip_if_done(t, overwrite) for t in targets):

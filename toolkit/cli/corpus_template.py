@@ -20,13 +20,13 @@ def tones(
 ) -> None:
     """Synthetic tone / chirp / noise clips (see toolkit.tone.corpus)."""
     from toolkit.cli.app import fail
-    from toolkit.config import from_dict, read_yaml
+    from toolkit.config import from_dict, read_config
     from toolkit.data.ops import parse_shard
     from toolkit.fsutil import skip_if_done
     from toolkit.tone.config import ToneCorpusConfig
     from toolkit.tone.corpus import build_tones
 
-    conf = from_dict(ToneCorpusConfig, read_yaml(config).get("corpus") if config else None,
+    conf = from_dict(ToneCorpusConfig, read_config(config).get("corpus") if config else None,
                      "corpus")
     given = {"n": n, "seed": seed, "duration": duration, "sample_rate": sample_rate}
     for key, value in given.items():

@@ -21,12 +21,12 @@ def extract(
     overwrite: bool = typer.Option(False, "--overwrite", help="Redo a finished output."),
 ) -> None:
     """Write OUT/feats/<key>.npy ((frames, dim) float32) and a data dir with feats.scp."""
-    from toolkit.config import apply_overrides, from_dict, read_yaml
+    from toolkit.config import apply_overrides, from_dict, read_config
     from toolkit.dsp.features import FeatureConfig, extract_datadir
     from toolkit.fsutil import skip_if_done
 
     if skip_if_done(out, overwrite):
         return
-    section = apply_overrides(read_yaml(config), overrides).get("features")
+    section = apply_overrides(read_config(config), overrides).get("features")
     conf = from_dict(FeatureConfig, section, "features")
     extract_datadir(data, out, conf, shard)

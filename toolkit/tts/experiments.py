@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from toolkit.config import dump_yaml, from_dict, read_yaml
+from toolkit.config import dump_yaml, from_dict, read_config
 from toolkit.errors import ConfigError
 from toolkit.fsutil import atomic_write_text
 from toolkit.tts.config import TtsConfig
@@ -68,7 +68,7 @@ def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, 
         ConfigError: an entry with unknown keys, an unknown ``pairs`` set, or an
             ``init`` that names no earlier experiment.
     """
-    raw = read_yaml(config)
+    raw = read_config(config)
     entries = raw.get("experiments") or {}
     if not entries:
         raise ConfigError(f"{config} has no experiments: section (module toolkit.tts.experiments)")
