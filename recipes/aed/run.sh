@@ -17,7 +17,10 @@
 #   --exp DIR          experiment folder (default exp/<config name>, exp/<config name>_seed<N>
 #                      with --seed)
 #   --seed N           replicate N of the experiment (trainer.seed; default: the config's);
-#                      the one value run.sh passes to the config, as it is no hyperparameter
+#                      with --test-fold, the values run.sh passes, as they are no hyperparameters
+#   --test-fold F      cross-validation: test on fold F, train on every other fold of the
+#                      corpus (instead of corpus.train_folds / test_folds); data and dump get
+#                      the suffix _fold<F>, the experiment exp/<config name>_fold<F>[_seed<N>]
 #   --overwrite        redo finished steps (default false)
 #
 # Stages: 0 corpus, 1 prepare data dirs, 2 features, 3 train, 4 decode, 5 score, 9 pack.
@@ -38,12 +41,21 @@ config=conf/demo.yaml
 data_tag=""
 exp=""
 seed=""
+test_fold=""
 overwrite=false
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 recipe_setup
 tag=$(basename "$config" .yaml)
 data_tag=${data_tag:-$tag}
+corpus_tag=$data_tag  # the built-in corpus is one for every fold
+foldset=()
+if [[ -n $test_fold ]]; then
+  require_int test_fold
+  foldset=(--test-fold "$test_fold")
+  data_tag=${data_tag}_fold$test_fold
+  tag=${tag}_fold$test_fold
+fi
 seedset=()
 if [[ -n $seed ]]; then
   require_int seed
@@ -57,7 +69,7 @@ dump=dump/$data_tag
 if stage_on 0; then
   if [[ -z $corpus ]]; then
     log "stage 0: build the built-in sound event corpus"
-    sptk-cli aed corpus --config "$config" --out "corpus/$data_tag" "${ow[@]}"
+    sptk-cli aed corpus --config "$config" --out "corpus/$corpus_tag" "${ow[@]}"
   else
     log "stage 0: using the corpus given by --corpus $corpus"
   fi
@@ -65,8 +77,8 @@ fi
 
 if stage_on 1; then
   log "stage 1: data directories by fold (corpus.train_folds / corpus.test_folds)"
-  sptk-cli aed prepare "${corpus:-corpus/$data_tag}" --config "$config" --out-dir "$data" \
-    "${ow[@]}"
+  sptk-cli aed prepare "${corpus:-corpus/$corpus_tag}" --config "$config" --out-dir "$data" \
+    "${foldset[@]}" "${ow[@]}"
   sptk-cli data validate --task aed "$data/train"
 fi
 

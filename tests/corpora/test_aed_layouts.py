@@ -96,6 +96,23 @@ def test_prepare_cli_and_bad_input(tmp_path):
     assert_one_line_error(bad, "does not exist")
 
 
+def test_prepare_test_fold_trains_on_every_other_fold(tmp_path):
+    root = tmp_path / "c"
+    for fold in (1, 2, 3):
+        for c in ("a", "b"):
+            write_wav(root / f"00{ord(c) - 96} - {c.upper()}" / f"{fold}-{ord(c)}-A.wav", 0.2)
+    run_cli("aed", "prepare", root, "--out-dir", tmp_path / "data", "--test-fold", "2",
+            check=True)
+    train = (tmp_path / "data/train/utt2fold").read_text().split()
+    assert sorted(set(train[1::2])) == ["1", "3"]
+    assert set((tmp_path / "data/test/utt2fold").read_text().split()[1::2]) == {"2"}
+    bad = run_cli("aed", "prepare", root, "--out-dir", tmp_path / "d2", "--test-fold", "7")
+    assert_one_line_error(bad, "the corpus has folds 1, 2, 3")
+    bad = run_cli("aed", "prepare", root, "--out-dir", tmp_path / "d3", "--test-fold", "1",
+                  "--folds", "train:2")
+    assert_one_line_error(bad, "not both")
+
+
 @pytest.mark.skipif(not (SHARED / "data/esc10").is_dir(),
                     reason="../shared/data/esc10 (ESC-10 folds 1-3) is absent")
 def test_shared_esc10_folds():

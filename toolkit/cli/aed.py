@@ -178,6 +178,9 @@ def prepare(
                                     "--folds train:1,2 --folds test:3; without: OUT/all."),
     config: Path = typer.Option(None, "--config", "-c", help="YAML whose corpus: section gives "
                                 "train_folds and test_folds (when --folds is not given)."),
+    test_fold: str = typer.Option(None, "--test-fold", help="Cross-validation: test on this "
+                                  "fold, train on every other fold of the corpus (instead "
+                                  "of --folds or the config's folds)."),
     esc10_only: bool = typer.Option(False, "--esc10", help="ESC-50 layout: keep ESC-10."),
     audio_root: Path = typer.Option(None, "--audio-root", help="csv layout: audio folder "
                                     "(default: the csv's folder)."),
@@ -188,22 +191,30 @@ def prepare(
     from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
 
+    if test_fold is not None and folds:
+        fail("give --test-fold or --folds, not both")
     parts: dict[str, list[str]] = {}
     for spec in folds or []:
         name, _, values = spec.partition(":")
         if not name or not values:
             fail(f"--folds {spec!r}: write PART:FOLD[,FOLD...], e.g. train:1,2")
         parts[name] = [v.strip() for v in values.split(",") if v.strip()]
-    if not parts and config:
+    if not parts and config and test_fold is None:
         from toolkit.aed.config import AedCorpusConfig
         from toolkit.config import from_dict, read_config
 
         cc = from_dict(AedCorpusConfig, read_config(config).get("corpus"), "corpus")
         parts = {"train": [str(f) for f in cc.train_folds], "test": [str(f) for f in cc.test_folds]}
-    targets = [out_dir / p for p in parts] or [out_dir / "all"]
-    if all(skip_if_done(t, overwrite) for t in targets):
+    targets = [out_dir / p for p in (("train", "test") if test_fold is not None else parts)]
+    if all(skip_if_done(t, overwrite) for t in targets or [out_dir / "all"]):
         return
     files = read_corpus(src, layout, esc10_only, audio_root)
+    if test_fold is not None:
+        have = sorted(set(files.get("utt2fold", {}).values()))
+        if test_fold not in have or len(have) < 2:
+            fail(f"--test-fold {test_fold}: the corpus has folds {', '.join(have) or 'none'}; "
+                 "give one of them (and a corpus with two folds or more)")
+        parts = {"train": [f for f in have if f != test_fold], "test": [test_fold]}
     meta = {"task": "aed", "source": str(src), "sample_rate": _common_rate(files["wav.scp"])}
     outputs = split_by_fold(files, parts) if parts else {"all": files}
     for name, part in outputs.items():
