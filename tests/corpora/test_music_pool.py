@@ -108,6 +108,25 @@ def test_cli_music_with_another_soundfont(tmp_path, speech_dir):
     assert again.returncode == 0 and "skipping" in again.stderr
 
 
+@needs_synth
+def test_stereo_songs_at_44k_pan_the_instruments(tmp_path, speech_dir):
+    import soundfile as sf
+
+    from toolkit.corpora.sounds.music import build_music
+    from toolkit.data.datadir import DataDir
+
+    build_music(tmp_path / "m", 1, speech_dir, duration=4.0, sample_rate=44100, stereo=True)
+    d = DataDir(tmp_path / "m")
+    assert d.sample_rate == 44100
+    k = d.keys()[0]
+    mix, sr = sf.read(d.read("wav.scp")[k])
+    voc, acc = (sf.read(d.read(r)[k])[0] for r in ("vocals.scp", "accomp.scp"))
+    assert sr == 44100 and mix.shape == voc.shape == acc.shape == (4 * 44100, 2)
+    assert abs(mix - voc - acc).max() < 2e-4  # 16-bit rounding of three files
+    level = np.sqrt((acc ** 2).mean(0))
+    assert np.abs(acc[:, 0] - acc[:, 1]).max() > 0.01 and level.min() > 0.2 * level.max()
+
+
 def test_cli_music_errors(tmp_path, speech_dir):
     res = run_cli("corpus", "music", "--out", tmp_path / "m", "--n", "1",
                   "--speech-from", tmp_path / "nowhere")
@@ -115,6 +134,9 @@ def test_cli_music_errors(tmp_path, speech_dir):
     res = run_cli("corpus", "music", "--out", tmp_path / "m", "--n", "1",
                   "--speech-from", speech_dir, "--soundfont", tmp_path / "none.sf2")
     assert res.returncode == 2 and "soundfont" in res.stderr and "Traceback" not in res.stderr
+    res = run_cli("corpus", "music", "--out", tmp_path / "m", "--n", "1",
+                  "--speech-from", speech_dir, "--sample-rate", "44100")
+    assert res.returncode == 2 and "add --stereo" in res.stderr
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")

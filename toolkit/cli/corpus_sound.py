@@ -93,12 +93,17 @@ def music(
                                    help="General MIDI soundfont (.sf2)."),
     shard: str | None = typer.Option(None, "--shard", help=SHARD_HELP),
     seed: int = typer.Option(0, "--seed", help=SEED_HELP),
+    stereo: bool = typer.Option(False, "--stereo", help="Stereo songs: instruments panned "
+                                "at random, the vocal near the centre."),
+    sample_rate: int = typer.Option(16000, "--sample-rate", help="Output rate of stereo "
+                                    "songs (e.g. 44100; mono songs are 16 kHz)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Rebuild a finished directory."),
 ) -> None:
     """Songs: FluidSynth-rendered stems and a vocal sung from real speech (MIR-1K style)."""
     from toolkit.corpora.sounds.music import build_music
 
-    build_music(out, n, speech_from, duration, soundfont, shard, seed, overwrite)
+    build_music(out, n, speech_from, duration, soundfont, shard, seed, overwrite, sample_rate,
+                stereo)
     _report(out)
 
 

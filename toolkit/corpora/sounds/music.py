@@ -8,7 +8,11 @@ FluidSynth and a GM soundfont (default ``FluidR3_GM.sf2`` from Debian's
 ``timgm6mb-soundfont``, GPL-2, gives another timbre), and a vocal made from
 real speech of one speaker of ``--speech-from`` resynthesised with WORLD so
 that F0 follows the melody and syllables fill the notes
-(:mod:`toolkit.dsp.singing`). Output is 16 kHz, like MIR-1K.
+(:mod:`toolkit.dsp.singing`). Output is 16 kHz mono, like MIR-1K; with
+``stereo`` and ``sample_rate`` (e.g. 44.1 kHz) the instruments are rendered in
+stereo, each panned at random (MIDI CC 10, from the song's own generator), and
+the vocal is placed near the centre: songs shaped like a user's music files
+(the vocal stays band-limited to 8 kHz: it is sung from 16-kHz speech).
 
 Layout written (a data directory holding its own audio)::
 
@@ -72,7 +76,9 @@ class FluidRenderer:
 
     FLUID_WARN = 2  # FluidSynth log level of "no preset on channel N" chatter
 
-    def __init__(self, soundfont: str | Path = DEFAULT_SOUNDFONT, sample_rate: int = RENDER_RATE):
+    def __init__(self, soundfont: str | Path = DEFAULT_SOUNDFONT, sample_rate: int = RENDER_RATE,
+                 stereo: bool = False):
+        self.stereo = stereo
         self.soundfont = Path(soundfont)
         if not self.soundfont.is_file():
             hint = "apt-get install fluid-soundfont-gm" if str(soundfont) == DEFAULT_SOUNDFONT \
@@ -120,11 +126,12 @@ class FluidRenderer:
             self._holder = None
 
     def _render(self, synth, n: int) -> np.ndarray:
+        """``(n,)`` mono, or ``(2, n)`` with ``stereo``."""
         left, right = np.zeros(n, np.float32), np.zeros(n, np.float32)
         write = self._c["fluid_synth_write_float"]
         if write(synth.synth, n, left.ctypes.data, 0, 1, right.ctypes.data, 0, 1) != 0:
             raise RuntimeError("fluid_synth_write_float failed")
-        return 0.5 * (left + right)
+        return np.stack([left, right]) if self.stereo else 0.5 * (left + right)
 
     def _silence(self, synth) -> None:
         """Stop every voice and render until none is left (released voices fade first)."""
@@ -136,39 +143,43 @@ class FluidRenderer:
         synth.system_reset()
         self._render(synth, 64)
 
-    def _stem(self, synth, sfid: int, stem, n: int) -> np.ndarray:
+    def _stem(self, synth, sfid: int, stem, n: int, pan: int | None = None) -> np.ndarray:
         if synth.program_select(stem.channel, sfid, stem.bank, stem.program) != 0:
             synth.program_select(stem.channel, sfid, stem.bank, 0)  # not in this soundfont
+        if pan is not None:
+            synth.cc(stem.channel, 10, pan)
         events = []
         for start, dur, key, vel in stem.notes:
             on = int(round(start * self.rate))
             if on < n:
                 events += [(on, 1, key, vel), (int(round((start + dur) * self.rate)), 0, key, 0)]
-        out = np.zeros(n, np.float32)
+        out = np.zeros((2, n) if self.stereo else n, np.float32)
         pos = 0
         for t, is_on, key, vel in sorted(events):  # note-offs first at equal times
             t = min(t, n)
             if t > pos:
-                out[pos:t] = self._render(synth, t - pos)
+                out[..., pos:t] = self._render(synth, t - pos)
                 pos = t
             if is_on:
                 synth.noteon(stem.channel, key, vel)
             else:
                 synth.noteoff(stem.channel, key)
         if pos < n:
-            out[pos:] = self._render(synth, n - pos)
+            out[..., pos:] = self._render(synth, n - pos)
         self._silence(synth)
         return out
 
-    def render(self, song) -> dict[str, np.ndarray]:
-        """``{stem name: (samples,)}`` at the render rate, ``song.duration`` long."""
+    def render(self, song, pans: dict[str, int] | None = None) -> dict[str, np.ndarray]:
+        """``{stem name: (samples,) or (2, samples)}`` at the render rate, ``song.duration``
+        long; ``pans`` (MIDI CC 10 values, 64 = centre) per stem name, stereo only."""
         synth = self._new_synth()
         sfid = self._c["fluid_synth_add_sfont"](synth.synth, self._sfont)
         try:
             if sfid < 0:
                 raise RuntimeError("fluid_synth_add_sfont failed")
             n = int(round(song.duration * self.rate))
-            return {s.name: self._stem(synth, sfid, s, n) for s in song.stems}
+            return {s.name: self._stem(synth, sfid, s, n, (pans or {}).get(s.name))
+                    for s in song.stems}
         finally:
             if sfid >= 0:  # give the soundfont back before the synthesizer frees it
                 self._c["fluid_synth_remove_sfont"](synth.synth, self._sfont)
@@ -218,8 +229,9 @@ class SpeechSource:
 
 
 def make_song(index: int, seed: int, duration: float, renderer: FluidRenderer,
-              speech: SpeechSource) -> dict:
-    """Compose, render, sing and mix song ``index``; arrays are 16 kHz ``(samples,)``."""
+              speech: SpeechSource, rate: int = SAMPLE_RATE) -> dict:
+    """Compose, render, sing and mix song ``index``; arrays are ``(samples,)`` at 16 kHz, or
+    ``(2, samples)`` at ``rate`` with a stereo renderer."""
     from toolkit.corpora.sounds.music_score import compose
     from toolkit.data.audio import resample
     from toolkit.dsp.mix import active_rms, clip_guard, rms
@@ -228,24 +240,38 @@ def make_song(index: int, seed: int, duration: float, renderer: FluidRenderer,
     rng = item_rng(seed, index, 0)
     spk, used, unit_list, singer_midi = speech.singer(rng, want_units=int(2 * duration) + 4)
     song = compose(rng, duration, singer_midi)
-    n = int(round(duration * SAMPLE_RATE))
+    stereo = renderer.stereo
+    out_rate = rate if stereo else SAMPLE_RATE
+    pan_rng = item_rng(seed, index, 2)  # a stream of its own: mono songs stay as they were
+    pans = {s.name: int(pan_rng.integers(24, 105)) for s in song.stems} if stereo else None
+    n = int(round(duration * out_rate))
     stems = {}
-    for name, x in renderer.render(song).items():
-        y = np.asarray(resample(x, renderer.rate, SAMPLE_RATE), np.float64)[:n]
-        y = np.pad(y, (0, n - len(y)))
+    for name, x in renderer.render(song, pans).items():
+        y = np.asarray(resample(x, renderer.rate, out_rate), np.float64)[..., :n]
+        y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(0, n - y.shape[-1])])
         target = STEM_DBFS[name] + rng.uniform(-2.0, 2.0)
         stems[name] = y * (10 ** (target / 20) / max(rms(y), 1e-9))
     accomp = sum(stems[k] for k in INSTRUMENTS)
     vocals, score = sing(unit_list, song.melody, duration, SAMPLE_RATE, item_rng(seed, index, 1))
     vocal_db = float(rng.uniform(-3.0, 3.0))
-    vocals = vocals.astype(np.float64) * (active_rms(accomp) / max(active_rms(vocals), 1e-9)
-                                          * 10 ** (vocal_db / 20))
+    if stereo:
+        v = np.asarray(resample(vocals.astype(np.float64), SAMPLE_RATE, out_rate))[:n]
+        theta = (0.5 + pan_rng.uniform(-0.1, 0.1)) * np.pi / 2  # constant-power, near centre
+        vocals = np.stack([np.cos(theta) * v, np.sin(theta) * v])
+        vocals = np.pad(vocals, ((0, 0), (0, n - vocals.shape[-1])))
+        ref = active_rms(accomp.mean(0), out_rate) / max(active_rms(vocals.mean(0), out_rate),
+                                                         1e-9)
+    else:
+        ref = active_rms(accomp) / max(active_rms(vocals), 1e-9)
+    vocals = vocals.astype(np.float64) * (ref * 10 ** (vocal_db / 20))
     mixture = accomp + vocals
     gain = 10 ** (MIX_DBFS / 20) / max(rms(mixture), 1e-9)
     names = ["mixture", "vocals", "accomp", *INSTRUMENTS]
     arrays = [mixture, vocals, accomp, *(stems[k] for k in INSTRUMENTS)]
     arrays, _ = clip_guard([a * gain for a in arrays], limit=0.95)
-    errors = pitch_error_cents(arrays[1], SAMPLE_RATE, score)
+    mono_vocal = arrays[1] if not stereo else np.asarray(
+        resample(arrays[1].mean(0), out_rate, SAMPLE_RATE))
+    errors = pitch_error_cents(mono_vocal, SAMPLE_RATE, score)
     return {"audio": dict(zip(names, arrays, strict=True)), "song": song, "singer": spk,
             "speech": used, "vocal_db": vocal_db,
             "pitch_err": float(np.median(np.abs(errors))) if errors.size else float("nan")}
@@ -271,7 +297,8 @@ def _write_midi(path: Path, song) -> None:
 
 def build_music(out: str | Path, n: int, speech_from: str | Path, duration: float = 10.0,
                 soundfont: str | Path = DEFAULT_SOUNDFONT, shard: str | None = None,
-                seed: int = 0, overwrite: bool = False) -> Path:
+                seed: int = 0, overwrite: bool = False, sample_rate: int = SAMPLE_RATE,
+                stereo: bool = False) -> Path:
     """Build ``n`` songs (or shard J/N of them) as a data directory in ``out``.
 
     Args:
@@ -283,27 +310,36 @@ def build_music(out: str | Path, n: int, speech_from: str | Path, duration: floa
         shard: "J/N" to build the contiguous chunk J of N of the sorted keys.
         seed: seed; song ``i`` uses ``item_rng(seed, i, ...)`` only.
         overwrite: rebuild a finished pool.
+        sample_rate, stereo: output rate and channels (stereo songs only; mono songs
+            are 16 kHz).
 
     Returns:
         ``out``; ``meta.yaml`` holds the median pitch error over the songs.
     """
     if n < 1 or duration < 2.0:
         raise UserError("--n must be at least 1 and --duration at least 2 s")
+    if not stereo and sample_rate != SAMPLE_RATE:
+        raise UserError(f"--sample-rate {sample_rate}: mono songs are {SAMPLE_RATE} Hz; "
+                        "add --stereo for songs at another rate")
+    if not 16000 <= sample_rate <= 96000:
+        raise UserError(f"--sample-rate {sample_rate}: give 16000 to 96000 Hz")
     parse_shard(shard)
     speech = SpeechSource(speech_from)
     if is_done(out) and not overwrite:
         start_pool(out, overwrite)  # logs the skip
         return Path(out)
-    renderer = FluidRenderer(soundfont)  # bad soundfont: fail before touching ``out``
+    render_rate = max(RENDER_RATE, sample_rate) if stereo else RENDER_RATE
+    renderer = FluidRenderer(soundfont, render_rate, stereo)  # bad soundfont: fail early
     start_pool(out, overwrite, folders=("audio", "midi"))
     try:
-        return _build(Path(out).resolve(), n, speech, renderer, duration, soundfont, shard, seed)
+        return _build(Path(out).resolve(), n, speech, renderer, duration, soundfont, shard, seed,
+                      sample_rate)
     finally:
         renderer.close()
 
 
 def _build(out: Path, n: int, speech: SpeechSource, renderer: FluidRenderer, duration: float,
-           soundfont: str | Path, shard: str | None, seed: int) -> Path:
+           soundfont: str | Path, shard: str | None, seed: int, rate: int) -> Path:
     from toolkit.data.audio import save_audio
 
     keys = select_shard([f"song{i:06d}" for i in range(n)], shard)
@@ -314,10 +350,11 @@ def _build(out: Path, n: int, speech: SpeechSource, renderer: FluidRenderer, dur
     progress = Progress("music", len(keys))
     errors = []
     for key in keys:
-        song = make_song(int(key[4:]), seed, duration, renderer, speech)
+        song = make_song(int(key[4:]), seed, duration, renderer, speech, rate)
         for stem, x in song["audio"].items():
             suffix = "" if stem == "mixture" else f".{stem}"
-            path = save_audio(out / "audio" / f"{key}{suffix}.wav", x, SAMPLE_RATE)
+            path = save_audio(out / "audio" / f"{key}{suffix}.wav", x,
+                              rate if renderer.stereo else SAMPLE_RATE)
             files["wav.scp" if stem == "mixture" else f"{stem}.scp"][key] = path
         midi = out / "midi" / f"{key}.mid"
         _write_midi(midi, song["song"])
@@ -332,7 +369,9 @@ def _build(out: Path, n: int, speech: SpeechSource, renderer: FluidRenderer, dur
         progress.step(duration)
     package, licence = SOUNDFONTS.get(Path(soundfont).name, (None, "see the soundfont's notice"))
     meta = {"corpus": "music", "task": "svs", "seed": seed, "shard": shard or "1/1",
-            "params": {"n": n, "duration": duration, "render_rate": RENDER_RATE},
+            "sample_rate": rate if renderer.stereo else SAMPLE_RATE,
+            "params": {"n": n, "duration": duration, "render_rate": renderer.rate,
+                       "channels": 2 if renderer.stereo else 1},
             "soundfont": {"path": str(Path(soundfont).resolve()), "package": package,
                           "version": dpkg_version(package) if package else None,
                           "licence": licence},
