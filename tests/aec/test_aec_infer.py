@@ -72,21 +72,27 @@ def test_offline_inference_runs_in_chunks_at_the_input_rate(tmp_path):
     assert np.abs(y - whole).max() < 0.05  # chunking changes the output only slightly
 
 
+def _peak_rss_mb(tmp_path, seconds: float, *options: str) -> float:
+    """Peak RSS (MB) of ``cancel-echo`` on a ``seconds``-long pair in a child process."""
+    mic, far = _pair(seconds)
+    sf.write(tmp_path / "long_mic.wav", mic, 16000)
+    sf.write(tmp_path / "long_lpb.wav", far, 16000)
+    args = ["cancel-echo", str(tmp_path / "long_mic.wav"), *options, "-o", str(tmp_path / "o.wav")]
+    code = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'toolkit', "
+            f"*{args!r}], check=True); "
+            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
+                         text=True, check=True, timeout=3600)
+    assert len(sf.read(tmp_path / "o.wav")[0]) == len(mic)
+    return int(out.stdout.split()[-1]) / 1024
+
+
 @pytest.mark.slow
 def test_a_long_input_stays_in_bounded_memory(tmp_path):
     """Five minutes through the shipped model: peak RSS well under the 2.5 GB the whole-file
     forward pass needed (about 0.5 GB per minute)."""
-    mic, far = _pair(300.0)
-    sf.write(tmp_path / "long_mic.wav", mic, 16000)
-    sf.write(tmp_path / "long_lpb.wav", far, 16000)
-    code = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'toolkit', "
-            f"'cancel-echo', '{tmp_path / 'long_mic.wav'}', '-o', '{tmp_path / 'o.wav'}'], "
-            "check=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
-                         text=True, check=True, timeout=1800)
-    peak_mb = int(out.stdout.split()[-1]) / 1024
+    peak_mb = _peak_rss_mb(tmp_path, 300.0)
     assert peak_mb < 900, peak_mb
-    assert len(sf.read(tmp_path / "o.wav")[0]) == len(mic)
 
 
 def test_the_classical_streamer_equals_the_whole_signal_canceller():
@@ -109,15 +115,5 @@ def test_the_classical_streamer_equals_the_whole_signal_canceller():
 def test_the_classical_canceller_stays_in_bounded_memory(tmp_path):
     """Ten minutes with --method nlms: the whole-file version held ~0.3 GB per 10 min in
     float64 copies; the streamer holds a few seconds."""
-    mic, far = _pair(600.0)
-    sf.write(tmp_path / "long_mic.wav", mic, 16000)
-    sf.write(tmp_path / "long_lpb.wav", far, 16000)
-    code = ("import resource, subprocess, sys; subprocess.run([sys.executable, '-m', 'toolkit', "
-            f"'cancel-echo', '{tmp_path / 'long_mic.wav'}', '--method', 'nlms', '-o', "
-            f"'{tmp_path / 'o.wav'}'], check=True); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
-                         text=True, check=True, timeout=3600)
-    peak_mb = int(out.stdout.split()[-1]) / 1024
+    peak_mb = _peak_rss_mb(tmp_path, 600.0, "--method", "nlms")
     assert peak_mb < 400, peak_mb
-    assert len(sf.read(tmp_path / "o.wav")[0]) == len(mic)
