@@ -238,10 +238,10 @@ def run_slurm(script: str | Path, jobs: list[int], name: str, max_jobs: int | No
     conf, flags = check_slurm(options, conf)
     record = Path(script).with_suffix(".slurm")  # the caller ran check_previous_array
     job_id = submit(Path(script), jobs, name, flags, max_jobs)
-    atomic_write_text(record, job_id + "\n")
-    log.info("submitted Slurm job %s: %d task(s); waiting (squeue every %g s)",
-             job_id, len(jobs), conf.poll_interval)
-    try:
+    try:  # from here on a Ctrl-C must cancel the array, even before the first poll
+        atomic_write_text(record, job_id + "\n")
+        log.info("submitted Slurm job %s: %d task(s); waiting (squeue every %g s)",
+                 job_id, len(jobs), conf.poll_interval)
         states = wait_for(job_id, jobs, conf.poll_interval)
     except KeyboardInterrupt:
         cancel(job_id, jobs, conf.poll_interval)
