@@ -154,6 +154,9 @@ def test_a_config_starts_from_its_base_and_replaces_key_by_key(tmp_path):
     assert (cfg.trainer.epochs, cfg.trainer.batch_size) == (7, 4)
     assert (cfg.optim.name, cfg.optim.lr) == ("adam", 0.5)
     assert "base" not in read_config(tmp_path / "row.yaml")
+    # a section that names another model starts afresh, as it does over the defaults
+    (tmp_path / "other.yaml").write_text("base: row.yaml\noptim: {name: sgd}\n")
+    assert read_config(tmp_path / "other.yaml")["optim"] == {"name": "sgd"}
 
 
 @pytest.mark.parametrize("text, match", [

@@ -16,8 +16,9 @@ checked by name wherever they appear (:data:`POSITIVE`, :data:`NON_NEGATIVE`:
 
 A config may start from another: ``base: other.yaml`` (a path relative to the
 file) takes every setting of that file, and the file's own settings replace
-them key by key (sections merge recursively; a list replaces a list). Chains
-are allowed, cycles are an error. :func:`read_config` resolves it.
+them key by key (sections merge recursively, as defaults do: a list replaces a
+list, a section naming another ``name`` replaces the section). Chains are
+allowed, cycles are an error. :func:`read_config` resolves it.
 
 Example:
     >>> @dataclasses.dataclass
@@ -145,14 +146,7 @@ def read_config(path: str | Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any
     base_path = (path.parent / base).resolve()
     if base_path in (*_seen, path.resolve()):
         raise ConfigError(f"{path}: base {base} leads back to itself (a cycle of base: files)")
-    return _overlay(read_config(base_path, (*_seen, path.resolve())), data)
-
-
-def _overlay(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in given.items():
-        out[k] = _overlay(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+    return _merge(read_config(base_path, (*_seen, path.resolve())), data)
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
