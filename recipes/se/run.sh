@@ -23,10 +23,12 @@
 #
 # Stages: 0 corpus, 1 validate data dirs, 2 features (none: the model reads waveforms),
 # 3 train (sub-steps: source target classifier dann remixit dann_remixit srst_random srst),
-# 4 decode the target test set (EXP/<step>/decode/target_test/hyp), 5 score (PESQ, STOI,
-# SI-SDR per SNR: EXP/<step>/scores/target_test.json; DNSMOS:
-# EXP/<step>/scores/target_test_dnsmos.json; the noisy input as step 'noisy'; Table 1:
-# EXP/table.md), 9 pack the SRST model.
+# 4 decode the target test set (EXP/<step>/decode/target_test/hyp; also
+# target_test_source_lang when the corpus has it), 5 score (PESQ, STOI, SI-SDR per SNR:
+# EXP/<step>/scores/<set>.json; DNSMOS: EXP/<step>/scores/<set>_dnsmos.json; the noisy
+# input as step 'noisy'; Tables 1 and 2: EXP/table.md), 9 pack the SRST model.
+# Seeds: ./run.sh --seed N trains EXP_sN; 'sptk-cli se table --exp EXP --exp EXP_s1 ...'
+# gives mean +- sd over them.
 # Example: ./run.sh --config conf/tiny.yaml --stage 3 --stop-stage 5
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -53,6 +55,10 @@ suffix=""
 exp=${exp:-exp/$tag$suffix}
 data=${corpus:-corpus/$tag/mix}
 IFS=, read -r -a step_list <<< "$steps"
+test_sets() {  # target_test, and the source-language test set of Table 2 when mixed
+  echo target_test
+  [[ ! -f $data/target_test_source_lang/wav.scp ]] || echo target_test_source_lang
+}
 
 if stage_on 0; then
   if [[ -z $corpus ]]; then
@@ -65,7 +71,7 @@ fi
 
 if stage_on 1; then
   log "stage 1: validate the data directories in $data"
-  for set in source_train source_dev target_train target_dev target_test; do
+  for set in source_train source_dev target_train target_dev $(test_sets); do
     sptk-cli data validate --task se "$data/$set"
   done
 fi
@@ -85,23 +91,26 @@ fi
 if stage_on 4; then
   for step in "${step_list[@]}"; do
     [[ $step == classifier ]] && continue  # enhances exactly as the source model (encoder frozen)
-    log "stage 4: enhance the target test set with $step, $nj jobs"
-    decode_sharded "$exp/$step" "$data/target_test" "$exp/$step/decode/target_test" \
-      --device "$device"
+    for set in $(test_sets); do
+      log "stage 4: enhance $set with $step, $nj jobs"
+      decode_sharded "$exp/$step" "$data/$set" "$exp/$step/decode/$set" --device "$device"
+    done
   done
 fi
 
 if stage_on 5; then
   for step in noisy "${step_list[@]}"; do
     [[ $step == classifier ]] && continue
-    log "stage 5: score $step, $nj jobs"
-    hyp=$exp/$step/decode/target_test/hyp
-    [[ $step == noisy ]] && hyp=$data/target_test
-    score_sharded "$data/target_test" "$hyp" "$exp/$step/scores/target_test.json" --task se
-    if [[ -n $dnsmos_model ]]; then
-      sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" \
-        --out "$exp/$step/scores/target_test_dnsmos.json"
-    fi
+    for set in $(test_sets); do
+      log "stage 5: score $step on $set, $nj jobs"
+      hyp=$exp/$step/decode/$set/hyp
+      [[ $step == noisy ]] && hyp=$data/$set
+      score_sharded "$data/$set" "$hyp" "$exp/$step/scores/$set.json" --task se
+      if [[ -n $dnsmos_model ]]; then
+        sptk-cli dnsmos "$hyp" --dnsmos-model "$dnsmos_model" \
+          --out "$exp/$step/scores/${set}_dnsmos.json"
+      fi
+    done
   done
   sptk-cli se table --exp "$exp" --out "$exp/table.md"
 fi

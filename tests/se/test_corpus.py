@@ -131,3 +131,48 @@ def test_target_reverberation_uses_disjoint_rooms_and_labels_the_reverberant_spe
     with pytest.raises(UserError, match="room pool"):
         mix_uda_corpus(tmp_path / "mix2", tmp_path / "speech", tmp_path / "src",
                        tmp_path / "tgt", conf)
+
+
+def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpus(tmp_path):
+    """The target test utterances are drawn over the whole test split (not the first
+    talker in key order); the source-language test set of Table 2 can be added later."""
+    import dataclasses
+
+    from toolkit.data.datadir import write_datadir
+    from toolkit.se.config import UDACorpusConfig
+    from toolkit.se.corpus import SOURCE_LANG_TEST, mix_uda_corpus
+
+    speech, lang, spk = {}, {}, {}
+    for i, lg in enumerate(["en"] * 20 + ["fr"] * 20 + ["ru"] * 20):
+        key = f"{lg}-{i:02d}"
+        speech[key] = str(write_wav(tmp_path / "wav" / "sp" / f"{key}.wav", 0.5, seed=i))
+        lang[key], spk[key] = lg, f"{lg}-talker{i % 2}"
+    write_datadir(tmp_path / "speech", {"wav.scp": speech, "utt2lang": lang, "utt2spk": spk},
+                  {"sample_rate": 16000})
+    for name in ("src", "tgt"):
+        files = {f"{name}{i}": str(write_wav(tmp_path / "wav" / name / f"{i}.wav", 1.0,
+                                             seed=20 + i)) for i in range(6)}
+        write_datadir(tmp_path / name, {"wav.scp": files}, {"sample_rate": 16000})
+    conf = UDACorpusConfig(target_langs=["fr", "ru"], n_source_train=6, n_source_dev=2,
+                           n_target_train=6, n_target_dev=2, n_target_test=4,
+                           dev_share=0.2, test_share=0.3)
+    args = (tmp_path / "speech", tmp_path / "src", tmp_path / "tgt")
+    mix = mix_uda_corpus(tmp_path / "mix", *args, conf)
+    assert not (mix / SOURCE_LANG_TEST).exists()
+    test = DataDir(mix / "target_test")
+    assert set(test.read("utt2lang").values()) == {"fr", "ru"}
+    assert len(set(test.read("utt2spk").values())) >= 3
+    before = (mix / "target_test" / "utt2origin").read_text()
+
+    mix_uda_corpus(mix, *args, dataclasses.replace(conf, n_target_test_source_lang=3))
+    assert (mix / "target_test" / "utt2origin").read_text() == before  # kept as it was
+    extra = DataDir(mix / SOURCE_LANG_TEST)
+    assert len(extra) == 9 and set(extra.read("utt2lang").values()) == {"en"}
+    assert set(extra.read("utt2domain").values()) == {"target"}
+    # source-language utterances held out of source training; target test noises
+    train = {v.split()[0] for v in DataDir(mix / "source_train").read("utt2origin").values()}
+    origin = [v.split() for v in extra.read("utt2origin").values()]
+    assert not {o[0] for o in origin} & train
+    tnoise = {v.split()[1] for v in test.read("utt2origin").values()}
+    trnoise = {v.split()[1] for v in DataDir(mix / "target_train").read("utt2origin").values()}
+    assert {o[1] for o in origin} <= tnoise | (set(DataDir(tmp_path / "tgt").keys()) - trnoise)

@@ -128,6 +128,37 @@ def test_table_has_every_row_and_the_gap_share(tmp_path):
     assert "| DANN | 38 % | 38 % | 38 % |" in text  # (5 - 2) / (10 - 2) for every method
 
 
+def test_tables_over_seeds_and_table2(tmp_path):
+    import json
+
+    from toolkit.se.table import tables_markdown
+
+    exps = []
+    for seed, shift in enumerate((0.0, 2.0)):
+        exp = tmp_path / f"gap_s{seed}"
+        for test_set, base in (("target_test", 0.0), ("target_test_source_lang", 4.0)):
+            for step, v in {"noisy": 0.0, "source": 2.0, "target": 10.0, "srst": 6.0}.items():
+                v = v + base + (shift if step != "noisy" else 0.0)
+                scores = {"pesq": 1 + v / 10, "stoi": 0.5 + v / 100, "si_sdr": v,
+                          "snr0/si_sdr": v}
+                d = exp / step / "scores"
+                d.mkdir(parents=True, exist_ok=True)
+                (d / f"{test_set}.json").write_text(json.dumps(scores))
+        exps.append(exp)
+    text = tables_markdown(exps)
+    # SRST SI-SDR 6 and 8 over the two seeds: mean 7, sample sd sqrt(2)
+    assert "| SRST (similar source) | 2 | 7.000 ± 1.414 | 1.700 ± 0.141 |" in text
+    assert "| SRST (similar source) | 2 | 50 ± 0 % | 50 ± 0 % | 50 ± 0 % |" in text
+    assert "| DANN | 0 | - | - | - |" in text
+    # Table 2: gap (target - source) 8 dB in both test speeches, per seed
+    assert "| source language | Source model | 1.700 ± 0.141 | 0.570 ± 0.014 | 7.000 ± 1.414 |" \
+        in text
+    assert "| target languages | Gap (target - source) | 0.800 ± 0.000 | 0.080 ± 0.000 | " \
+        "8.000 ± 0.000 |" in text
+    one = tables_markdown(exps[:1])
+    assert "| source language | Noisy | 1.400 | 0.540 | 4.000 |" in one
+
+
 @pytest.mark.parametrize("mode", ["classifier", "dann", "srst"])
 def test_modes_with_passes_outside_ddp_refuse_several_processes(monkeypatch, mode):
     from toolkit.errors import UserError

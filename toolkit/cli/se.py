@@ -36,7 +36,7 @@ def corpus(
     """Build the source / target corpus: speech and noise pools, then the mixtures."""
     from toolkit.config import load_config
     from toolkit.se.config import SEConfig
-    from toolkit.se.corpus import mix_uda_corpus
+    from toolkit.se.corpus import SETS, SOURCE_LANG_TEST, mix_uda_corpus
 
     cc = load_config(SEConfig, config).corpus
     if speech is None:
@@ -59,7 +59,8 @@ def corpus(
         rirs = build_rir_pool(out / "rirs", cc.n_rooms, seed=cc.seed, overwrite=overwrite)
     mix_uda_corpus(out / "mix", speech, source_noise or out / "noise_source",
                    target_noise or out / "noise_target", cc, overwrite, rirs)
-    typer.echo(f"{out / 'mix'}: source_train source_dev target_train target_dev target_test")
+    made = [s for s in (*SETS, SOURCE_LANG_TEST) if (out / "mix" / s / "wav.scp").is_file()]
+    typer.echo(f"{out / 'mix'}: {' '.join(made)}")
 
 
 @group.command("step")
@@ -83,14 +84,19 @@ def step(
 
 @group.command("table")
 def table(
-    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment root (one folder per step)."),
+    exps: list[Path] = typer.Option(..., "--exp", "-e", help="Experiment root (one folder "
+                                    "per step); repeat it for seeds (mean ± sd)."),
     out: Path = typer.Option(None, "--out", "-o", help="Write the Markdown table here."),
 ) -> None:
-    """Table 1 of the paper from the scores of every step, with the share of the gap closed."""
+    """Tables 1 and 2 of the paper from the scores of every step (one seed or several)."""
+    from toolkit.errors import UserError
     from toolkit.fsutil import atomic_write_text
-    from toolkit.se.table import markdown_table
+    from toolkit.se.table import tables_markdown
 
-    text = markdown_table(exp)
+    for e in exps:
+        if not e.is_dir():
+            raise UserError(f"--exp {e}: no such experiment folder; give exp/<config>[_sN]")
+    text = tables_markdown(exps)
     if out:
         atomic_write_text(out, text)
     typer.echo(text, nl=False)

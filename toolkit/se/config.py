@@ -30,6 +30,10 @@ class UDACorpusConfig:
         n_procedural: clips per procedural noise type.
         n_source_train, n_source_dev, n_target_train, n_target_dev: mixtures.
         n_target_test: test utterances, each mixed at every ``test_snrs`` value.
+        n_target_test_source_lang: test utterances of the source languages (the
+            source dev utterances, never in source training) mixed like the target
+            test set (target test noises and rooms, every ``test_snrs`` value): set
+            ``target_test_source_lang``, the paper's Table 2 "DNS English" row.
         max_seconds: longer utterances are cut to this length.
         train_snr: SNR range (dB, uniform) of the train and dev mixtures.
         test_snrs: SNRs of the test mixtures.
@@ -60,6 +64,7 @@ class UDACorpusConfig:
     n_target_train: int = 2000
     n_target_dev: int = 100
     n_target_test: int = 100
+    n_target_test_source_lang: int = 0
     max_seconds: float = 6.0
     train_snr: list[float] = field(default_factory=lambda: [-5.0, 5.0])
     test_snrs: list[float] = field(default_factory=lambda: [-5.0, 0.0, 5.0])

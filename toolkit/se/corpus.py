@@ -25,6 +25,8 @@ Layout written under ``out`` (each a data directory, ``task: se``)::
     source_train  source_dev                  labelled source pairs
     target_train  target_dev                  target mixtures (labels only for the oracle)
     target_test                               each test utterance at every test SNR
+    target_test_source_lang                   the same for source-language speech
+                                              (only with corpus.n_target_test_source_lang)
     audio/<set>/<key>.{noisy,speech,noise}.wav
 
 Files: ``wav.scp`` (noisy), ``speech.scp``, ``noise.scp`` (the scaled noise, so
@@ -53,6 +55,7 @@ from toolkit.se.config import UDACorpusConfig
 log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 SETS = ("source_train", "source_dev", "target_train", "target_dev", "target_test")
+SOURCE_LANG_TEST = "target_test_source_lang"  # Table 2: source language, target conditions
 
 
 def _split(keys: list[str], groups: dict[str, str], shares: list[float], seed: int,
@@ -80,6 +83,19 @@ def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str]) 
     utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
     return [k for k in speech.keys()
             if utt2lang.get(k) in langs and utt2spk.get(k) not in exclude_speakers]
+
+
+def _by_talker(keys: list[str], utt2spk: dict[str, str], rng: np.random.Generator,
+               ) -> list[str]:
+    """``keys`` shuffled, then dealt talker by talker, so that the first n cover
+    min(n, talkers) talkers (and so their languages) evenly."""
+    talkers: dict[str, list[str]] = {}
+    for k in (keys[j] for j in rng.permutation(len(keys))):
+        talkers.setdefault(utt2spk.get(k, k), []).append(k)
+    queues = [talkers[t] for t in sorted(talkers)]
+    queues = [queues[j] for j in rng.permutation(len(queues))]
+    return [q[i] for i in range(max(map(len, queues), default=0)) for q in queues
+            if i < len(q)]
 
 
 def _mix_one(speech_path: str, noise_path: str, snr: float, rng: np.random.Generator,
@@ -175,9 +191,15 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
     """
 
     out = Path(out).absolute()  # scp files hold absolute paths
+    sets = SETS + ((SOURCE_LANG_TEST,) if conf.n_target_test_source_lang > 0 else ())
+    todo = list(sets)
     if is_done(out) and not overwrite:
-        log.info("%s is complete (%s exists); skipping (use --overwrite to redo)", out, DONE)
-        return out
+        todo = [name for name in sets if not (out / name / "wav.scp").is_file()]
+        if not todo:
+            log.info("%s is complete (%s exists); skipping (use --overwrite to redo)", out, DONE)
+            return out
+        log.info("%s is complete but lacks %s: mixing it (the other sets are kept)", out,
+                 ", ".join(todo))
     speech = DataDir(speech_dir)
     src_keys = _pick_speech(speech, conf.source_langs, set())
     src_spk = {speech.read("utt2spk")[k] for k in src_keys}
@@ -207,17 +229,23 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
             "source_dev": ("source", s_dev, "dev", conf.n_source_dev),
             "target_train": ("target", t_train, "train", conf.n_target_train),
             "target_dev": ("target", t_dev, "dev", conf.n_target_dev)}
-    for stream, name in enumerate(SETS):
-        if name == "target_test":
+    tests = {"target_test": (t_test, conf.n_target_test, 99, "tgt-test"),
+             SOURCE_LANG_TEST: (s_dev, conf.n_target_test_source_lang, 98, "tgt-srclang-test")}
+    for stream, name in enumerate(sets):
+        if name not in todo:
+            continue
+        if name in tests:
+            pool, n, salt, prefix = tests[name]
             nd, parts = noises["target"]
-            rng = np.random.default_rng([conf.seed, 99])
-            utts = [t_test[i % len(t_test)] for i in range(conf.n_target_test)]
+            rng = np.random.default_rng([conf.seed, salt])
+            order = _by_talker(pool, speech.read("utt2spk"), rng)
+            utts = [order[i % len(order)] for i in range(n)]
             pairs, keys = [], []
             for i, u in enumerate(utts):
                 n_key = parts["test"][int(rng.integers(len(parts["test"])))]
                 for snr in conf.test_snrs:
                     pairs.append((u, n_key, float(snr)))
-                    keys.append(f"tgt-test-{i:05d}-snr{int(round(snr)):+d}")
+                    keys.append(f"{prefix}-{i:05d}-snr{int(round(snr)):+d}")
         else:
             domain, utts, part, n = plan[name]
             nd, parts = noises[domain]
@@ -226,7 +254,7 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
             pairs = [(order[i % len(order)], parts[part][int(rng.integers(len(parts[part])))],
                       float(rng.uniform(*conf.train_snr))) for i in range(n)]
             keys = [f"{name.replace('_', '-')}-{i:05d}" for i in range(n)]
-        part = "test" if name == "target_test" else plan[name][2]
+        part = "test" if name in tests else plan[name][2]
         _write_set(out, name, pairs, speech, nd, conf, stream, keys, rooms[part])
     mark_done(out)
     return out
