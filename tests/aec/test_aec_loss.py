@@ -55,3 +55,13 @@ def test_keep_metrics_see_suppression_and_echo_removal():
     mic = near + echo
     m = keep_metrics(mic, 0.1 * near + 0.01 * echo, near, echo)
     assert abs(m["near_kept_db"] + 20) < 0.5 and abs(m["echo_removed_db"] - 40) < 0.5
+
+
+def test_keep_metrics_average_clips_not_pooled_energy():
+    """A loud clip with 40 dB ERLE beside a quiet one with 10 dB: the mean of the clips
+    (25 dB), as the scorer reports, not the pooled energy (about 40 dB)."""
+    echo = torch.cat([_talk(16000, slice(0, 16000)), 1e-2 * _talk(16000, slice(0, 16000), 1)])
+    near = torch.zeros_like(echo)
+    out = torch.stack([0.01 * echo[0], 10 ** (-10 / 20) * echo[1]])
+    m = keep_metrics(echo, out, near, echo)
+    assert abs(m["echo_removed_db"] - 25) < 0.5 and "near_kept_db" not in m

@@ -184,7 +184,11 @@ def delay_cross_entropy(dist: torch.Tensor, far_lp: torch.Tensor, true_s: torch.
 
 def keep_metrics(mic: torch.Tensor, out: torch.Tensor, near: torch.Tensor, echo: torch.Tensor,
                  active_db: float = 35.0) -> dict[str, float]:
-    """Validation monitors of near-end keeping and echo removal (batch means).
+    """Validation monitors of near-end keeping and echo removal, per clip, then batch means.
+
+    Each clip gets its own dB value and the batch reports their mean over the clips
+    that qualify, as the benchmark and the scorer average clips (energy pooled over a
+    batch let one loud clip decide the value).
 
     Args:
         mic, out, near, echo: ``(B, samples)`` microphone, output, near end, echo.
@@ -194,7 +198,7 @@ def keep_metrics(mic: torch.Tensor, out: torch.Tensor, near: torch.Tensor, echo:
         ``near_kept_db``: output minus near-end energy (dB) over the frames where the
         near end talks (0: kept; negative: suppressed), and ``echo_removed_db``: mic
         minus output energy over the echo-only frames (an ERLE); a key is absent when
-        no frame of the batch qualifies.
+        no clip of the batch qualifies.
     """
     def energy(x: torch.Tensor) -> torch.Tensor:
         n = x.shape[-1]
@@ -202,13 +206,15 @@ def keep_metrics(mic: torch.Tensor, out: torch.Tensor, near: torch.Tensor, echo:
         fr = torch.nn.functional.pad(x, (HOP, (blocks + 1) * HOP - n)).unfold(-1, WIN, HOP)
         return fr.square().sum(-1)
 
+    def clip_db(num: torch.Tensor, den: torch.Tensor, mask: torch.Tensor) -> float | None:
+        ok = mask.any(-1)
+        if not bool(ok.any()):
+            return None
+        db = 10 * torch.log10((num * mask).sum(-1) / ((den * mask).sum(-1) + 1e-12) + 1e-12)
+        return float(db[ok].mean())
+
     near_on = frame_activity(near, active_db)
     echo_only = frame_activity(echo, active_db) & ~near_on
-    res = {}
-    if bool(near_on.any()):
-        res["near_kept_db"] = float(10 * torch.log10(
-            (energy(out) * near_on).sum() / ((energy(near) * near_on).sum() + 1e-12) + 1e-12))
-    if bool(echo_only.any()):
-        res["echo_removed_db"] = float(10 * torch.log10(
-            (energy(mic) * echo_only).sum() / ((energy(out) * echo_only).sum() + 1e-12)))
-    return res
+    values = {"near_kept_db": clip_db(energy(out), energy(near), near_on),
+              "echo_removed_db": clip_db(energy(mic), energy(out), echo_only)}
+    return {k: v for k, v in values.items() if v is not None}
