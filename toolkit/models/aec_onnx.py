@@ -17,8 +17,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import onnx
-import onnxruntime as ort
 import torch
 from torch import nn
 
@@ -75,6 +73,8 @@ def export_step(model: nn.Module, out: str | Path) -> Path:
                               output_names=outputs, opset_version=17, dynamo=False)
         except Exception as e:  # an exporter failure is a bug report, not bad input
             raise UserError(f"ONNX export failed: {e}") from e
+        import onnx  # here, not at the top: the model registry imports this module
+
         graph = onnx.load(str(tmp))
         for key, value in METADATA.items():
             graph.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
@@ -86,6 +86,8 @@ def check_onnx(model: nn.Module, path: str | Path, frames: int = 200, seed: int 
     """Max abs difference of the masks of onnxruntime and PyTorch over ``frames`` random frames."""
     model = model.eval().cpu().float()
     inputs, _, n = _names(model)
+    import onnxruntime as ort
+
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     g = torch.Generator().manual_seed(seed)
     state = model.init_state(1)
