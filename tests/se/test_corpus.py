@@ -81,6 +81,25 @@ def test_bad_layouts_are_one_line_errors(tmp_path):
     assert_one_line_error(proc, "train-clean-100")
 
 
+def _pools(root, langs: list[str], speech_s: float, noise_s: float) -> dict[str, str]:
+    """Speech pool ``root/speech`` (utterance i in ``langs[i]``, two talkers a language)
+    and noise pools ``root/src``, ``root/tgt`` of six files; returns the speech wav.scp."""
+    from toolkit.data.datadir import write_datadir
+
+    speech, lang, spk = {}, {}, {}
+    for i, lg in enumerate(langs):
+        key = f"{lg}-{i:02d}"
+        speech[key] = str(write_wav(root / "wav" / "sp" / f"{key}.wav", speech_s, seed=i))
+        lang[key], spk[key] = lg, f"{lg}-talker{i % 2}"
+    write_datadir(root / "speech", {"wav.scp": speech, "utt2lang": lang, "utt2spk": spk},
+                  {"sample_rate": 16000})
+    for name in ("src", "tgt"):
+        files = {f"{name}{i}": str(write_wav(root / "wav" / name / f"{i}.wav", noise_s,
+                                             seed=20 + i)) for i in range(6)}
+        write_datadir(root / name, {"wav.scp": files}, {"sample_rate": 16000})
+    return speech
+
+
 def test_target_reverberation_uses_disjoint_rooms_and_labels_the_reverberant_speech(tmp_path):
     from toolkit.data.audio import load_mono
     from toolkit.data.datadir import write_datadir
@@ -88,18 +107,7 @@ def test_target_reverberation_uses_disjoint_rooms_and_labels_the_reverberant_spe
     from toolkit.se.corpus import mix_uda_corpus
 
     rng = np.random.default_rng(0)
-    speech = {}
-    lang, spk = {}, {}
-    for i in range(12):
-        key = f"{'en' if i < 6 else 'fr'}-{i:02d}"
-        speech[key] = str(write_wav(tmp_path / "wav" / "sp" / f"{key}.wav", 1.0, seed=i))
-        lang[key], spk[key] = key[:2], f"{key[:2]}-talker{i % 2}"
-    write_datadir(tmp_path / "speech", {"wav.scp": speech, "utt2lang": lang, "utt2spk": spk},
-                  {"sample_rate": 16000})
-    for name in ("src", "tgt"):
-        files = {f"{name}{i}": str(write_wav(tmp_path / "wav" / name / f"{i}.wav", 2.0,
-                                             seed=20 + i)) for i in range(6)}
-        write_datadir(tmp_path / name, {"wav.scp": files}, {"sample_rate": 16000})
+    speech = _pools(tmp_path, ["en"] * 6 + ["fr"] * 6, 1.0, 2.0)
     rirs = {}
     for i in range(10):  # a decaying tail: reverberant speech differs from the dry speech
         h = np.zeros(4000, np.float32)
@@ -138,21 +146,10 @@ def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpu
     talker in key order); the source-language test set of Table 2 can be added later."""
     import dataclasses
 
-    from toolkit.data.datadir import write_datadir
     from toolkit.se.config import UDACorpusConfig
     from toolkit.se.corpus import SOURCE_LANG_TEST, mix_uda_corpus
 
-    speech, lang, spk = {}, {}, {}
-    for i, lg in enumerate(["en"] * 20 + ["fr"] * 20 + ["ru"] * 20):
-        key = f"{lg}-{i:02d}"
-        speech[key] = str(write_wav(tmp_path / "wav" / "sp" / f"{key}.wav", 0.5, seed=i))
-        lang[key], spk[key] = lg, f"{lg}-talker{i % 2}"
-    write_datadir(tmp_path / "speech", {"wav.scp": speech, "utt2lang": lang, "utt2spk": spk},
-                  {"sample_rate": 16000})
-    for name in ("src", "tgt"):
-        files = {f"{name}{i}": str(write_wav(tmp_path / "wav" / name / f"{i}.wav", 1.0,
-                                             seed=20 + i)) for i in range(6)}
-        write_datadir(tmp_path / name, {"wav.scp": files}, {"sample_rate": 16000})
+    _pools(tmp_path, ["en"] * 20 + ["fr"] * 20 + ["ru"] * 20, 0.5, 1.0)
     conf = UDACorpusConfig(target_langs=["fr", "ru"], n_source_train=6, n_source_dev=2,
                            n_target_train=6, n_target_dev=2, n_target_test=4,
                            dev_share=0.2, test_share=0.3)
