@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -141,7 +143,8 @@ def test_target_reverberation_uses_disjoint_rooms_and_labels_the_reverberant_spe
                        tmp_path / "tgt", conf)
 
 
-def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpus(tmp_path):
+def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpus(tmp_path,
+                                                                                 caplog):
     """The target test utterances are drawn over the whole test split (not the first
     talker in key order); the source-language test set of Table 2 can be added later."""
     import dataclasses
@@ -166,6 +169,15 @@ def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpu
     extra = DataDir(mix / SOURCE_LANG_TEST)
     assert len(extra) == 9 and set(extra.read("utt2lang").values()) == {"en"}
     assert set(extra.read("utt2domain").values()) == {"target"}
+    assert extra.meta["test_draw"] == test.meta["test_draw"] == "by_talker"
+    # a corpus mixed by the old rule is kept, but said to be stale
+    from toolkit.data.datadir import read_meta, write_meta
+
+    old = {k: v for k, v in read_meta(mix / "target_test").items() if k != "test_draw"}
+    write_meta(mix / "target_test", old)
+    with caplog.at_level(logging.WARNING, logger="toolkit.se.corpus"):
+        mix_uda_corpus(mix, *args, conf)
+    assert "--overwrite" in caplog.text
     # source-language utterances held out of source training; target test noises
     train = {v.split()[0] for v in DataDir(mix / "source_train").read("utt2origin").values()}
     origin = [v.split() for v in extra.read("utt2origin").values()]

@@ -56,6 +56,7 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 SETS = ("source_train", "source_dev", "target_train", "target_dev", "target_test")
 SOURCE_LANG_TEST = "target_test_source_lang"  # Table 2: source language, target conditions
+TEST_DRAW = "by_talker"  # how test utterances are drawn; absent: the first in key order
 
 
 def _split(keys: list[str], groups: dict[str, str], shares: list[float], seed: int,
@@ -153,8 +154,10 @@ def _write_set(out: Path, name: str, pairs: list[tuple[str, str, float]], speech
     files = {"wav.scp": wav, "speech.scp": spk, "noise.scp": nse, "utt2snr": snr,
              "utt2domain": dom, "utt2lang": lang, "utt2spk": u2s, "utt2dur": dur,
              "utt2origin": orig}
-    write_datadir(out / name, files, {"sample_rate": SAMPLE_RATE, "task": "se",
-                                      "domain": domain}, overwrite=True)
+    meta = {"sample_rate": SAMPLE_RATE, "task": "se", "domain": domain}
+    if name.startswith("target_test"):
+        meta["test_draw"] = TEST_DRAW
+    write_datadir(out / name, files, meta, overwrite=True)
 
 
 def _rooms(rirs_dir: str | Path | None, conf: UDACorpusConfig
@@ -195,6 +198,11 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
     todo = list(sets)
     if is_done(out) and not overwrite:
         todo = [name for name in sets if not (out / name / "wav.scp").is_file()]
+        if "target_test" not in todo and \
+                DataDir(out / "target_test").meta.get("test_draw") != TEST_DRAW:
+            log.warning("%s/target_test was mixed before 2026-12-05 from the first test "
+                        "utterances in key order (often one talker); rebuild the corpus with "
+                        "--overwrite for a test set over every talker", out)
         if not todo:
             log.info("%s is complete (%s exists); skipping (use --overwrite to redo)", out, DONE)
             return out
