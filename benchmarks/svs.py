@@ -3,8 +3,9 @@
 Two parts (``make bench`` runs the first):
 
 1. Speed: separate a 3-minute 44.1 kHz stereo song with ``sptk-cli separate``
-   (default model, or ``--model``) and with REPET-SIM in the same run; wall time
-   and peak memory of each (child processes, ``ru_maxrss``). The issue's aim:
+   (default model, or ``--model``; ``--engine onnx``, the CPU default, then
+   ``--engine torch``) and with REPET-SIM in the same run; wall time and peak
+   memory (child processes, ``ru_maxrss``). The issue's aim:
    3 s or less and 1 GB or less for the U-Net on 2 idle cores (issue 17).
 2. ``--data DIR --out DIR``: the peers of the paper's comparison on a test data
    directory (``wav.scp``, ``vocals.scp``, ``accomp.scp``), scored exactly like the
@@ -181,14 +182,16 @@ def speed(model: str | None, seconds: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "song.wav"
         sf.write(path, song, sr)
-        cmd = [sys.executable, "-m", "toolkit", "-q", "separate", str(path), "-o", tmp]
-        cmd += ["--model", model] if model else []
-        t0, c0 = time.time(), _child_cpu_s()
-        subprocess.run(cmd, check=True, cwd=ROOT)
-        wall, cpu = time.time() - t0, _child_cpu_s() - c0
-        print(f"sptk-cli separate: {seconds:.0f} s of 44.1 kHz stereo in {wall:.1f} s wall, "
-              f"{cpu:.1f} CPU s (with start-up), peak memory of the child "
-              f"{_child_peak_mb():.0f} MB")
+        for engine in ("onnx", "torch"):  # onnx first: ru_maxrss is the children's maximum
+            cmd = [sys.executable, "-m", "toolkit", "-q", "separate", str(path), "-o", tmp,
+                   "--overwrite", "--engine", engine]
+            cmd += ["--model", model] if model else []
+            t0, c0 = time.time(), _child_cpu_s()
+            subprocess.run(cmd, check=True, cwd=ROOT)
+            wall, cpu = time.time() - t0, _child_cpu_s() - c0
+            print(f"sptk-cli separate --engine {engine}: {seconds:.0f} s of 44.1 kHz stereo in "
+                  f"{wall:.1f} s wall, {cpu:.1f} CPU s (with start-up), peak memory of the "
+                  f"children so far {_child_peak_mb():.0f} MB")
         code = ("import sys, time, numpy as np; sys.path.insert(0, sys.argv[2]); "
                 "from benchmarks.svs import repet_sim; from toolkit.data.audio import "
                 "load_mono; t = time.time(); y, sr = load_mono(sys.argv[1], 22050); "

@@ -30,7 +30,7 @@ def test_svs_recipe_end_to_end(tmp_path):
         assert (exp / "scores/test_clips.tsv").is_file()
     exp = recipe / "exp/tiny"
     assert (exp / "scores/test_boxplot.png").stat().st_size > 1000
-    for f in ("model.pt", "model_card.md", "config.yaml", "meta.yaml", ".done"):
+    for f in ("model.pt", "separator.onnx", "model_card.md", "config.yaml", "meta.yaml", ".done"):
         assert (exp / "pack" / f).is_file(), f
 
     second = run()

@@ -125,3 +125,43 @@ def test_shipped_default_model_separates(tmp_path):
     assert proc.returncode == 0, proc.stderr
     y, sr = sf.read(str(tmp_path / "out" / "vocals.wav"))
     assert sr == 11025 and y.shape == (3 * 11025,) and np.abs(y).max() > 0
+
+
+def test_separate_on_cpu_runs_the_bundled_onnx_without_torch(tmp_path, tiny_model):
+    """A bundle's separator.onnx gives PyTorch's stems, and `separate` then never imports
+    torch (its import was 1.2 s of a 4-s separation); a stale file is refused by checksum."""
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env
+
+    bundle = tmp_path / "bundle"
+    shutil.copytree(tiny_model, bundle)
+    run_cli("svs", "export-onnx", "--model", bundle, "--bundle", check=True)
+    song = _song(tmp_path / "s.wav", 20.0, 44100, 2)  # two chunks of 16 s
+    run_cli("separate", song, "--model", bundle, "-o", tmp_path / "torch", "--engine", "torch",
+            check=True)
+    code = ("import sys\nfrom toolkit.cli.main import app\n"
+            f"args = ['separate', {str(song)!r}, '--model', {str(bundle)!r}, '-o', "
+            f"{str(tmp_path / 'onnx')!r}]\n"
+            "try:\n    app(args, prog_name='sptk-cli')\nexcept SystemExit as e:\n"
+            "    assert not e.code, e.code\n"
+            "print('torch imported' if 'torch' in sys.modules else 'torch-free')\n")
+    proc = subprocess.run([sys.executable, "-c", code], env=cli_env(), capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "torch-free" in proc.stdout and "onnxruntime" in proc.stderr
+    for stem in ("vocals", "accompaniment"):
+        a = sf.read(str(tmp_path / "torch" / f"{stem}.wav"))[0]
+        b = sf.read(str(tmp_path / "onnx" / f"{stem}.wav"))[0]
+        assert a.shape == b.shape == (20 * 44100, 2)
+        assert np.abs(a - b).max() < 1e-3 and np.abs(a).max() > 0.01
+
+    (bundle / "model.pt").write_bytes((bundle / "model.pt").read_bytes() + b"\0")  # re-packed
+    proc = run_cli("separate", song, "--model", bundle, "-o", tmp_path / "stale")
+    assert "checksums differ" in proc.stderr and "device cpu (" in proc.stderr
+    assert_one_line_error(run_cli("separate", song, "--model", bundle, "-o", tmp_path / "x",
+                                  "--engine", "onnx"), "separator.onnx", "--bundle")
+    assert_one_line_error(run_cli("separate", song, "--model", bundle, "--engine", "tf"),
+                          "--engine")

@@ -38,24 +38,30 @@ def separate(
                                         "once: the memory bound (the default 60 s of 44.1 kHz "
                                         "stereo stays under 1 GB, whatever the input length)."),
     device: str = DEVICE,
+    engine: str = typer.Option("auto", "--engine", help="auto: the model's bundled ONNX "
+                               "network (separator.onnx) through onnxruntime when it runs "
+                               "on the CPU, else PyTorch | onnx | torch."),
     overwrite: bool = OVERWRITE,
     skip_existing: bool = SKIP_EXISTING,
 ) -> None:
     """Separate songs into vocals and accompaniment (any length, rate and channel count).
 
     Memory is bounded by --chunk-seconds, independently of the input's length; the
-    model is loaded once for all inputs.
+    model is loaded once for all inputs. On the CPU a packed model runs through
+    onnxruntime without importing PyTorch (the same masks within 1e-3; faster start).
     """
     from toolkit.cli.inputs import check_existing, expand_inputs, plan_outputs
     from toolkit.log import log_device
     from toolkit.progress import Progress
     from toolkit.svs.infer import check_stems, separate_file
-    from toolkit.train.distributed import resolve_device
-    from toolkit.train.packing import default_model_dir, load_model_dir
+    from toolkit.svs.onnx import load_onnx_bundle, torch_free_cpu
+    from toolkit.train.packing import default_model_dir
 
     wanted = check_stems(stems)
     if reconstruction not in (None, "fullrate", "lowrate"):
         fail(f"--reconstruction {reconstruction}: use fullrate or lowrate")
+    if engine not in ("auto", "onnx", "torch"):
+        fail(f"--engine {engine}: use auto, onnx or torch")
     if chunk_seconds is not None and chunk_seconds <= 0:
         fail("--chunk-seconds must be positive")
     files = expand_inputs(inputs)
@@ -64,11 +70,23 @@ def separate(
                           done=lambda d: all((d / f"{s}.wav").is_file() for s in wanted))
     if not todo:
         return
-    dev = resolve_device(device)
-    log_device(dev)
-    task, cfg, model = load_model_dir(model_dir or default_model_dir("svs"), dev)
-    if task.name != "svs":
-        fail(f"{model_dir} holds a {task.name} model, not a singing voice separation model")
+    mdir = model_dir or default_model_dir("svs")
+    bundle = None
+    if engine == "onnx" or (engine == "auto" and torch_free_cpu(device)):
+        bundle = load_onnx_bundle(mdir, required=engine == "onnx")
+    if bundle is not None:
+        cfg, model = bundle
+        dev = "cpu"
+        log.info("device cpu (onnxruntime, %s)", model.path.name)
+    else:
+        from toolkit.train.distributed import resolve_device
+        from toolkit.train.packing import load_model_dir
+
+        dev = resolve_device(device)
+        log_device(dev)
+        task, cfg, model = load_model_dir(mdir, dev)
+        if task.name != "svs":
+            fail(f"{model_dir} holds a {task.name} model, not a singing voice separation model")
     sep = cfg.decode
     sep.reconstruction = reconstruction or sep.reconstruction
     sep.chunk_seconds = chunk_seconds or sep.chunk_seconds
@@ -89,25 +107,42 @@ def separate(
 @svs_app.command("export-onnx")
 def export_onnx(
     model_dir: Path = MODEL,
-    out: Path = typer.Option(..., "--out", "-o", help="ONNX file to write."),
+    out: Path = typer.Option(None, "--out", "-o", help="ONNX file to write."),
+    bundle: bool = typer.Option(False, "--bundle", help="Write MODEL/separator.onnx, the file "
+                                "`separate` runs on the CPU without PyTorch (float16 weights, "
+                                "tied to MODEL/model.pt by checksum); needs a packed model."),
+    fp16_weights: bool = typer.Option(False, "--fp16-weights", help="Store the weights as "
+                                      "float16 (computation stays float32)."),
     overwrite: bool = OVERWRITE,
     check: bool = typer.Option(True, "--check/--no-check", help="Compare with PyTorch on "
                                "random patches through onnxruntime."),
 ) -> None:
     """Export the separator's mask network (normalised patches -> two masks) to ONNX."""
-    from toolkit.svs.onnx import check_separator, export_separator
+    from toolkit.svs.onnx import BUNDLED, check_separator, export_separator
     from toolkit.train.packing import default_model_dir, load_model_dir
 
+    mdir = model_dir or default_model_dir("svs")
+    if bundle:
+        if out is not None:
+            fail("--bundle writes MODEL/separator.onnx; leave out --out")
+        if not (mdir / "model.pt").is_file():
+            fail(f"--bundle: {mdir} is not a packed model (no model.pt); run sptk-cli pack")
+        out, fp16_weights, overwrite = mdir / BUNDLED, True, True
+    if out is None:
+        fail("give --out FILE (or --bundle for a packed model)")
     if out.exists() and not overwrite:
         fail(f"{out} exists; pass --overwrite to replace it")
-    task, cfg, model = load_model_dir(model_dir or default_model_dir("svs"))
+    task, cfg, model = load_model_dir(mdir)
     if task.name != "svs":
         fail(f"{model_dir} holds a {task.name} model, not a singing voice separation model")
-    export_separator(model, cfg.features, out)
+    export_separator(model, cfg.features, out, fp16_weights=fp16_weights,
+                     source=mdir / "model.pt" if bundle else None)
     if check:
         err = check_separator(model, out, cfg.features)
         if err > 1e-3:
-            fail(f"{out}: onnxruntime differs from PyTorch by {err:.2e} (max abs mask)")
+            out.unlink()
+            fail(f"{out}: onnxruntime differs from PyTorch by {err:.2e} (max abs mask); "
+                 "nothing written")
         typer.echo(f"{out}: onnxruntime matches PyTorch (max abs mask diff {err:.2e})")
     else:
         typer.echo(str(out))

@@ -30,64 +30,81 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile as sf
-import torch
 
 from toolkit.data.audio import audio_info, load_audio, resample
 from toolkit.dsp.ola import process_chunked
-from toolkit.dsp.stft import istft, stft
+from toolkit.dsp.stft_np import istft, stft
 from toolkit.errors import AudioError, UserError
 from toolkit.fsutil import atomic_file
 from toolkit.svs.config import SeparateConfig, SpecConfig
 
 STEMS = {"vocals": 0, "accompaniment": 1}
+#: A mask network as a numpy function: (batch, freq_bins, frames) float32 normalised
+#: patches -> (batch, 2, freq_bins, frames) masks (vocals, accompaniment).
+Masker = Callable[[np.ndarray], np.ndarray]
 
 
-def predict_masks(model: torch.nn.Module, mag: torch.Tensor, spec: SpecConfig,
-                  sep: SeparateConfig, device: str = "cpu") -> torch.Tensor:
+def as_masker(model: Any, device: str = "cpu") -> Masker:
+    """A torch mask network as a :data:`Masker`; anything else (an
+    :class:`toolkit.svs.onnx.OnnxMasker`, a function) is returned as it is."""
+    if not hasattr(model, "parameters"):
+        return model
+    import torch
+
+    def run(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            return model(torch.from_numpy(x).to(device)).float().cpu().numpy()
+    return run
+
+
+def predict_masks(model: Any, mag: np.ndarray, spec: SpecConfig, sep: SeparateConfig,
+                  device: str = "cpu") -> np.ndarray:
     """Masks of a whole spectrogram from overlapping, individually normalised patches.
 
     Args:
-        model: maps (batch, freq_bins, patch_frames) to (batch, 2, freq_bins, patch_frames).
+        model: a :data:`Masker` or a torch module mapping (batch, freq_bins,
+            patch_frames) to (batch, 2, freq_bins, patch_frames).
         mag: (freq_bins, frames) mixture magnitudes.
 
     Returns:
-        (2, freq_bins, frames) masks (vocals, accompaniment), Hann-weighted averages.
+        (2, freq_bins, frames) float32 masks (vocals, accompaniment), Hann-weighted averages.
     """
+    net = as_masker(model, device)
     p = spec.patch_frames
     frames = mag.shape[1]
-    padded = torch.nn.functional.pad(mag, (0, max(p - frames, 0)))
+    padded = np.pad(np.asarray(mag, np.float32), ((0, 0), (0, max(p - frames, 0))))
     total = padded.shape[1]
     hop = max(1, min(sep.patch_hop, p))
     starts = list(range(0, total - p + 1, hop))
     if starts[-1] + p < total:
         starts.append(total - p)
-    weight = torch.hann_window(p, periodic=False) + 1e-3
-    acc = torch.zeros(2, spec.freq_bins, total)
-    norm = torch.zeros(total)
-    with torch.inference_mode():
-        for b in range(0, len(starts), sep.batch_size):
-            group = starts[b: b + sep.batch_size]
-            x = torch.stack([padded[:, s: s + p] for s in group])
-            scale = x.amax(dim=(1, 2), keepdim=True).clamp_min(1e-8)
-            masks = model((x / scale).to(device)).float().cpu()
-            for s, m in zip(group, masks, strict=True):
-                acc[:, :, s: s + p] += m * weight
-                norm[s: s + p] += weight
+    weight = (np.hanning(p) + 1e-3).astype(np.float32)
+    acc = np.zeros((2, spec.freq_bins, total), np.float32)
+    norm = np.zeros(total, np.float32)
+    for b in range(0, len(starts), sep.batch_size):
+        group = starts[b: b + sep.batch_size]
+        x = np.stack([padded[:, s: s + p] for s in group])
+        scale = np.maximum(x.max(axis=(1, 2), keepdims=True), 1e-8)
+        masks = np.asarray(net(np.ascontiguousarray(x / scale)), np.float32)
+        for s, m in zip(group, masks, strict=True):
+            acc[:, :, s: s + p] += m * weight
+            norm[s: s + p] += weight
     return (acc / norm)[:, :, :frames]
 
 
-def _lerp_index(pos: np.ndarray, size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _lerp_index(pos: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pos = np.clip(pos, 0, size - 1)
     i0 = np.floor(pos).astype(np.int64)
     i1 = np.minimum(i0 + 1, size - 1)
-    return torch.from_numpy(i0), torch.from_numpy(i1), torch.from_numpy(pos - i0).float()
+    return i0, i1, (pos - i0).astype(np.float32)
 
 
-def band_masks(masks: torch.Tensor, spec: SpecConfig, sep: SeparateConfig, sr: int,
-               n_fft: int, hop: int, frames: int) -> tuple[torch.Tensor, torch.Tensor]:
+def band_masks(masks: np.ndarray, spec: SpecConfig, sep: SeparateConfig, sr: int,
+               n_fft: int, hop: int, frames: int) -> tuple[np.ndarray, np.ndarray]:
     """Low-rate masks on a full-rate STFT grid, as the model's band and one value above it.
 
     Args:
@@ -99,22 +116,24 @@ def band_masks(masks: torch.Tensor, spec: SpecConfig, sep: SeparateConfig, sr: i
         first K full-rate bins (those below the model's top bin) and the mask of
         every bin above them.
     """
+    masks = np.asarray(masks, np.float32)
     t_pos = np.arange(frames) * (hop / sr) / (spec.hop_length / spec.sample_rate)
     i0, i1, w = _lerp_index(t_pos, masks.shape[2])
     m = masks[:, :, i0] * (1 - w) + masks[:, :, i1] * w
-    top = m[:, -min(sep.high_band_bins, spec.freq_bins):].mean(dim=1, keepdim=True)
-    m = torch.cat([m, top], dim=1)  # index freq_bins: the value above the model's band
+    top = m[:, -min(sep.high_band_bins, spec.freq_bins):].mean(axis=1, keepdims=True)
+    m = np.concatenate([m, top], axis=1)  # index freq_bins: the value above the model's band
     f_pos = np.arange(n_fft // 2 + 1) * (sr / n_fft) / (spec.sample_rate / spec.n_fft)
     k = int(np.searchsorted(f_pos, spec.freq_bins))  # bins below the model's top
     j0, j1, v = _lerp_index(f_pos[:k], spec.freq_bins + 1)
     return m[:, j0] * (1 - v[:, None]) + m[:, j1] * v[:, None], top
 
 
-def fullrate_masks(masks: torch.Tensor, spec: SpecConfig, sep: SeparateConfig, sr: int,
-                   n_fft: int, hop: int, frames: int) -> torch.Tensor:
+def fullrate_masks(masks: np.ndarray, spec: SpecConfig, sep: SeparateConfig, sr: int,
+                   n_fft: int, hop: int, frames: int) -> np.ndarray:
     """(2, n_fft // 2 + 1, frames) full-rate masks (see :func:`band_masks`)."""
     low, top = band_masks(masks, spec, sep, sr, n_fft, hop, frames)
-    return torch.cat([low, top.expand(-1, n_fft // 2 + 1 - low.shape[1], -1)], dim=1)
+    return np.concatenate([low, np.broadcast_to(top, (2, n_fft // 2 + 1 - low.shape[1],
+                                                      frames))], axis=1)
 
 
 def _fast_even(n: int) -> int:
@@ -139,12 +158,13 @@ def fullrate_stft_size(sr: int, spec: SpecConfig, overlap: int = 4) -> tuple[int
     return n_fft, n_fft // overlap
 
 
-def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: SpecConfig,
+def separate_array(model: Any, audio: np.ndarray, sr: int, spec: SpecConfig,
                    sep: SeparateConfig, reconstructions: tuple[str, ...] = ("fullrate",),
                    device: str = "cpu") -> dict[str, np.ndarray]:
     """Separate one excerpt held in memory (any length; short ones are padded inside).
 
     Args:
+        model: a :data:`Masker` or a torch mask network (see :func:`predict_masks`).
         audio: (channels, samples) float at ``sr`` Hz.
         reconstructions: any of ``fullrate`` and ``lowrate``.
 
@@ -152,46 +172,46 @@ def separate_array(model: torch.nn.Module, audio: np.ndarray, sr: int, spec: Spe
         ``{"<recon>": (2, channels, samples)}``: vocals then accompaniment; lowrate
         outputs have one channel.
     """
-    x = torch.from_numpy(np.ascontiguousarray(audio, dtype=np.float32))
+    x = np.ascontiguousarray(audio, dtype=np.float32)
     n = x.shape[1]
-    mono = torch.from_numpy(resample(audio.mean(axis=0), sr, spec.sample_rate).copy())
+    mono = np.asarray(resample(x.mean(axis=0), sr, spec.sample_rate), np.float32)
     # Pad by one window so that the frames cover the end with room to spare: with hop 768
     # and a 1024 window the overlap-add envelope (sum of squared windows) falls towards 0
     # after the last frame centre, and dividing a masked (inconsistent) STFT by it there
     # gives huge samples (an oracle mask scored -7 dB SDR on a MIR-1K clip, +10.7 padded).
-    mono = torch.nn.functional.pad(mono, (0, spec.n_fft))
+    mono = np.pad(mono, (0, spec.n_fft))
     z_low = stft(mono, spec.n_fft, spec.hop_length)
-    masks = predict_masks(model, z_low[: spec.freq_bins].abs(), spec, sep, device)
+    masks = predict_masks(model, np.abs(z_low[: spec.freq_bins]), spec, sep, device)
     if sep.normalize_masks:
-        v = masks[0] / (masks[0] + masks[1]).clamp_min(1e-6)
-        masks = torch.stack([v, 1 - v])
+        v = masks[0] / np.maximum(masks[0] + masks[1], 1e-6)
+        masks = np.stack([v, 1 - v])
     out = {}
     if "lowrate" in reconstructions:
-        m = torch.cat([masks, masks[:, -1:]], dim=1)
-        m = torch.nn.functional.pad(m, (0, 0, 0, z_low.shape[0] - m.shape[1]), mode="replicate")
-        y = istft(m * z_low, spec.n_fft, spec.hop_length, mono.shape[0]).numpy()
+        m = np.concatenate([masks, masks[:, -1:]], axis=1)
+        m = np.pad(m, ((0, 0), (0, z_low.shape[0] - m.shape[1]), (0, 0)), mode="edge")
+        y = istft(m * z_low, spec.n_fft, spec.hop_length, mono.shape[0])
         y = resample(y, spec.sample_rate, sr)
         y = np.pad(y, ((0, 0), (0, max(0, n - y.shape[1]))))[:, :n]
         out["lowrate"] = y[:, None, :].astype(np.float32)
     if "fullrate" in reconstructions:
         n_fft, hop = fullrate_stft_size(sr, spec, sep.fullrate_overlap)
-        z = stft(torch.nn.functional.pad(x, (0, n_fft)), n_fft, hop)  # (channels, bins, frames)
+        z = stft(np.pad(x, ((0, 0), (0, n_fft))), n_fft, hop)  # (channels, bins, frames)
         low, top = band_masks(masks, spec, sep, sr, n_fft, hop, z.shape[2])
         k = low.shape[1]
         y = np.empty((2, x.shape[0], n), dtype=np.float32)
+        zs = np.empty_like(z)
         for s in range(1 if sep.normalize_masks else 2):  # one stem at a time: less memory
-            zs = torch.empty_like(z)
-            torch.mul(z[:, :k], low[s], out=zs[:, :k])
-            torch.mul(z[:, k:], top[s], out=zs[:, k:])
-            y[s] = istft(zs, n_fft, hop, n + n_fft)[:, :n].numpy()
+            np.multiply(z[:, :k], low[s], out=zs[:, :k])
+            np.multiply(z[:, k:], top[s], out=zs[:, k:])
+            y[s] = istft(zs, n_fft, hop, n + n_fft)[:, :n]
         if sep.normalize_masks:  # masks summing to one: the rest of the input
-            y[1] = audio - y[0]
+            y[1] = x - y[0]
         out["fullrate"] = y
     return out
 
 
 def separate_stream(read: Callable[[int, int], np.ndarray], total: int, sr: int,
-                    model: torch.nn.Module, spec: SpecConfig, sep: SeparateConfig,
+                    model: Any, spec: SpecConfig, sep: SeparateConfig,
                     write: Callable[[dict[str, np.ndarray]], None],
                     recons: tuple[str, ...] = ("fullrate",), device: str = "cpu",
                     progress: Callable[[int], None] | None = None) -> None:
@@ -206,11 +226,12 @@ def separate_stream(read: Callable[[int, int], np.ndarray], total: int, sr: int,
     """
     chunk = max(int(sep.chunk_seconds * sr), int(4 * sep.overlap_seconds * sr), 16)
     overlap = int(sep.overlap_seconds * sr)
-    process_chunked(read, total, lambda x: separate_array(model, x, sr, spec, sep, recons, device),
+    net = as_masker(model, device)
+    process_chunked(read, total, lambda x: separate_array(net, x, sr, spec, sep, recons, device),
                     write, chunk, overlap, progress)
 
 
-def separate_file(model: torch.nn.Module, path: str | Path, out_dir: str | Path,
+def separate_file(model: Any, path: str | Path, out_dir: str | Path,
                   spec: SpecConfig, sep: SeparateConfig, stems: list[str],
                   device: str = "cpu",
                   progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:

@@ -65,6 +65,18 @@ class SVSTask(Task):
         model.load_state_dict({k: v.float() for k, v in init_model.state_dict().items()})
         log.info("warm start from %s", cfg.init)
 
+    def pack_extras(self, bundle, fp16):
+        """``separator.onnx``: the mask network that ``separate`` runs on the CPU without
+        torch, made from the bundle's own ``model.pt`` and checked against it."""
+        from toolkit.svs.onnx import BUNDLED, check_separator, export_separator
+
+        _, cfg, model = load_model_dir(bundle)
+        path = export_separator(model, cfg.features, bundle / BUNDLED, fp16_weights=fp16,
+                                source=bundle / "model.pt")
+        err = check_separator(model, path, cfg.features)
+        if err > 1e-3:
+            raise UserError(f"{path}: onnxruntime differs from PyTorch by {err:.2e}")
+
     def train_step(self, model, batch):
         masks = model(batch["mix"])
         loss, per = separation_loss(masks, batch["mix"], batch["target"])

@@ -204,6 +204,7 @@ def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp1
             if not (exp / name).is_file():
                 raise UserError(f"{exp / name} is missing; the experiment is incomplete")
             shutil.copy2(exp / name, tmp / name)
+        task.pack_extras(tmp, fp16)
         n_params = sum(p.numel() for p in model.parameters())
         text = model_card(task.name, cfg, n_params, ckpt, results, fp16, description,
                           card or read_card(None))

@@ -27,6 +27,10 @@ class Task:
     def roles(self) -> RoleSpec:
         return role_spec(self.name)
 
+    def pack_extras(self, bundle: Path, fp16: bool) -> None:
+        """Write what a bundle needs beyond its weights and copied files (``sptk-cli pack``
+        calls it on the bundle being written, ``model.pt`` and ``config.yaml`` in place)."""
+
     def build_datasets(self, cfg: Any, train_dir: Path, valid_dir: Path | None) -> tuple[Any, Any]:
         """Map-style training and validation datasets."""
         raise NotImplementedError
