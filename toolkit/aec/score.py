@@ -10,7 +10,8 @@ as far-end single talk):
   microphone (``*_mic``) as the floor;
 - every scenario but near-end single talk: the delay-estimation error
   ``|estimate - true|`` in ms when the output has ``utt2delay_est`` and the
-  reference ``utt2delay``;
+  reference ``utt2delay``, except for clips whose device delay jumps inside
+  (``delay_jump=`` in ``utt2info``): one true delay does not describe them;
 - with an AECMOS model (``sptk-cli aec score --aecmos-model``): echo and
   other-degradation MOS, the scenario given to the model.
 
@@ -91,6 +92,7 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
     mos = AecMos(aecmos_model) if aecmos_model and str(aecmos_model) != "none" else None
     true = ref.read("utt2delay") if ref.has("utt2delay") else {}
     est = hyp.read("utt2delay_est") if hyp.has("utt2delay_est") else {}
+    info = ref.read("utt2info") if ref.has("utt2info") else {}
     results = {}
     for key in keys:
         scen = _scenario(ref, key)
@@ -110,7 +112,8 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
                      si_sdr=si_sdr(enh, near), pesq_mic=pesq_wb(mic, near, SR),
                      stoi_mic=stoi(mic, near, SR), si_sdr_mic=si_sdr(mic, near),
                      near_kept_db=near_kept_db(enh, near), near_kept_db_mic=near_kept_db(mic, near))
-        if scen != "nest" and key in true and key in est:
+        jumps = "delay_jump=" in info.get(key, "")
+        if scen != "nest" and key in true and key in est and not jumps:
             r["delay_err_ms"] = abs(float(est[key]) - float(true[key])) * 1000
         if mos is not None:
             lpb = load_mono(ref.read("ref.scp")[key], SR)[0]
