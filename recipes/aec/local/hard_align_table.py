@@ -9,7 +9,7 @@ Reads the per-clip parts that stage 5 leaves beside each scores file
    jumps have none), each mean ± 95 % interval (1.96 standard errors over clips);
 2. Align-CRUSE minus each CRUSE front end on the same clips (paired), mean ± 95 %.
 
-    python local/hard_align_table.py exp/hard_align [--align align_cruse]
+    python local/hard_align_table.py exp/hard_align [--align align_cruse_dl] [--extra ...]
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import numpy as np
 SETS = ("test_jump", "test_dt_jump", "test_lowser", "test_nonlin")
 CRUSE = {"CRUSE (unaligned)": ("cruse", ""), "CRUSE‡ (online GCC-PHAT)": ("cruse", "_gcc_online"),
          "CRUSE‡‡ (global GCC-PHAT)": ("cruse", "_gcc_global")}
+LABELS = {"align_cruse_dl": "Align-CRUSE + delay loss", "nlms": "GCC-PHAT + PBFDAF (NLMS)",
+          "shipped": "shipped default (+ delay loss, 4060 updates)"}
 METRICS = (("aecmos_echo", "dt", "DT echo MOS"), ("aecmos_other", "dt", "DT other MOS"),
            ("near_kept_db", "dt", "DT near kept dB"), ("aecmos_echo", "fest", "FEST echo MOS"),
            ("erle", "fest", "FEST ERLE dB"), ("delay_err_ms", None, "delay err ms"))
@@ -56,11 +58,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("exp", type=Path)
     ap.add_argument("--align", default="align_cruse", help="the Align-CRUSE system folder")
-    ap.add_argument("--extra", action="append", default=["shipped", "nlms"],
+    ap.add_argument("--extra", nargs="*", default=["align_cruse_dl", "shipped", "nlms"],
                     help="more system folders scored on the raw far end")
     args = ap.parse_args()
     systems = {"Align-CRUSE": (args.align, ""), **CRUSE,
-               **{name: (name, "") for name in args.extra}}
+               **{LABELS.get(name, name): (name, "") for name in args.extra}}
     head = ["set", "system"] + [m[2] for m in METRICS]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     clips: dict[tuple[str, str], dict] = {}
@@ -73,7 +75,8 @@ def main() -> None:
             row = [cell(list(values(c, m, s).values()), 0 if m == "delay_err_ms" else 2)
                    for m, s, _ in METRICS]
             print(f"| {test} | {name} | " + " | ".join(row) + " |")
-    print("\nAlign-CRUSE minus the CRUSE front end, same clips (mean ± 95 %):\n")
+    print(f"\nAlign-CRUSE ({args.align}) minus the CRUSE front end, same clips "
+          "(mean ± 95 %):\n")
     head = ["set", "minus"] + [m[2] for m in METRICS[:5]]
     print("| " + " | ".join(head) + " |\n|" + "---|" * len(head))
     for test in SETS:
