@@ -37,6 +37,35 @@ def test_dataset_items_specaugment_and_mixup(tmp_path):
     assert (masked == 0).all(0).any() or (masked == 0).all(1).any()  # a whole band or frame
 
 
+def test_waveform_augmentation_roll_gain_smoothing_and_cache(tmp_path):
+    import numpy as np
+
+    from toolkit.aed.data import AedDataset, spec_augment
+    from toolkit.aed.task import TASK
+    from toolkit.errors import ConfigError
+
+    d = _datadir(tmp_path, ["dog", "rain", "siren", "dog"])
+    quiet = {"freqm": 0, "timem": 0}
+    plain = AedDataset(d, _cfg(**quiet), train=True)
+    aug = AedDataset(d, _cfg(time_roll=True, gain_db=[-6.0, 6.0], label_smoothing=0.3,
+                             cache_audio=True, **quiet), train=True)
+    a = aug[0]
+    assert a["target"].tolist() == pytest.approx([0.8, 0.1, 0.1])
+    assert plain[0]["target"].tolist() == [1.0, 0.0, 0.0]
+    assert set(aug._cache) == {"u0"}  # decoded once, kept
+    assert not torch.allclose(a["feats"], plain[0]["feats"], atol=1e-3)
+    aug.set_epoch(1)
+    assert not torch.allclose(aug[0]["feats"], a["feats"], atol=1e-3)  # a new draw per epoch
+    assert AedDataset(d, _cfg(**quiet), train=False)[0]["target"].tolist() == [1.0, 0.0, 0.0]
+    # five masks of up to 4 bins can zero more bins than one mask ever can
+    rng = np.random.default_rng(0)
+    zeroed = [int((spec_augment(np.ones((8, 32)), 4, 0, rng, masks=5) == 0).all(0).sum())
+              for _ in range(20)]
+    assert max(zeroed) > 4
+    with pytest.raises(ConfigError, match="gain_db"):
+        TASK.build_datasets(_cfg(gain_db=[6.0, -6.0]), d, None)
+
+
 def test_unknown_class_names_file_and_line(tmp_path):
     d = _datadir(tmp_path, ["dog", "rain", "whale"])
     cfg = tmp_path / "c.yaml"

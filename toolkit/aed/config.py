@@ -18,8 +18,16 @@ class AedDataConfig:
         target_frames: frames per example (AST: 512 for 5-s clips); training cuts
             longer clips at a random offset, evaluation uses consecutive windows.
         freqm, timem: SpecAugment mask widths (AST ESC-50: 24 and 96).
+        spec_masks: how many frequency masks and how many time masks (AST: 1).
         mixup: probability of mixing an example with another (AST ESC-50: 0).
         mixup_alpha: Beta(alpha, alpha) of the mixing weight (AST: 10).
+        time_roll: shift each training waveform circularly by a random offset.
+        gain_db: ``[low, high]``: each training waveform is scaled by a gain drawn
+            uniformly from this range in dB (as svs's ``data.gain_db``).
+        label_smoothing: weight of the uniform distribution mixed into training targets
+            (single-label corpora).
+        cache_audio: keep the decoded training waveforms in memory (waveform augmentation
+            decodes a clip per item otherwise; about 0.3 MB per 5-s clip at 16 kHz).
         norm_mean, norm_std: dataset statistics; null computes them on the training set.
         stats_items: training items the statistics are computed on.
         pretrain: masked-spectrogram-patch pretraining instead of classification.
@@ -32,8 +40,13 @@ class AedDataConfig:
     target_frames: int = 512
     freqm: int = 24
     timem: int = 96
+    spec_masks: int = 1
     mixup: float = 0.0
     mixup_alpha: float = 10.0
+    time_roll: bool = False
+    gain_db: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    label_smoothing: float = 0.0
+    cache_audio: bool = False
     norm_mean: float | None = None
     norm_std: float | None = None
     stats_items: int = 2000

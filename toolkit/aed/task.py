@@ -76,6 +76,11 @@ class AedTask(Task):
         if not cfg.data.pretrain and n != len(cfg.data.classes):
             raise ConfigError(f"model.conf.n_classes is {n} but data.classes lists "
                               f"{len(cfg.data.classes)} classes")
+        dc = cfg.data
+        if len(dc.gain_db) != 2 or dc.gain_db[0] > dc.gain_db[1]:
+            raise ConfigError(f"data.gain_db must be [low, high] in dB, got {dc.gain_db}")
+        if dc.mixup > 1 or dc.label_smoothing >= 1:
+            raise ConfigError("data.mixup must lie in [0, 1] and data.label_smoothing in [0, 1)")
         valid = AedDataset(valid_dir, cfg, train=False) if valid_dir else None
         return AedDataset(train_dir, cfg, train=True), valid
 

@@ -58,7 +58,9 @@ class TrainerConfig:
         grad_clip: max global gradient norm (0 disables clipping).
         accum_grad: batches per optimizer step.
         max_steps_per_epoch: cap on batches per epoch (0: the whole set).
-        metric: validation metric for best.pt and early stopping, e.g. ``valid/loss``.
+        metric: validation metric for best.pt and early stopping, e.g. ``valid/loss``;
+            ``epoch`` with mode max makes best.pt the last epoch (a fixed schedule
+            without a validation set, where a noisy training loss should not choose).
         mode: whether the metric should go down (min) or up (max).
         patience: epochs without improvement before stopping (0: never stop early).
         keep_last: epoch checkpoints kept in ``ckpt/`` (best.pt and last.pt always kept).

@@ -291,12 +291,12 @@ class Trainer:
     def _end_epoch(self, metrics: dict[str, float], writer: ScalarWriter) -> None:
         epoch = self.state["epoch"] + 1
         name = self.tc.metric
-        if name not in metrics:
+        if name not in metrics and name != "epoch":
             from toolkit.errors import UserError
 
             raise UserError(f"trainer.metric '{name}' is not among the metrics "
-                            f"({', '.join(sorted(metrics))})")
-        value = metrics[name]
+                            f"({', '.join(sorted([*metrics, 'epoch']))})")
+        value = float(epoch) if name == "epoch" else metrics[name]
         best = self.state["best"]
         better = best is None or (value < best if self.tc.mode == "min" else value > best)
         step_scheduler(self.scheduler, self.cfg.optim, per="epoch", metric=value)
