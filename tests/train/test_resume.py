@@ -77,3 +77,27 @@ def test_resume_refuses_a_changed_config(tmp_path):
     proc = run_cli(*train_args(conf, tmp_path / "data", exp), "--set", "optim.lr=0.1")
     assert proc.returncode == 2 and "another config" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_more_epochs_extend_a_finished_run_exactly(tmp_path):
+    conf = make_data(tmp_path, 12, "train:0.5,dev:0.5")
+    flat = ["--set", "optim.scheduler=none"]
+    args = train_args(conf, tmp_path / "data", tmp_path / "x")
+    run_cli(*args, *flat, "--set", "trainer.epochs=1", check=True)
+    assert (tmp_path / "x" / ".done").exists()
+    proc = run_cli(*args, *flat, "--set", "trainer.epochs=2", check=True)
+    assert "extending" in proc.stderr
+    run_cli(*train_args(conf, tmp_path / "data", tmp_path / "y"), *flat,
+            "--set", "trainer.epochs=2", check=True)
+    x = torch.load(tmp_path / "x" / "last.pt", weights_only=True)
+    y = torch.load(tmp_path / "y" / "last.pt", weights_only=True)
+    assert x["epoch"] == y["epoch"] == 2 and (tmp_path / "x" / ".done").exists()
+    for k, v in y["model"].items():
+        assert torch.equal(v, x["model"][k]), f"{k} differs from an uninterrupted run"
+    # fewer epochs stay refused, and so do more under a cosine schedule (which depends on them)
+    proc = run_cli(*args, *flat, "--set", "trainer.epochs=1")
+    assert proc.returncode == 2 and "only trainer.epochs may grow" in proc.stderr
+    cos = train_args(conf, tmp_path / "data", tmp_path / "z")
+    run_cli(*cos, "--set", "trainer.epochs=1", check=True)
+    proc = run_cli(*cos, "--set", "trainer.epochs=2")
+    assert proc.returncode == 2 and "only trainer.epochs may grow" in proc.stderr

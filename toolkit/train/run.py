@@ -19,9 +19,10 @@ def train_task(task: str, config: Path | None, overrides: list[str] | None, trai
     """Train ``task``'s model on a data directory into ``exp``.
 
     A rerun resumes from ``exp/last.pt``; a finished run (``exp/.done``) is skipped
-    and returns None; resuming with a different resolved config is refused, and so
-    is a second training into the same ``exp`` while one runs (``.<exp>.lock``
-    beside it).
+    and returns None; resuming with a different resolved config is refused, except a
+    config that only raises ``trainer.epochs`` (no cosine schedule, which depends on
+    it): that extends the run, finished or not, by the new epochs. A second training
+    into the same ``exp`` while one runs is refused (``.<exp>.lock`` beside it).
 
     Returns:
         The final validation metrics, or None when skipped.
@@ -52,7 +53,7 @@ def _train(t: Any, cfg: Any, train_dir: Path, valid_dir: Path | None, exp: Path,
            overwrite: bool, info: Any) -> dict[str, float] | None:
     """The body of :func:`train_task` once the config is loaded and ``exp`` is ours."""
     from toolkit.config import dump_yaml
-    from toolkit.fsutil import atomic_write_text, skip_if_done
+    from toolkit.fsutil import DONE, atomic_write_text, skip_if_done
     from toolkit.log import log_device
     from toolkit.registry import build_model
     from toolkit.train.distributed import resolve_device
@@ -61,13 +62,19 @@ def _train(t: Any, cfg: Any, train_dir: Path, valid_dir: Path | None, exp: Path,
 
     if overwrite and exp.exists() and info.is_main and not info.enabled:
         shutil.rmtree(exp)
-    if skip_if_done(exp, overwrite=False):
-        return None
     resolved = dump_yaml(cfg)
     saved = exp / "config.yaml"
     if (exp / "last.pt").exists() and saved.exists() and saved.read_text() != resolved:
-        raise UserError(f"{exp} holds a run with another config ({saved}); resume it with the "
-                        "same config, pass --overwrite to start again, or choose another --exp")
+        before = extended_from(saved.read_text(), resolved)
+        if before is None:
+            raise UserError(f"{exp} holds a run with another config ({saved}); resume it with "
+                            "the same config (only trainer.epochs may grow), pass --overwrite "
+                            "to start again, or choose another --exp")
+        log.info("extending %s from %d to %d epochs", exp, before, cfg.trainer.epochs)
+        if info.is_main:
+            (exp / DONE).unlink(missing_ok=True)
+    if skip_if_done(exp, overwrite=False):
+        return None
     log_device(resolve_device(device, info))
     seed_everything(cfg.trainer.seed)
     model = build_model(t.name, cfg.model)
@@ -81,3 +88,19 @@ def _train(t: Any, cfg: Any, train_dir: Path, valid_dir: Path | None, exp: Path,
     if not (exp / "last.pt").exists():
         t.prepare_model(model, cfg, train_set, exp)
     return Trainer(model, t, cfg, train_set, valid_set, exp, device).fit()
+
+
+def extended_from(saved: str, resolved: str) -> int | None:
+    """The saved run's ``trainer.epochs`` when ``resolved`` differs from ``saved`` (both
+    config YAML texts) only by more epochs and the schedule does not depend on them;
+    None otherwise."""
+    import yaml
+
+    old, new = yaml.safe_load(saved), yaml.safe_load(resolved)
+    try:
+        before, after = old["trainer"]["epochs"], new["trainer"]["epochs"]
+        old["trainer"]["epochs"] = after
+    except (KeyError, TypeError):
+        return None
+    cosine = (new.get("optim") or {}).get("scheduler") == "cosine"
+    return before if old == new and after > before and not cosine else None
