@@ -118,7 +118,7 @@ def export_onnx(
                                "random patches through onnxruntime."),
 ) -> None:
     """Export the separator's mask network (normalised patches -> two masks) to ONNX."""
-    from toolkit.svs.onnx import BUNDLED, check_separator, export_separator
+    from toolkit.svs.onnx import BUNDLED, export_checked
     from toolkit.train.packing import default_model_dir, load_model_dir
 
     mdir = model_dir or default_model_dir("svs")
@@ -135,17 +135,10 @@ def export_onnx(
     task, cfg, model = load_model_dir(mdir)
     if task.name != "svs":
         fail(f"{model_dir} holds a {task.name} model, not a singing voice separation model")
-    export_separator(model, cfg.features, out, fp16_weights=fp16_weights,
-                     source=mdir / "model.pt" if bundle else None)
-    if check:
-        err = check_separator(model, out, cfg.features)
-        if err > 1e-3:
-            out.unlink()
-            fail(f"{out}: onnxruntime differs from PyTorch by {err:.2e} (max abs mask); "
-                 "nothing written")
-        typer.echo(f"{out}: onnxruntime matches PyTorch (max abs mask diff {err:.2e})")
-    else:
-        typer.echo(str(out))
+    err = export_checked(model, cfg.features, out, fp16_weights,
+                         source=mdir / "model.pt" if bundle else None, check=check)
+    typer.echo(str(out) if err is None else
+               f"{out}: onnxruntime matches PyTorch (max abs mask diff {err:.2e})")
 
 
 @svs_app.command("corpus")

@@ -184,3 +184,25 @@ def check_separator(model: Any, path: str | Path, spec: SpecConfig,
             ref = model(x).numpy()
         err = max(err, float(np.abs(masker(x.numpy()) - ref).max()))
     return err
+
+
+def export_checked(model: Any, spec: SpecConfig, out: str | Path, fp16_weights: bool,
+                   source: str | Path | None = None, check: bool = True) -> float | None:
+    """:func:`export_separator`, then :func:`check_separator` unless ``check`` is False.
+
+    Returns:
+        The max abs mask difference from PyTorch (None without the check).
+
+    Raises:
+        UserError: onnxruntime differs by more than 1e-3; the file is removed.
+    """
+    out = Path(out)
+    export_separator(model, spec, out, fp16_weights=fp16_weights, source=source)
+    if not check:
+        return None
+    err = check_separator(model, out, spec)
+    if err > 1e-3:
+        out.unlink()
+        raise UserError(f"{out}: onnxruntime differs from PyTorch by {err:.2e} (max abs mask); "
+                        "nothing written")
+    return err

@@ -68,14 +68,10 @@ class SVSTask(Task):
     def pack_extras(self, bundle, fp16):
         """``separator.onnx``: the mask network that ``separate`` runs on the CPU without
         torch, made from the bundle's own ``model.pt`` and checked against it."""
-        from toolkit.svs.onnx import BUNDLED, check_separator, export_separator
+        from toolkit.svs.onnx import BUNDLED, export_checked
 
         _, cfg, model = load_model_dir(bundle)
-        path = export_separator(model, cfg.features, bundle / BUNDLED, fp16_weights=fp16,
-                                source=bundle / "model.pt")
-        err = check_separator(model, path, cfg.features)
-        if err > 1e-3:
-            raise UserError(f"{path}: onnxruntime differs from PyTorch by {err:.2e}")
+        export_checked(model, cfg.features, bundle / BUNDLED, fp16, source=bundle / "model.pt")
 
     def train_step(self, model, batch):
         masks = model(batch["mix"])
