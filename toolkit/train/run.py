@@ -19,10 +19,10 @@ def train_task(task: str, config: Path | None, overrides: list[str] | None, trai
     """Train ``task``'s model on a data directory into ``exp``.
 
     A rerun resumes from ``exp/last.pt``; a finished run (``exp/.done``) is skipped
-    and returns None; resuming with a different resolved config is refused, except a
-    config that only raises ``trainer.epochs`` (no cosine schedule, which depends on
-    it): that extends the run, finished or not, by the new epochs. A second training
-    into the same ``exp`` while one runs is refused (``.<exp>.lock`` beside it).
+    and returns None; resuming with a different resolved config is refused. A config
+    that only raises ``trainer.epochs`` (without a cosine schedule, which depends on
+    it) extends the run instead, finished or not. A second training into the same
+    ``exp`` while one runs is refused (``.<exp>.lock`` beside it).
 
     Returns:
         The final validation metrics, or None when skipped.
@@ -64,17 +64,18 @@ def _train(t: Any, cfg: Any, train_dir: Path, valid_dir: Path | None, exp: Path,
         shutil.rmtree(exp)
     resolved = dump_yaml(cfg)
     saved = exp / "config.yaml"
-    if (exp / "last.pt").exists() and saved.exists() and saved.read_text() != resolved:
-        before = extended_from(saved.read_text(), resolved)
-        if before is None:
-            raise UserError(f"{exp} holds a run with another config ({saved}); resume it with "
-                            "the same config (only trainer.epochs may grow), pass --overwrite "
-                            "to start again, or choose another --exp")
+    changed = (exp / "last.pt").exists() and saved.exists() and saved.read_text() != resolved
+    before = extended_from(saved.read_text(), resolved) if changed else None
+    if before is not None:
         log.info("extending %s from %d to %d epochs", exp, before, cfg.trainer.epochs)
         if info.is_main:
             (exp / DONE).unlink(missing_ok=True)
     if skip_if_done(exp, overwrite=False):
         return None
+    if changed and before is None:
+        raise UserError(f"{exp} holds a run with another config ({saved}); resume it with "
+                        "the same config (only trainer.epochs may grow), pass --overwrite "
+                        "to start again, or choose another --exp")
     log_device(resolve_device(device, info))
     seed_everything(cfg.trainer.seed)
     model = build_model(t.name, cfg.model)
