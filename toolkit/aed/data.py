@@ -53,9 +53,14 @@ def load_wave(d: DataDir, key: str, conf: FeatureConfig) -> np.ndarray:
     return pad_to_window(wave, conf)
 
 
+def window_samples(conf: FeatureConfig) -> int:
+    """Samples of one analysis window: ``win_length``, or Kaldi fbank's 25 ms when 0."""
+    return conf.win_length or int(0.025 * conf.sample_rate)
+
+
 def pad_to_window(wave: np.ndarray, conf: FeatureConfig) -> np.ndarray:
     """``wave`` zero-padded to at least one analysis window (one fbank frame)."""
-    win = conf.win_length or int(0.025 * conf.sample_rate)
+    win = window_samples(conf)
     return np.pad(wave, (0, max(0, win - len(wave))))
 
 
@@ -141,8 +146,7 @@ class AedDataset:
             wave = load_wave(self.dir, key, fc)
             if dc.cache_audio:
                 self._cache[key] = wave
-        hop = fc.hop_length
-        n = dc.target_frames * hop + (fc.win_length or int(0.025 * fc.sample_rate)) - hop
+        n = (dc.target_frames - 1) * fc.hop_length + window_samples(fc)
         if len(wave) > n:
             start = int(rng.integers(0, len(wave) - n + 1))
             wave = wave[start: start + n]

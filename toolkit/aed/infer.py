@@ -29,7 +29,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from toolkit.aed.data import fit_frames, pad_to_window
+from toolkit.aed.data import fit_frames, pad_to_window, window_samples
 from toolkit.data.audio import audio_info, load_mono, resample
 from toolkit.dsp.features import extract
 from toolkit.errors import AudioError, UserError
@@ -70,8 +70,7 @@ class Classifier:
     def window(self) -> int:
         """Samples of one window of ``target_frames`` frames."""
         fc = self.cfg.features
-        win = fc.win_length or int(0.025 * fc.sample_rate)
-        return (self.cfg.data.target_frames - 1) * fc.hop_length + win
+        return (self.cfg.data.target_frames - 1) * fc.hop_length + window_samples(fc)
 
     @property
     def default_hop(self) -> int:
@@ -81,7 +80,7 @@ class Classifier:
     def frames_of(self, n_samples: int) -> int:
         """Fbank frames of ``n_samples`` samples (at least one: short input is padded)."""
         fc = self.cfg.features
-        win = fc.win_length or int(0.025 * fc.sample_rate)
+        win = window_samples(fc)
         return 1 + (max(n_samples, win) - win) // fc.hop_length
 
     def features(self, wave: np.ndarray) -> np.ndarray:

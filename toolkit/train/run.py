@@ -64,8 +64,9 @@ def _train(t: Any, cfg: Any, train_dir: Path, valid_dir: Path | None, exp: Path,
         shutil.rmtree(exp)
     resolved = dump_yaml(cfg)
     saved = exp / "config.yaml"
-    changed = (exp / "last.pt").exists() and saved.exists() and saved.read_text() != resolved
-    before = extended_from(saved.read_text(), resolved) if changed else None
+    old = saved.read_text() if (exp / "last.pt").exists() and saved.exists() else resolved
+    changed = old != resolved
+    before = extended_from(old, resolved) if changed else None
     if before is not None:
         log.info("extending %s from %d to %d epochs", exp, before, cfg.trainer.epochs)
         if info.is_main:
