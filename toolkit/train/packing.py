@@ -193,11 +193,7 @@ def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp1
     state = load_checkpoint(ckpt)["model"]
     if fp16:
         state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
-    results = {}
-    for s in scores or []:
-        if not Path(s).is_file():
-            raise UserError(f"scores file {s} does not exist; run the scoring stage first")
-        results[Path(s).stem] = json.loads(Path(s).read_text())
+    results = read_scores(scores)
     with atomic_dir(out, overwrite=overwrite) as tmp:
         torch.save(state, tmp / "model.pt")
         for name in ("meta.yaml", "config.yaml", *task.pack_files):
@@ -212,6 +208,20 @@ def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp1
     log.info("packed %s (%.2f MB) into %s", ckpt, (Path(out) / "model.pt").stat().st_size / 1e6,
              out)
     return Path(out)
+
+
+def read_scores(scores: list[Path] | None) -> dict[str, Any]:
+    """The scores files' contents by file stem (``test.json`` -> ``test``).
+
+    Raises:
+        UserError: a file does not exist.
+    """
+    results = {}
+    for s in scores or []:
+        if not Path(s).is_file():
+            raise UserError(f"scores file {s} does not exist; run the scoring stage first")
+        results[Path(s).stem] = json.loads(Path(s).read_text())
+    return results
 
 
 def model_card(task: str, cfg: Any, n_params: int, ckpt: Path, results: dict[str, Any],
