@@ -2,13 +2,15 @@
 
 Usage (in recipes/aed, after local/esc10_table4.sh):
     python local/results_table.py [ROW...]                     # the config's split
-    python local/results_table.py --folds 1,2,3 [--reference ROW] [ROW...]
+    python local/results_table.py --folds 1,2,3 [--reference ROW] [--ensemble] [ROW...]
 
 Without ``--folds`` a row's runs are exp/<row> (seed 0) and exp/<row>_seed<N>; with it,
 exp/<row>_fold<F>[_seed<N>] for every listed test fold. Each row: top-1 mean ± sd over its
 runs and the 95 % interval of the mean (t distribution); with ``--reference`` a second table
 gives every row's paired difference from that row (same fold and seed, so the fold's
-difficulty and the seed's luck cancel), mean and 95 % interval.
+difficulty and the seed's luck cancel), mean and 95 % interval. ``--ensemble`` adds, per
+row and fold, the top-1 of the seeds' posteriors averaged per clip (what ``sptk-cli aed
+pack-ensemble`` ships), scored against ``data/esc10_fold<F>/test/label``.
 """
 
 import argparse
@@ -61,11 +63,45 @@ def interval(values: list[float]) -> str:
     return f"{m:.3f} ± {sd:.3f} [{m - half:.3f}, {m + half:.3f}]"
 
 
+def posteriors(exp: Path) -> dict[str, dict[str, float]]:
+    """``{clip: {class: probability}}`` of exp/decode/test/hyp/posterior."""
+    out = {}
+    for line in (exp / "decode" / "test" / "hyp" / "posterior").read_text().splitlines():
+        key, *pairs = line.split()
+        out[key] = {c: float(p) for c, p in (x.rsplit(":", 1) for x in pairs)}
+    return out
+
+
+def ensemble_top1(exps: list[Path], labels: Path) -> float:
+    """Top-1 of the mean posterior of ``exps`` against a ``label`` file."""
+    post = [posteriors(e) for e in exps]
+    truth = dict(line.split(maxsplit=1) for line in labels.read_text().splitlines())
+    hits = [max(post[0][k], key=lambda c: sum(p[k][c] for p in post)) == truth[k].strip()
+            for k in truth]
+    return sum(hits) / len(hits)
+
+
+def print_ensembles(rows: list[str], folds: list[str]) -> None:
+    print("\n| row | seeds per fold | ensemble top-1 per fold | ensemble top-1 (mean of folds) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        found = runs(row, folds)
+        per = {f: [p for (g, _), p in found.items() if g == f] for f in folds}
+        acc = {f: ensemble_top1(e, Path(f"data/esc10_fold{f}/test/label"))
+               for f, e in per.items() if e}
+        if acc:
+            print(f"| {row} | {' / '.join(str(len(e)) for e in per.values())} | "
+                  + " / ".join(f"{f}: {a:.3f}" for f, a in acc.items())
+                  + f" | {statistics.mean(acc.values()):.3f} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("rows", nargs="*", default=ROWS)
     ap.add_argument("--folds", default="", help="test folds, comma-separated (e.g. 1,2,3)")
     ap.add_argument("--reference", default="", help="row the paired differences are from")
+    ap.add_argument("--ensemble", action="store_true", help="also the seeds' mean posterior "
+                    "per fold (needs --folds)")
     args = ap.parse_args()
     folds = [f for f in args.folds.split(",") if f]
     print("| row | runs (folds x seeds) | top-1: mean ± sd [95 % interval] | top-1 per fold "
@@ -100,6 +136,8 @@ def main() -> None:
                 continue
             diff = [top1(found[k]) - top1(ref[k]) for k in both]
             print(f"| {row} | {len(both)} | {interval(diff)} |")
+    if args.ensemble and folds:
+        print_ensembles(args.rows, folds)
 
 
 if __name__ == "__main__":
