@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from tests.aed.conftest import finished_exp
@@ -13,7 +14,10 @@ from tests.aed.helpers import tiny_cfg
 from tests.conftest import assert_one_line_error, run_cli, write_wav
 from toolkit.aed.ensemble import PosteriorMean
 from toolkit.aed.infer import Classifier
+from toolkit.errors import UserError
 from toolkit.registry import build_model
+from toolkit.train.packing import load_model_dir
+from toolkit.train.task import Task
 
 
 def test_the_outputs_are_logits_of_the_mean_posterior():
@@ -39,6 +43,8 @@ def test_pack_classify_export_and_offset_stats_of_an_ensemble(tmp_path):
     assert sorted(p.name for p in ens.iterdir()) == [
         ".done", "config.yaml", "ensemble.yaml", "member0", "member1", "meta.yaml",
         "model_card.md"]
+    task, _, model = load_model_dir(ens)  # what decode, classify and export-onnx load
+    assert task.name == "aed" and isinstance(model, PosteriorMean) and len(model.members) == 2
     clf = Classifier.load(ens)
     members = [Classifier.load(ens / f"member{i}") for i in (0, 1)]
     x = (np.random.default_rng(0).standard_normal((3, 64, 32)) * 3 - 8).astype(np.float32)
@@ -71,3 +77,5 @@ def test_bad_ensembles_are_refused_in_one_line(tmp_path):
     (out / "ensemble.yaml").write_text("members: []\n")
     assert_one_line_error(run_cli("classify", write_wav(tmp_path / "c.wav", 1.0), "--model", out),
                           "lists no 'members'")
+    with pytest.raises(UserError, match="does not combine"):
+        Task().combine([], [], out)  # a task without ensembles refuses them

@@ -30,7 +30,6 @@ import soundfile as sf
 import torch
 
 from toolkit.aed.data import fit_frames, pad_to_window, window_samples
-from toolkit.aed.ensemble import ENSEMBLE_FILE, load_ensemble
 from toolkit.data.audio import audio_info, load_mono, resample
 from toolkit.dsp.features import extract
 from toolkit.errors import AudioError, UserError
@@ -54,9 +53,6 @@ class Classifier:
     def load(cls, model_dir: str | Path | None = None, device: str = "cpu") -> Classifier:
         """Load an experiment or packed model (default: the shipped classifier)."""
         path = Path(model_dir) if model_dir else default_model_dir("aed")
-        if (path / ENSEMBLE_FILE).is_file():
-            cfg, ensemble = load_ensemble(path, device)
-            return cls(ensemble, cfg, device, str(path))
         task, cfg, model = load_model_dir(path, device)
         if task.name != "aed":
             raise UserError(f"{path} holds a '{task.name}' model, not an aed classifier")

@@ -71,6 +71,12 @@ class AedTask(Task):
     config_class = AedConfig
     pack_files = ("norm_stats.json",)
 
+    def combine(self, models, cfgs, source):
+        """The members' mean posterior (:mod:`toolkit.aed.ensemble`)."""
+        from toolkit.aed.ensemble import combine
+
+        return combine(models, cfgs, source)
+
     def build_datasets(self, cfg, train_dir, valid_dir):
         n = cfg.model.conf.get("n_classes", 10)
         if not cfg.data.pretrain and n != len(cfg.data.classes):

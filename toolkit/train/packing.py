@@ -34,6 +34,7 @@ from toolkit.errors import UserError
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 #: keys of a model card's front matter (all required in a --card file)
+ENSEMBLE_FILE = "ensemble.yaml"  # an ensemble bundle: its members' folder names
 CARD_KEYS = ("license", "license_note", "training_data", "intended_use", "limitations")
 UNSTATED_CARD = {"license": "unknown", "license_note": "no --card given to 'sptk-cli pack': "
                  "the licence of the weights and of their training data is not stated",
@@ -99,9 +100,10 @@ def write_exp_meta(exp: Path, task: str, model_name: str) -> None:
 
 
 def default_model_dir(task: str) -> Path:
-    """The bundle shipped for ``task`` (error if the package has none)."""
+    """The bundle shipped for ``task`` (error if the package has none): weights in
+    ``model.pt``, or members listed in ``ensemble.yaml``."""
     path = ASSETS / task
-    if not (path / "model.pt").is_file():
+    if not (path / "model.pt").is_file() and not (path / ENSEMBLE_FILE).is_file():
         raise UserError(f"no default {task} model ships with this installation; "
                         "pass --model DIR (an experiment or a packed model)")
     return path
@@ -143,6 +145,8 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
     from toolkit.train.checkpoint import load_checkpoint
 
     path = Path(path)
+    if (path / ENSEMBLE_FILE).is_file():
+        return _load_ensemble(path, device)
     for name in ("meta.yaml", "config.yaml"):
         if not (path / name).is_file():
             raise UserError(f"{path} is not a model directory (no {name}); give an experiment "
@@ -168,6 +172,21 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
                         f"({str(e).splitlines()[0]})") from None
     model.to(torch.device(device)).eval()
     return task, cfg, model
+
+
+def _load_ensemble(path: Path, device: str) -> tuple[Any, Any, Any]:
+    """(task, first member's config, the task's combined model) of an ensemble bundle."""
+    from toolkit.config import read_yaml
+
+    names = (read_yaml(path / ENSEMBLE_FILE, allow_empty=True) or {}).get("members") or []
+    if not names:
+        raise UserError(f"{path / ENSEMBLE_FILE}: lists no 'members'; repack the ensemble")
+    loaded = [load_model_dir(path / str(name), device) for name in names]
+    task = loaded[0][0]
+    if any(t.name != task.name for t, _, _ in loaded):
+        raise UserError(f"{path}: the members are models of different tasks")
+    model = task.combine([m for _, _, m in loaded], [c for _, c, _ in loaded], path)
+    return task, loaded[0][1], model
 
 
 def pack(exp: str | Path, out: str | Path, scores: list[Path] | None = None, fp16: bool = True,

@@ -31,6 +31,14 @@ class Task:
         """Write what a bundle needs beyond its weights and copied files (``sptk-cli pack``
         calls it on the bundle being written, ``model.pt`` and ``config.yaml`` in place)."""
 
+    def combine(self, models: list[Any], cfgs: list[Any], source: Path) -> Any:
+        """One model of several trained alike (an ensemble bundle, ``ensemble.yaml``, read by
+        :func:`toolkit.train.packing.load_model_dir`); a task without ensembles refuses."""
+        from toolkit.errors import UserError
+
+        raise UserError(f"{source}: an ensemble of '{self.name}' models; this task does not "
+                        "combine several models into one")
+
     def build_datasets(self, cfg: Any, train_dir: Path, valid_dir: Path | None) -> tuple[Any, Any]:
         """Map-style training and validation datasets."""
         raise NotImplementedError
