@@ -33,8 +33,8 @@ from toolkit.errors import UserError
 
 log = logging.getLogger(__name__)
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
-#: keys of a model card's front matter (all required in a --card file)
 ENSEMBLE_FILE = "ensemble.yaml"  # an ensemble bundle: its members' folder names
+#: keys of a model card's front matter (all required in a --card file)
 CARD_KEYS = ("license", "license_note", "training_data", "intended_use", "limitations")
 UNSTATED_CARD = {"license": "unknown", "license_note": "no --card given to 'sptk-cli pack': "
                  "the licence of the weights and of their training data is not stated",
