@@ -17,11 +17,14 @@ from toolkit.train.packing import ASSETS, load_model_dir
 
 def test_a_bundle_holding_a_pickled_callable_is_refused(tmp_path):
     bundle = tmp_path / "bundle"
-    shutil.copytree(ASSETS / "aed", bundle)
-    state = torch.load(bundle / "model.pt", weights_only=True)
-    torch.save({**state, "hook": os.system}, bundle / "model.pt")
+    shutil.copytree(ASSETS / "aed", bundle)  # an ensemble: one poisoned member is enough
+    weights = sorted(bundle.rglob("model.pt"))[-1]
+    state = torch.load(weights, weights_only=True)
+    torch.save({**state, "hook": os.system}, weights)
     with pytest.raises(UserError, match=r"refused to load.*posix\.system"):
         load_model_dir(bundle)
+    with pytest.raises(UserError, match=r"refused to load.*posix\.system"):
+        load_model_dir(weights.parent)
 
 
 @pytest.mark.parametrize("bundle", sorted(p.parent for p in ASSETS.rglob("model.pt")),
