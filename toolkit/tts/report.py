@@ -87,8 +87,16 @@ def make_report(exp: str | Path, out: str | Path) -> str:
     bases = [n for n in names if n.startswith("base_")]
     # other acoustic models of the training languages: larger or smaller MLMS, the
     # closed-form references (ref_mean, ref_ridge)
-    others = [n for n in names if n not in (*CODES, "duration") and not n.startswith(
-        ("base_", "scratch_", "adapt_", "duration_"))]
+    others = [n for n in names if n not in (*CODES, "duration", "vocoder") and not n.startswith(
+        ("base_", "scratch_", "adapt_", "dadapt_", "duration_"))]
+    overall = ["| acoustic model | dev MCD dB | test MCD dB | test F0 RMSE cents | "
+               "test V/UV error | test utterances |", "|---|---|---|---|---|---|"]
+    for n in [c for c in CODES if c in names] + others:
+        d, t = _load(exp, "dev", n) or {}, _load(exp, "test", n) or {}
+        overall.append(f"| {n} | {_fmt(d.get('mcd_db', float('nan')))} | "
+                       f"{_fmt(t.get('mcd_db', float('nan')))} | "
+                       f"{_fmt(t.get('f0_rmse_cents', float('nan')), 1)} | "
+                       f"{_fmt(t.get('vuv_error', float('nan')))} | {t.get('utterances', 0)} |")
     pairs = [_pair_of(n, "base_") for n in bases]
     lines = ["| system | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
     fig2: dict[str, list[float]] = {}
@@ -114,7 +122,8 @@ def make_report(exp: str | Path, out: str | Path) -> str:
         bar_chart(pairs, fig2, Path(out).parent / "figure2_dev_mcd.png",
                   "Figure 2: dev MCD, training languages", "MCD (dB)")
     scratch = [n for n in names if n.startswith("scratch_")]
-    apairs = [_pair_of(n, "scratch_") for n in scratch]
+    apairs = [_pair_of(n, "scratch_") for n in scratch] or [
+        _pair_of(n, "adapt_v1_") for n in names if n.startswith("adapt_v1_")]
     alines = ["| system | " + " | ".join(f"{p} dev MSE (own norm.) | {p} dev MCD | {p} test MCD "
                                          f"| {p} test F0 cents | {p} test V/UV"
                                          for p in apairs) + " |",
@@ -149,8 +158,11 @@ def make_report(exp: str | Path, out: str | Path) -> str:
         extra.append(f"- {label}: " + (", ".join(f"{k} = {v:.4g}" for k, v in flat.items())
                                       if s else "not yet measured"))
     text = "\n".join(["# tts results", "", f"Experiment folder: `{exp}`", "",
+                      "## Acoustic models over every language and speaker (MCD, F0 and "
+                      "V/UV over speech frames)", "", *overall, "",
                       "## Training languages (Figure 2 and test scores per language/speaker)",
-                      "", *lines, "", "## Adaptation to new languages (Figure 3)", "", *alines,
+                      "", *(lines if pairs else ["(no single-speaker baselines in this run)"]),
+                      "", "## Adaptation to new languages (Figure 3)", "", *alines,
                       "", "## Aligner, vocoder ceiling, durations, intelligibility", "",
                       *extra, ""])
     atomic_write_text(out, text)
