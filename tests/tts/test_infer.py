@@ -52,6 +52,8 @@ def test_synthesize_in_process_never_refuses_a_word():
     synth = TtsSynthesizer(ASSET)
     assert synth.default_speaker("en") == "asterisk-allison"
     assert synth.default_speaker("ro") == "tuxpaint-ro"
+    assert synth.default_speaker("bg") == "tuxpaint-bg"  # adapted languages ship (merged)
+    assert len(list(synthesize_text(synth, "Bon dia a tothom.", "ca"))) == 1
     waves = list(synthesize_text(synth, "Hello 東京 world. Xqzvb is here!", "en"))
     assert len(waves) == 2
     for w in waves:
