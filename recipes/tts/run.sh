@@ -42,7 +42,8 @@ dump=dump/$tag
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1}
 c=(--config "$config")
 
-# "name train dev test" per experiment of the config; EXP/conf/<name>.yaml holds its config.
+# "name train dev test fit" per experiment of the config (fit: train, or the closed-form
+# reference mean / ridge); EXP/conf/<name>.yaml holds its config.
 experiments() {
   sptk-cli -q tts experiments "${c[@]}" --dump "$dump" --exp "$exp"
 }
@@ -94,15 +95,20 @@ fi
 
 if stage_on 3; then
   log "stage 3: train every experiment of $config (MLMS, baselines, duration, adaptation)"
-  experiments | while read -r name train dev _; do
-    sptk-cli train --task tts --config "$exp/conf/$name.yaml" --train "$dump/$train" \
-      --valid "$dump/$dev" --exp "$exp/$name" "${ow[@]}" </dev/null
+  experiments | while read -r name train dev _ fit; do
+    if [[ $fit == train ]]; then
+      sptk-cli train --task tts --config "$exp/conf/$name.yaml" --train "$dump/$train" \
+        --valid "$dump/$dev" --exp "$exp/$name" "${ow[@]}" </dev/null
+    else  # a closed-form reference row (constant speaker mean, ridge regression)
+      sptk-cli tts reference --kind "$fit" --config "$exp/conf/$name.yaml" \
+        --train "$dump/$train" --exp "$exp/$name" "${ow[@]}" </dev/null
+    fi
   done
 fi
 
 if stage_on 4; then
   log "stage 4: decode dev and test sets with natural durations ($nj jobs), held-out text"
-  experiments | while read -r name _ dev test; do
+  experiments | while read -r name _ dev test _; do
     for s in $dev $test; do
       decode_once "$exp/$name" "$dump/$s" "$exp/$name/decode/$s" </dev/null
     done
@@ -113,7 +119,7 @@ fi
 
 if stage_on 5; then
   log "stage 5: score (MCD over speech frames, F0 RMSE, V/UV, dev MSE; ASR WER), figures"
-  experiments | while read -r name _ dev test; do
+  experiments | while read -r name _ dev test _; do
     for s in $dev $test; do
       score_once "$dump/$s" "$exp/$name/decode/$s/hyp" "$exp/$name/scores/$s.json" </dev/null
     done

@@ -59,3 +59,51 @@ def test_aligner_on_espeak_speech(espeak_corpus, tmp_path):
     again = align_datadir(tmp_path / "lab", tmp_path / "ali2", AlignConfig(),
                           model=tmp_path / "aligner.npz")
     assert again["aligned"] == 16
+
+
+def test_mixtures_fit_a_two_mode_phone(tmp_path):
+    """A phone spoken two ways: split Gaussians model it better than one, boundaries kept."""
+    from toolkit.tts.align import train_aligner
+
+    rng = np.random.default_rng(0)
+    utts = []
+    for i in range(20):
+        a = rng.normal(30.0 if i % 2 else 20.0, 0.3, (12, 1))  # "a": two pronunciations
+        b = rng.normal(-10.0, 0.3, (12, 1))
+        sil = rng.normal(0.0, 0.3, (6, 1))
+        utts.append((np.concatenate([sil, a, b, sil]), [SIL, "x:a", "x:b", SIL]))
+    one = train_aligner(utts, AlignConfig(states=1, iterations=4))
+    two = train_aligner(utts, AlignConfig(states=1, iterations=4, mixtures=2, mixup_passes=2))
+    assert one.means.shape[2] == 1 and two.means.shape[2] == 2
+    np.testing.assert_allclose(two.weights.sum(2), 1.0, atol=1e-6)
+    a = two.index()["x:a"]
+    assert sorted(np.round(two.means[a, 0, :, 0]).tolist()) == [20.0, 30.0]  # the two modes
+
+    def score(hmm):
+        res = align_utterances(dict(enumerate(utts)), hmm, AlignConfig(states=1))
+        assert all(d.tolist() == [6, 12, 12, 6] for d in res.durations.values())
+        return np.mean(list(res.score.values()))
+
+    assert score(two) > score(one) + 0.2  # about 1 nat per frame of "a", a third of them
+    two.save(tmp_path / "m.npz")
+    back = HmmSet.load(tmp_path / "m.npz")
+    np.testing.assert_array_equal(back.weights, two.weights)
+
+
+def test_single_gaussian_files_and_bad_mixtures(tmp_path):
+    """Aligner files written before mixtures load as one component; 3 mixtures is refused."""
+    import pytest
+
+    from toolkit.errors import UserError
+    from toolkit.tts.align import train_aligner
+
+    hmm = toy_hmm()
+    np.savez(tmp_path / "old.npz", phones=np.array(hmm.phones), means=hmm.means[:, :, 0],
+             vars=hmm.vars[:, :, 0], loop=hmm.loop)
+    old = HmmSet.load(tmp_path / "old.npz")
+    assert old.means.shape == (3, 3, 1, 1) and old.weights.shape == (3, 3, 1)
+    x = np.array([5.0] * 6 + [-5.0] * 6)[:, None]
+    res = align_utterances({"u": (x, ["x:a", "x:b"])}, old, AlignConfig())
+    assert res.durations["u"].tolist() == [6, 6]
+    with pytest.raises(UserError, match="align.mixtures 3"):
+        train_aligner([(x, ["x:a", "x:b"])], AlignConfig(mixtures=3))

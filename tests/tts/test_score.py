@@ -81,12 +81,14 @@ experiments:
   base_{lang}_{spk}: {pairs: train, set: {experiment: {kind: baseline}}}
   adapt_v1_{lang}_{spk}: {pairs: adapt_train, init: mlms_rand,
                           set: {experiment: {kind: adapt, variant: v1}}}
+  ref_ridge: {reference: ridge}
 """)
     exps = write_experiments(conf, tmp_path / "dump", tmp_path / "exp")
-    assert [(e.name, e.train, e.test) for e in exps] == [
-        ("mlms_rand", "train", "test"), ("onehot", "train", "test"),
-        ("base_en_a", "train", "test"), ("base_fr_b", "train", "test"),
-        ("adapt_v1_it_c", "adapt_train", "adapt_test")]
+    assert [(e.name, e.train, e.test, e.fit) for e in exps] == [
+        ("mlms_rand", "train", "test", "train"), ("onehot", "train", "test", "train"),
+        ("base_en_a", "train", "test", "train"), ("base_fr_b", "train", "test", "train"),
+        ("adapt_v1_it_c", "adapt_train", "adapt_test", "train"),
+        ("ref_ridge", "train", "test", "ridge")]
     from toolkit.config import load_config
     from toolkit.tts.config import TtsConfig
 
@@ -96,6 +98,9 @@ experiments:
     assert adapt.experiment.init == str(tmp_path / "exp" / "mlms_rand")
     assert adapt.model.conf["languages"] == ["en", "fr", "it"]
     assert load_config(TtsConfig, exps[1].config).model.conf["code_init"] == "onehot"
+    conf.write_text(conf.read_text().replace("reference: ridge", "reference: lasso"))
+    with pytest.raises(ConfigError, match="ref_ridge.reference: 'lasso'"):
+        write_experiments(conf, tmp_path / "dump", tmp_path / "exp")
     conf.write_text(conf.read_text().replace("init: mlms_rand", "init: nope"))
     with pytest.raises(ConfigError, match="nope"):
         write_experiments(conf, tmp_path / "dump", tmp_path / "exp")

@@ -1,13 +1,13 @@
-"""TTS recipe commands: the ``vocoder`` and ``tts`` groups, ``align`` and ``align-score``.
+"""TTS recipe commands: the ``tts`` group (the ``vocoder`` group, ``align`` and
+``align-score`` are in :mod:`toolkit.cli.tts_analysis`).
 
-Thin wrappers over :mod:`toolkit.dsp.world` and :mod:`toolkit.tts`; every
+Thin wrappers over :mod:`toolkit.tts`; every
 option that is a hyperparameter comes from the recipe YAML (``--config``, with
 ``--set`` overrides).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
@@ -15,7 +15,6 @@ import typer
 from toolkit.cli.app import App, fail
 from toolkit.cli.options import DEVICE, OVERWRITE, SET
 
-vocoder_app = App(help="WORLD vocoder features (40 mcep, log F0 + V/UV, 7 band aperiodicities).")
 tts_app = App(help="TTS recipe steps: splits, stage-2 features, phone set, figures, bundles.")
 CONFIG = typer.Option(None, "--config", "-c", help="tts YAML config (defaults if omitted).")
 
@@ -36,130 +35,6 @@ def _keys(data: Path, shard: str | None) -> list[str]:
     sh = parse_shard(shard)
     keys = DataDir(data).keys()
     return shard_keys(keys, *sh) if sh else keys
-
-
-@vocoder_app.command("analyze")
-def vocoder_analyze(
-    wav: Path = typer.Argument(None, help="One audio file (or use --data)."),
-    out: Path = typer.Option(..., "--out", "-o", help="features .npy (file) or data dir (--data)."),
-    data: Path = typer.Option(None, "--data", "-d", help="Data directory with wav.scp."),
-    shard: str = typer.Option(None, "--shard", help="Only shard J/N of the keys."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Audio -> (frames, 49) features: 40 mcep, log F0, V/UV, 7 band aperiodicities (5 ms)."""
-    import numpy as np
-
-    from toolkit.fsutil import atomic_file
-    from toolkit.tts.prepare import analyze_datadir
-
-    cfg = _config(config, overrides)
-    if (wav is None) == (data is None):
-        fail("give one audio file or --data DIR")
-    if data is not None:
-        analyze_datadir(data, out, cfg.vocoder, _keys(data, shard), overwrite)
-        return
-    from toolkit.data.audio import load_mono
-    from toolkit.dsp.world import analyze
-
-    x, _ = load_mono(wav, cfg.vocoder.sample_rate)
-    with atomic_file(out, suffix=".npy") as tmp:
-        np.save(tmp, analyze(x, cfg.vocoder))
-    typer.echo(f"{out}: {len(np.load(out))} frames x 49")
-
-
-@vocoder_app.command("synthesize")
-def vocoder_synthesize(
-    feats: Path = typer.Argument(..., help="(frames, 49) features .npy."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output audio file."),
-    no_postfilter: bool = typer.Option(False, "--no-postfilter", help="Skip the postfilter."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-) -> None:
-    """Features -> waveform with WORLD (cepstral postfilter unless --no-postfilter)."""
-    import numpy as np
-
-    from toolkit.data.audio import save_audio
-    from toolkit.dsp.world import synthesize
-
-    cfg = _config(config, overrides)
-    if not feats.is_file():
-        fail(f"features file {feats} does not exist")
-    try:
-        y = np.load(feats)
-    except ValueError:
-        fail(f"{feats} is not a .npy array")
-    wave = synthesize(y, cfg.vocoder, postfilter_beta=0.0 if no_postfilter else None)
-    save_audio(out, wave, cfg.vocoder.sample_rate)
-    typer.echo(f"{out}: {len(wave) / cfg.vocoder.sample_rate:.2f} s")
-
-
-@vocoder_app.command("ceiling")
-def vocoder_ceiling(
-    data: Path = typer.Option(..., "--data", "-d", help="Data directory with wav.scp."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
-    max_utts: int = typer.Option(50, "--max-utts", help="Utterances to use (first in key order)."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-) -> None:
-    """Copy-synthesis MCD / F0 RMSE / V/UV error: the vocoder's ceiling, per language."""
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.tts.score import vocoder_ceiling
-
-    result = vocoder_ceiling(data, _config(config, overrides).vocoder, max_utts)
-    if out:
-        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
-    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items() if not isinstance(v, dict)))
-
-
-def align(
-    data: Path = typer.Option(..., "--data", "-d", help="Data dir: wav.scp, text, utt2lang "
-                              "(phones are made when missing)."),
-    out: Path = typer.Option(..., "--out", "-o", help="Output data dir (durations, "
-                             "phone_times, align/phones.ctm, align/textgrid/)."),
-    model: Path = typer.Option(None, "--model", "-m", help="A trained aligner (.npz); "
-                               "default: train one on --data (flat start)."),
-    save_model: Path = typer.Option(None, "--save-model", help="Write the trained aligner here."),
-    config: Path = CONFIG,
-    overrides: list[str] = SET,
-    overwrite: bool = OVERWRITE,
-) -> None:
-    """Forced alignment with a flat-start monophone HMM (3 states, MFCC + deltas)."""
-    import tempfile
-
-    from toolkit.data.datadir import DataDir
-    from toolkit.fsutil import skip_if_done
-    from toolkit.tts.labels import add_labels, align_datadir
-
-    cfg = _config(config, overrides)
-    if skip_if_done(out, overwrite):
-        return
-    if model is not None and not model.is_file():
-        fail(f"aligner model {model} does not exist")
-    d = DataDir(data)
-    with tempfile.TemporaryDirectory() as tmp:
-        src = data
-        if not d.has("phones") or "/" not in next(iter(d.read("phones").values()), "/"):
-            src = Path(tmp) / "labels"
-            add_labels(data, src, cfg.frontend.voices)
-        stats = align_datadir(src, out, cfg.align, model, save_model, overwrite=True)
-    typer.echo(f"{out}: {stats['aligned']} aligned, {stats['rejected']} did not align")
-
-
-def align_score(
-    ref: Path = typer.Option(..., "--ref", "-r", help="Data dir with the true phone_times."),
-    hyp: Path = typer.Option(..., "--hyp", help="Aligner output (phone_times)."),
-    out: Path = typer.Option(None, "--out", "-o", help="Write the scores as JSON here."),
-) -> None:
-    """Share of phone boundaries within 10, 20 and 50 ms of the reference."""
-    from toolkit.fsutil import atomic_write_text
-    from toolkit.tts.labels import score_boundaries
-
-    result = score_boundaries(ref, hyp)
-    if out:
-        atomic_write_text(out, json.dumps(result, indent=1) + "\n")
-    typer.echo(" ".join(f"{k}={v:.4g}" for k, v in result.items()))
 
 
 @tts_app.command("corpus")
@@ -255,13 +130,34 @@ def tts_experiments(
     exp: Path = typer.Option(..., "--exp", "-e", help="Experiment folder (gets conf/<name>.yaml)."),
     config: Path = typer.Option(..., "--config", "-c", help="Recipe YAML with experiments:."),
 ) -> None:
-    """Resolve the config's experiments: into EXP/conf/<name>.yaml; print 'name train dev test'."""
+    """Resolve the config's experiments: into EXP/conf/<name>.yaml; print 'name train dev test
+    fit' (fit: train, or the closed-form reference mean / ridge)."""
     from toolkit.tts.experiments import write_experiments
 
     if not config.is_file():
         fail(f"config file {config} does not exist")
     for e in write_experiments(config, dump, exp):
-        typer.echo(f"{e.name} {e.train} {e.dev} {e.test}")
+        typer.echo(f"{e.name} {e.train} {e.dev} {e.test} {e.fit}")
+
+
+@tts_app.command("reference")
+def tts_reference(
+    train: Path = typer.Option(..., "--train", help="Stage-2 training set (dump/<tag>/train)."),
+    exp: Path = typer.Option(..., "--exp", "-e", help="Experiment directory to write."),
+    kind: str = typer.Option("ridge", "--kind", help="mean (a constant per speaker) | ridge "
+                             "(a linear map of the frame features + a speaker bias)."),
+    l2: float = typer.Option(1e-3, "--l2", help="Ridge penalty per frame."),
+    config: Path = CONFIG, overrides: list[str] = SET, overwrite: bool = OVERWRITE,
+) -> None:
+    """Fit a closed-form reference acoustic model (MCD rows beside the trained ones)."""
+    from toolkit.tts.reference import fit_reference
+
+    if kind not in ("mean", "ridge"):
+        fail(f"--kind {kind}: use mean or ridge")
+    stats = fit_reference(_config(config, overrides), train, exp, kind, l2, overwrite)
+    if not stats.get("skipped"):
+        typer.echo(f"{exp}: {stats['utterances']} utterances, {stats['frames']} frames, "
+                   f"training MSE {stats['train_mse']:.4f}")
 
 
 @tts_app.command("heldout")
@@ -333,8 +229,8 @@ def tts_bundle(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the vocoder and tts groups and the align commands to ``app``."""
-    app.add_typer(vocoder_app, name="vocoder")
+    """Add the tts group, and the vocoder group and align commands, to ``app``."""
+    from toolkit.cli import tts_analysis
+
     app.add_typer(tts_app, name="tts")
-    app.command("align")(align)
-    app.command("align-score")(align_score)
+    tts_analysis.register(app)

@@ -1,8 +1,8 @@
 """Flat-start monophone HMM forced aligner (HTK/Kaldi style, in numpy).
 
 Model: one 3-state left-to-right HMM per phone of each language (``fr:a`` and
-``es:a`` are different phones; ``sil`` is shared), a diagonal Gaussian per
-state, a self-loop probability per state. Features: 13 MFCCs with deltas and
+``es:a`` are different phones; ``sil`` is shared), a mixture of ``mixtures``
+diagonal Gaussians per state, a self-loop probability per state. Features: 13 MFCCs with deltas and
 delta-deltas (39 dims), 25 ms windows every ``frame_shift_ms`` (5 ms: the frame
 rate of the vocoder, so phone durations in frames are the acoustic model's),
 mean and variance normalised per utterance.
@@ -11,6 +11,12 @@ Training (:func:`train_aligner`): flat start (every utterance cut into equal
 parts, one per state of its label sequence), then ``iterations`` Viterbi
 passes, each re-estimating the Gaussians and transitions from the best
 alignment (hard EM, as HTK's HInit/HRest or Kaldi's align-equal + gmm-est).
+With ``mixtures`` > 1 every Gaussian is then split in two (means moved by
++-0.2 standard deviations, HTK's HHEd MU) and re-estimated for ``mixup_passes``
+passes, until each state has ``mixtures`` components; within a state each
+aligned frame goes to its most likely component (hard assignment, like the
+state alignment: from a split at +-0.2 standard deviations, posterior sharing
+separates two modes only after many passes).
 Pause slots (``sil`` at the start, between phrases and at the end of the label
 sequence, :func:`toolkit.tts.frontend.label_sequence`) are optional: Viterbi
 may skip them, and a skipped pause gets duration 0.
@@ -47,6 +53,8 @@ class AlignConfig:
     n_mfcc: int = 13
     states: int = 3
     iterations: int = 8
+    mixtures: int = 1
+    mixup_passes: int = 2
     max_train_utts: int = 2000
     var_floor: float = 0.01
     reject_z: float = 5.0
@@ -71,12 +79,25 @@ def mfcc_features(wave: np.ndarray, conf: AlignConfig) -> np.ndarray:
 
 @dataclass
 class HmmSet:
-    """Monophone HMMs: means/vars ``(phones, states, dim)``, loop ``(phones, states)``."""
+    """Monophone HMMs.
+
+    ``means`` / ``vars`` ``(phones, states, mixtures, dim)``, mixture ``weights``
+    ``(phones, states, mixtures)``, self-loop probabilities ``loop`` ``(phones, states)``.
+    ``(phones, states, dim)`` means (one Gaussian per state, the files written before
+    mixtures) are read as one component.
+    """
 
     phones: list[str]
     means: np.ndarray
     vars: np.ndarray
     loop: np.ndarray
+    weights: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.means.ndim == 3:
+            self.means, self.vars = self.means[:, :, None], self.vars[:, :, None]
+        if self.weights is None:
+            self.weights = np.full(self.means.shape[:3], 1.0 / self.means.shape[2])
 
     def index(self) -> dict[str, int]:
         return {p: i for i, p in enumerate(self.phones)}
@@ -84,15 +105,23 @@ class HmmSet:
     def save(self, path) -> None:
         with atomic_file(path, suffix=".npz") as tmp:
             np.savez(tmp, phones=np.array(self.phones), means=self.means, vars=self.vars,
-                     loop=self.loop)
+                     loop=self.loop, weights=self.weights)
 
     @classmethod
     def load(cls, path) -> HmmSet:
         try:
             d = np.load(path)
-            return cls(list(d["phones"]), d["means"], d["vars"], d["loop"])
+            weights = d["weights"] if "weights" in d.files else None
+            return cls(list(d["phones"]), d["means"], d["vars"], d["loop"], weights)
         except (OSError, KeyError, ValueError) as e:
             raise UserError(f"{path} is not an aligner model ({e})") from None
+
+    def split(self) -> None:
+        """Double the components of every state (means +-0.2 standard deviations)."""
+        step = 0.2 * np.sqrt(self.vars)
+        self.means = np.concatenate([self.means - step, self.means + step], 2)
+        self.vars = np.concatenate([self.vars, self.vars], 2)
+        self.weights = np.concatenate([self.weights, self.weights], 2) / 2
 
 
 def model_names(labels: list[str], lang: str) -> list[str]:
@@ -128,12 +157,22 @@ def build_graph(names: list[str], index: dict[str, int], n_states: int) -> _Grap
     return _Graph(model, state, item, skip, starts, ends, n_required * n_states)
 
 
+def _component_ll(x: np.ndarray, mu: np.ndarray, var: np.ndarray,
+                  weights: np.ndarray) -> np.ndarray:
+    """``(frames, states, mix)`` weighted component log-likelihoods of ``mu (states, mix, dim)``."""
+    s, m, d = mu.shape
+    mu, prec = mu.reshape(s * m, d), 1.0 / var.reshape(s * m, d)
+    const = -0.5 * (np.log(2 * np.pi / prec).sum(1) + (mu * mu * prec).sum(1))
+    ll = -0.5 * (x * x) @ prec.T + x @ (mu * prec).T + const
+    return ll.reshape(len(x), s, m) + np.log(np.maximum(weights, 1e-10))
+
+
 def log_likelihoods(x: np.ndarray, hmm: HmmSet, g: _Graph) -> np.ndarray:
-    """``(frames, states)`` Gaussian log-likelihoods of the graph's states."""
-    mu, var = hmm.means[g.model, g.state], hmm.vars[g.model, g.state]  # (S, D)
-    prec = 1.0 / var
-    const = -0.5 * (np.log(2 * np.pi * var).sum(1) + (mu * mu * prec).sum(1))
-    return -0.5 * (x * x) @ prec.T + x @ (mu * prec).T + const
+    """``(frames, states)`` mixture log-likelihoods of the graph's states."""
+    idx = (g.model, g.state)
+    ll = _component_ll(x, hmm.means[idx], hmm.vars[idx], hmm.weights[idx])
+    top = ll.max(2)
+    return top + np.log(np.exp(ll - top[..., None]).sum(2))
 
 
 def viterbi(ll: np.ndarray, g: _Graph, loop: np.ndarray) -> tuple[np.ndarray, float] | None:
@@ -176,27 +215,37 @@ def durations_from_path(path: np.ndarray, g: _Graph, n_items: int) -> np.ndarray
 
 def _estimate(stats: dict, hmm: HmmSet, floor: np.ndarray) -> None:
     occ, s1, s2, loops = stats["occ"], stats["s1"], stats["s2"], stats["loops"]
-    seen = occ > 0
-    mean = s1 / np.maximum(occ, 1)[..., None]
-    var = s2 / np.maximum(occ, 1)[..., None] - mean ** 2
+    seen = occ > 1e-3
+    mean = s1 / np.maximum(occ, 1e-3)[..., None]
+    var = s2 / np.maximum(occ, 1e-3)[..., None] - mean ** 2
     hmm.means[seen] = mean[seen]
     hmm.vars[seen] = np.maximum(var[seen], floor)
-    hmm.loop[seen] = np.clip(loops[seen] / occ[seen], 0.05, 0.95)
+    state_occ = occ.sum(2)
+    hmm.weights = np.where(state_occ[..., None] > 0, occ / np.maximum(state_occ, 1e-3)[..., None],
+                           hmm.weights)
+    hit = state_occ > 0
+    hmm.loop[hit] = np.clip(loops[hit] / state_occ[hit], 0.05, 0.95)
 
 
-def _accumulate(stats: dict, x: np.ndarray, path: np.ndarray, g: _Graph) -> None:
+def _accumulate(stats: dict, x: np.ndarray, path: np.ndarray, g: _Graph, hmm: HmmSet) -> None:
+    """Add the frames of one aligned utterance, each to the best component of its state."""
     m, s = g.model[path], g.state[path]
-    np.add.at(stats["occ"], (m, s), 1.0)
-    np.add.at(stats["s1"], (m, s), x)
-    np.add.at(stats["s2"], (m, s), x * x)
+    var = hmm.vars[m, s]  # (frames, mix, dim)
+    ll = -0.5 * (((x[:, None] - hmm.means[m, s]) ** 2 / var).sum(2)
+                 + np.log(2 * np.pi * var).sum(2)) + np.log(np.maximum(hmm.weights[m, s], 1e-10))
+    post = (ll == ll.max(1, keepdims=True)).astype(float)  # (frames, mix): the best one
+    post /= post.sum(1, keepdims=True)
+    np.add.at(stats["occ"], (m, s), post)
+    np.add.at(stats["s1"], (m, s), post[..., None] * x[:, None])
+    np.add.at(stats["s2"], (m, s), post[..., None] * (x * x)[:, None])
     same = np.concatenate([path[1:] == path[:-1], [False]])
     np.add.at(stats["loops"], (m, s), same.astype(float))
 
 
 def _new_stats(hmm: HmmSet) -> dict:
-    p, s, d = hmm.means.shape
-    return {"occ": np.zeros((p, s)), "s1": np.zeros((p, s, d)), "s2": np.zeros((p, s, d)),
-            "loops": np.zeros((p, s))}
+    p, s, k, d = hmm.means.shape
+    return {"occ": np.zeros((p, s, k)), "s1": np.zeros((p, s, k, d)),
+            "s2": np.zeros((p, s, k, d)), "loops": np.zeros((p, s))}
 
 
 def backoff(name: str, index: dict[str, int]) -> str:
@@ -221,21 +270,36 @@ def train_aligner(utts: list[tuple[np.ndarray, list[str]]], conf: AlignConfig) -
     for (x, _), g in zip(utts, graphs, strict=True):  # flat start: equal alignment
         n = len(g.model)
         if len(x) >= n:
-            _accumulate(stats, x, (np.arange(len(x)) * n // len(x)).astype(np.int64), g)
+            _accumulate(stats, x, (np.arange(len(x)) * n // len(x)).astype(np.int64), g, hmm)
     _estimate(stats, hmm, floor)
-    for it in range(conf.iterations):
+    passes, n_pass = _schedule(conf), 0
+    for split in passes:
+        if split:
+            hmm.split()
+        n_pass += 1
         stats, total, frames, failed = _new_stats(hmm), 0.0, 0, 0
         for (x, _), g in zip(utts, graphs, strict=True):
             res = viterbi(log_likelihoods(x, hmm, g), g, hmm.loop)
             if res is None:
                 failed += 1
                 continue
-            _accumulate(stats, x, res[0], g)
+            _accumulate(stats, x, res[0], g, hmm)
             total, frames = total + res[1], frames + len(x)
         _estimate(stats, hmm, floor)
-        log.info("aligner pass %d/%d: log-likelihood per frame %.3f (%d utterances, %d failed)",
-                 it + 1, conf.iterations, total / max(frames, 1), len(utts) - failed, failed)
+        log.info("aligner pass %d/%d (%d Gaussian(s) per state): log-likelihood per frame "
+                 "%.3f (%d utterances, %d failed)", n_pass, len(passes), hmm.means.shape[2],
+                 total / max(frames, 1), len(utts) - failed, failed)
     return hmm
+
+
+def _schedule(conf: AlignConfig) -> list[bool]:
+    """One entry per Viterbi pass: whether the Gaussians are split before it."""
+    if conf.mixtures < 1 or conf.mixtures & (conf.mixtures - 1):
+        raise UserError(f"align.mixtures {conf.mixtures}: use a power of two (1, 2, 4, 8)")
+    passes = [False] * conf.iterations
+    for _ in range(int(np.log2(conf.mixtures))):
+        passes += [True] + [False] * (max(conf.mixup_passes, 1) - 1)
+    return passes
 
 
 @dataclass

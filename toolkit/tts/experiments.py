@@ -18,7 +18,10 @@ Each entry names one model to train, decode and score::
   ``adapt_train`` train on ``adapt_train`` and are evaluated on ``adapt_dev`` /
   ``adapt_test``; the others train on ``train`` and are evaluated on ``dev`` / ``test``;
 - ``init``: the experiment whose weights an adaptation starts from (its folder
-  under the experiment folder becomes ``experiment.init``).
+  under the experiment folder becomes ``experiment.init``);
+- ``reference``: ``mean`` or ``ridge``: not trained but fitted in closed form over the
+  model's languages and speakers (``sptk-cli tts reference``,
+  :mod:`toolkit.tts.reference`): the constant-mean and linear rows of the score table.
 
 Entries run in the order written (an ``init`` must come earlier).
 :func:`write_experiments` resolves every entry into a complete config file
@@ -38,7 +41,8 @@ from toolkit.fsutil import atomic_write_text
 from toolkit.tts.config import TtsConfig
 from toolkit.tts.prepare import language_speaker_pairs
 
-ENTRY_KEYS = {"set", "pairs", "init"}
+ENTRY_KEYS = {"set", "pairs", "init", "reference"}
+REFERENCES = ("mean", "ridge")
 PAIR_SETS = {"train": ("train", "dev", "test"),
              "adapt_train": ("adapt_train", "adapt_dev", "adapt_test")}
 
@@ -52,6 +56,7 @@ class Experiment:
     dev: str
     test: str
     config: Path
+    fit: str = "train"  # train, or the closed-form reference (mean | ridge)
 
 
 def _merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -61,8 +66,8 @@ def _merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, Any]]]:
-    """``(name, train set, config dict)`` of every experiment of ``config`` (module doc).
+def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, Any], str]]:
+    """``(name, train set, config dict, fit)`` of every experiment of ``config`` (module doc).
 
     Raises:
         ConfigError: an entry with unknown keys, an unknown ``pairs`` set, or an
@@ -73,13 +78,17 @@ def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, 
     if not entries:
         raise ConfigError(f"{config} has no experiments: section (module toolkit.tts.experiments)")
     base = {k: v for k, v in raw.items() if k != "experiments"}
-    out: list[tuple[str, str, dict[str, Any]]] = []
+    out: list[tuple[str, str, dict[str, Any], str]] = []
     for pattern, entry in entries.items():
         entry = entry or {}
         unknown = set(entry) - ENTRY_KEYS
         if unknown:
             raise ConfigError(f"experiments.{pattern}: unknown key(s) {sorted(unknown)} "
                               f"(known: {', '.join(sorted(ENTRY_KEYS))})")
+        fit = entry.get("reference", "train")
+        if fit != "train" and fit not in REFERENCES:
+            raise ConfigError(f"experiments.{pattern}.reference: '{fit}' is not one of "
+                              f"{', '.join(REFERENCES)}")
         pairs_of = entry.get("pairs", "")
         if pairs_of and pairs_of not in PAIR_SETS:
             raise ConfigError(f"experiments.{pattern}.pairs: '{pairs_of}' is not one of "
@@ -92,23 +101,23 @@ def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, 
                 data = _merge(data, {"experiment": {"language": lang, "speaker": spk}})
             if entry.get("init"):
                 init = entry["init"].format(lang=lang, spk=spk)
-                if init not in {n for n, _, _ in out}:
+                if init not in {n for n, *_ in out}:
                     raise ConfigError(f"experiments.{pattern}.init: '{init}' is no earlier "
                                       "experiment")
                 data = _merge(data, {"experiment": {"init": str(exp / init)}})
             from_dict(TtsConfig, data)  # a bad entry fails here, with the key's path
-            out.append((name, pairs_of or "train", data))
+            out.append((name, pairs_of or "train", data, fit))
     return out
 
 
 def write_experiments(config: Path, dump: Path, exp: Path) -> list[Experiment]:
     """Write ``exp/conf/<name>.yaml`` for every experiment; return them in order."""
     result = []
-    for name, train, data in plan(config, dump, exp):
+    for name, train, data, fit in plan(config, dump, exp):
         path = exp / "conf" / f"{name}.yaml"
         text = dump_yaml(data)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             atomic_write_text(path, text)
         _, dev, test = PAIR_SETS[train]
-        result.append(Experiment(name, train, dev, test, path))
+        result.append(Experiment(name, train, dev, test, path, fit))
     return result

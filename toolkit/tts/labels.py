@@ -192,10 +192,12 @@ def score_boundaries(ref: str | Path, hyp: str | Path,
 
     Pauses are removed from both; an utterance counts when its phone sequences
     agree (stress and length aside). Each phone contributes its start and end.
+    ``mean_signed_ms`` / ``median_signed_ms``: hypothesis minus reference (positive:
+    the aligner places boundaries late).
     """
 
     r, h = DataDir(ref).read("phone_times"), DataDir(hyp).read("phone_times")
-    errors, mismatched, missing = [], 0, 0
+    signed, mismatched, missing = [], 0, 0
     for key, value in r.items():
         if key not in h:
             missing += 1
@@ -206,10 +208,13 @@ def score_boundaries(ref: str | Path, hyp: str | Path,
             mismatched += 1
             continue
         for (rs, rd, _), (hs, hd, _) in zip(rp, hp, strict=True):
-            errors += [abs(rs - hs), abs(rs + rd - hs - hd)]
-    e = np.array(errors)
+            signed += [hs - rs, hs + hd - rs - rd]
+    d = np.array(signed)
+    e = np.abs(d)
     out: dict[str, Any] = {f"within_{int(t * 1000)}ms": float((e <= t + 1e-9).mean())
                            if len(e) else 0.0 for t in tolerances}
     out.update(boundaries=len(e), mean_abs_ms=float(e.mean() * 1000) if len(e) else 0.0,
+               mean_signed_ms=float(d.mean() * 1000) if len(d) else 0.0,
+               median_signed_ms=float(np.median(d) * 1000) if len(d) else 0.0,
                utterances=len(r) - mismatched - missing, mismatched=mismatched, missing=missing)
     return out

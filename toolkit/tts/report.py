@@ -16,7 +16,9 @@ outputs (a baseline uses its speaker's statistics, MLMS and the adapted models t
 pooled ones), so MSEs of different systems are in different units. The figures
 therefore plot the MCD (dB, the same yardstick for every system); the tables keep
 both.
-- a Markdown report with the test MCD / F0 RMSE / V/UV error of each system.
+- a Markdown report with the test MCD / F0 RMSE / V/UV error of each system (the
+  three code initialisations, then any other acoustic model of the training
+  languages: other tower sizes, the closed-form references ``ref_mean`` / ``ref_ridge``).
 """
 
 from __future__ import annotations
@@ -83,6 +85,10 @@ def make_report(exp: str | Path, out: str | Path) -> str:
     names = sorted({p.parents[1].name for p in [*exp.glob("*/scores/test.json"),
                                                   *exp.glob("*/scores/adapt_test.json")]})
     bases = [n for n in names if n.startswith("base_")]
+    # other acoustic models of the training languages: larger or smaller MLMS, the
+    # closed-form references (ref_mean, ref_ridge)
+    others = [n for n in names if n not in (*CODES, "duration") and not n.startswith(
+        ("base_", "scratch_", "adapt_", "duration_"))]
     pairs = [_pair_of(n, "base_") for n in bases]
     lines = ["| system | " + " | ".join(pairs) + " |", "|---" * (len(pairs) + 1) + "|"]
     fig2: dict[str, list[float]] = {}
@@ -100,7 +106,7 @@ def make_report(exp: str | Path, out: str | Path) -> str:
         base = [_pair_metric(_load(exp, "test", n), p, metric)
                 for n, p in zip(bases, pairs, strict=True)]
         lines.append(f"| test {unit}, baseline | " + " | ".join(_fmt(v) for v in base) + " |")
-        for code in CODES:
+        for code in [*CODES, *others]:
             vals = [_pair_metric(_load(exp, "test", code), p, metric) for p in pairs]
             lines.append(f"| test {unit}, {code.replace('mlms_', 'MLMS ')} | "
                          + " | ".join(_fmt(v) for v in vals) + " |")
