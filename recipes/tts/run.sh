@@ -13,6 +13,9 @@
 #                      (default conf/demo.yaml)
 #   --exp DIR          experiment folder (default exp/<config name>)
 #   --overwrite        redo finished steps (default false)
+#   --acoustic NAME    the experiment that speaks the held-out sentences and is packed
+#                      (default mlms_rand)
+#   --duration NAME    the duration model beside it (default duration)
 #
 # Stages: 0 corpus, 1 splits (loudness-normalised, trimmed audio) + held-out sentences,
 # 2 labels + WORLD features + alignment, 3 train every experiment of the config
@@ -30,6 +33,8 @@ corpus=""
 config=conf/demo.yaml
 exp=""
 overwrite=false
+acoustic=mlms_rand
+duration=duration
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 recipe_setup
@@ -113,8 +118,8 @@ if stage_on 4; then
       decode_once "$exp/$name" "$dump/$s" "$exp/$name/decode/$s" </dev/null
     done
   done
-  sptk-cli tts synthesize-set --acoustic "$exp/mlms_rand" --duration "$exp/duration" \
-    --data "$data/heldout" --out "$exp/mlms_rand/decode/heldout/hyp" "${ow[@]}"
+  sptk-cli tts synthesize-set --acoustic "$exp/$acoustic" --duration "$exp/$duration" \
+    --data "$data/heldout" --out "$exp/$acoustic/decode/heldout/hyp" "${ow[@]}"
 fi
 
 if stage_on 5; then
@@ -124,18 +129,18 @@ if stage_on 5; then
       score_once "$dump/$s" "$exp/$name/decode/$s/hyp" "$exp/$name/scores/$s.json" </dev/null
     done
   done
-  score_once "$data/heldout" "$exp/mlms_rand/decode/heldout/hyp" \
-    "$exp/mlms_rand/scores/heldout.json"
+  score_once "$data/heldout" "$exp/$acoustic/decode/heldout/hyp" \
+    "$exp/$acoustic/scores/heldout.json"
   sptk-cli tts report --exp "$exp" --out "$exp/RESULTS.md"
 fi
 
 if stage_on 9; then
-  log "stage 9: pack MLMS and the duration model into one TTS bundle"
-  sptk-cli pack --exp "$exp/mlms_rand" --out "$exp/pack/acoustic" \
-    --scores "$exp/mlms_rand/scores/test.json" "${ow[@]}" \
+  log "stage 9: pack $acoustic and $duration into one TTS bundle"
+  sptk-cli pack --exp "$exp/$acoustic" --out "$exp/pack/acoustic" \
+    --scores "$exp/$acoustic/scores/test.json" "${ow[@]}" \
     --description "MLMS acoustic model (Li & Zen 2016) trained with $config."
-  sptk-cli pack --exp "$exp/duration" --out "$exp/pack/duration" \
-    --scores "$exp/duration/scores/test.json" "${ow[@]}" \
+  sptk-cli pack --exp "$exp/$duration" --out "$exp/pack/duration" \
+    --scores "$exp/$duration/scores/test.json" "${ow[@]}" \
     --description "LSTM duration model trained with $config."
   sptk-cli tts bundle --acoustic "$exp/pack/acoustic" --duration "$exp/pack/duration" \
     --train-data "$dump/train" --out "$exp/bundle" "${ow[@]}"

@@ -3,7 +3,7 @@
 Reads the score files stage 5 writes, ``EXP/<experiment>/scores/<set>.json``
 (experiments: ``mlms_rand``, ``mlms_onehot``, ``mlms_onehot_fixed``,
 ``base_<lang>_<spk>``, ``scratch_<lang>_<spk>``, ``adapt_v<k>_<lang>_<spk>``,
-``duration``; the held-out sentences' ASR WER in ``mlms_rand/scores/heldout.json``),
+``duration``; the held-out sentences' ASR WER in ``<acoustic>/scores/heldout.json``),
 plus ``align/scores/espeak.json`` and ``vocoder/scores/test.json``, and writes:
 
 - Figure 2 (``figure2_dev_mcd.png``): development MCD per (language, speaker) of the
@@ -136,11 +136,14 @@ def make_report(exp: str | Path, out: str | Path) -> str:
         bar_chart(apairs, fig3, Path(out).parent / "figure3_adapt_dev_mcd.png",
                   "Figure 3: dev MCD, adaptation languages", "MCD (dB)")
     extra = []
+    spoken = sorted(p.parents[1].name for p in exp.glob("*/scores/heldout.json")) or ["mlms_rand"]
     for test_set, name, label in (
             ("espeak", "align", "aligner on espeak-ng speech"),
             ("test", "vocoder", "vocoder copy synthesis (test set)"),
-            ("test", "duration", "duration model (test set)"),
-            ("heldout", "mlms_rand", "held-out sentences, MLMS + duration model, ASR WER")):
+            *[("test", n, f"duration model {n} (test set)") for n in names
+              if n == "duration" or n.startswith("duration_")],
+            *[("heldout", n, f"held-out sentences, {n} + duration model, ASR WER")
+              for n in spoken]):
         s = _load(exp, test_set, name)
         flat = {k: v for k, v in (s or {}).items() if isinstance(v, int | float)}
         extra.append(f"- {label}: " + (", ".join(f"{k} = {v:.4g}" for k, v in flat.items())
