@@ -135,11 +135,27 @@ if stage_on 5; then
 fi
 
 if stage_on 9; then
-  log "stage 9: pack $acoustic and $duration into one TTS bundle"
-  sptk-cli pack --exp "$exp/$acoustic" --out "$exp/pack/acoustic" \
+  log "stage 9: pack $acoustic and $duration (+ adapted languages) into one TTS bundle"
+  # an adaptation language ships when both its v1 acoustic run (adapt_v1_<pair>, from
+  # $acoustic) and its duration run (dadapt_<pair>, from $duration) exist: merged exactly
+  a_runs=() d_runs=()
+  for d in "$exp"/adapt_v1_*/; do
+    pair=$(basename "$d"); pair=${pair#adapt_v1_}
+    if [[ -f $d/best.pt && -f $exp/dadapt_$pair/best.pt ]]; then
+      a_runs+=(--adapted "$exp/adapt_v1_$pair") d_runs+=(--adapted "$exp/dadapt_$pair")
+    fi
+  done
+  if (( ${#a_runs[@]} )); then
+    sptk-cli tts merge --base "$exp/$acoustic" "${a_runs[@]}" --out "$exp/merged/acoustic" "${ow[@]}"
+    sptk-cli tts merge --base "$exp/$duration" "${d_runs[@]}" --out "$exp/merged/duration" "${ow[@]}"
+    acoustic_dir=$exp/merged/acoustic duration_dir=$exp/merged/duration
+  else
+    acoustic_dir=$exp/$acoustic duration_dir=$exp/$duration
+  fi
+  sptk-cli pack --exp "$acoustic_dir" --out "$exp/pack/acoustic" \
     --scores "$exp/$acoustic/scores/test.json" "${ow[@]}" \
     --description "MLMS acoustic model (Li & Zen 2016) trained with $config."
-  sptk-cli pack --exp "$exp/$duration" --out "$exp/pack/duration" \
+  sptk-cli pack --exp "$duration_dir" --out "$exp/pack/duration" \
     --scores "$exp/$duration/scores/test.json" "${ow[@]}" \
     --description "LSTM duration model trained with $config."
   sptk-cli tts bundle --acoustic "$exp/pack/acoustic" --duration "$exp/pack/duration" \

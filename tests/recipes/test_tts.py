@@ -49,7 +49,12 @@ def test_tts_recipe_end_to_end(tmp_path):
     assert out.stat().st_size > 1000
     bad = run_cli("synthesize", "Hello.", "--lang", "de", "-o", tmp_path / "de.wav",
                   "--model", exp / "bundle")
-    assert bad.returncode == 2 and "knows: en, fr" in bad.stderr
+    assert bad.returncode == 2 and "knows: en, fr, it" in bad.stderr  # it: adapted, merged
+    run_cli("synthesize", "Buongiorno.", "--lang", "it", "-o", tmp_path / "it.wav", "--model",
+            exp / "bundle", check=True)
+    for ref in ("ref_mean", "ref_ridge"):
+        score = json.loads((exp / ref / "scores/test.json").read_text())
+        assert score["mcd_db"] > 0 and score["utterances"] == mlms["utterances"]
     second = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.stderr.count("skipping") >= 10

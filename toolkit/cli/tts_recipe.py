@@ -160,6 +160,22 @@ def tts_reference(
                    f"training MSE {stats['train_mse']:.4f}")
 
 
+@tts_app.command("merge")
+def tts_merge(
+    base: Path = typer.Option(..., "--base", help="The model the adaptations started from."),
+    adapted: list[Path] = typer.Option(..., "--adapted", help="An adapted experiment (v1 or "
+                                       "duration_adapt of --base); repeat for each language."),
+    out: Path = typer.Option(..., "--out", "-o", help="Experiment directory to write."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Merge adapted languages into one model (tts.merge): a bundle that speaks them all."""
+    from toolkit.tts.merge import merge_adapted
+
+    res = merge_adapted(base, adapted, out, overwrite)
+    if not res.get("skipped"):
+        typer.echo(f"{out}: languages {' '.join(res['languages'])}")
+
+
 @tts_app.command("heldout")
 def tts_heldout(
     out: Path = typer.Option(..., "--out", "-o", help="Text-only data dir to write."),

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from toolkit.errors import UserError
 from toolkit.models.layers import FeatureNorm
-from toolkit.models.tts_blocks import NamedSlots, phone_dim
+from toolkit.models.tts_blocks import NamedSlots, phone_dim, set_trainable
 from toolkit.registry import register_model
 
 
@@ -36,6 +37,8 @@ class DurationLSTM(nn.Module):
             languages, speakers: names known to the model.
             proj_dim, cells, layers: ReLU projection and LSTM sizes.
             embed_dim: language and speaker embedding size.
+            trainable: parameter groups to update (empty: all): ``embedding`` (the
+                language and speaker embeddings), ``network`` (everything else).
         """
 
         phone_slots: int = 128
@@ -45,6 +48,7 @@ class DurationLSTM(nn.Module):
         cells: int = 128
         layers: int = 2
         embed_dim: int = 16
+        trainable: list[str] = field(default_factory=list)
 
     def __init__(self, conf: Conf):
         super().__init__()
@@ -58,6 +62,15 @@ class DurationLSTM(nn.Module):
         self.proj = nn.Linear(self.in_dim + 2 * conf.embed_dim, conf.proj_dim)
         self.lstm = nn.LSTM(conf.proj_dim, conf.cells, num_layers=conf.layers, batch_first=True)
         self.out = nn.Linear(conf.cells, 1)
+        unknown = set(conf.trainable) - {"embedding", "network"}
+        if unknown:
+            raise UserError(f"model.conf.trainable: unknown group(s) {sorted(unknown)} "
+                            "(groups: embedding, network)")
+        if conf.trainable:
+            for name, module in (("embedding", (self.lang_emb, self.spk_emb)),
+                                 ("network", (self.proj, self.lstm, self.out))):
+                for m in module:
+                    set_trainable(m, name in conf.trainable)
 
     def forward(self, x: torch.Tensor, lang: torch.Tensor, spk: torch.Tensor) -> torch.Tensor:
         """``(batch, phones, in_dim)`` raw -> ``(batch, phones, 1)`` normalised log durations."""

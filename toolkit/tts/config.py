@@ -13,7 +13,12 @@ exactly the model it holds:
 - ``adapt``: ``model`` extended by the new language and speaker, trainable
   groups from ``experiment.variant`` (v1: code; v2: code + mean tower; v3:
   mean tower, starting from v1; v4: code + mean tower, starting from v3; a new
-  speaker output layer in each), initialised from ``experiment.init``.
+  speaker output layer in each), initialised from ``experiment.init``;
+- ``duration_adapt``: ``duration`` extended by the new language and speaker, only
+  their embeddings trained (the analogue of v1), initialised from ``experiment.init``.
+
+v1 and ``duration_adapt`` leave every shared weight as it was, so several adapted
+languages merge into one model (:mod:`toolkit.tts.merge`, ``sptk-cli tts merge``).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ VARIANT_GROUPS = {"v1": ["code", "speaker"], "v2": ["code", "mean", "speaker"],
 class ExperimentConfig:
     """Which model this run trains (see the module doc)."""
 
-    kind: Literal["mlms", "baseline", "duration", "adapt"] = "mlms"
+    kind: Literal["mlms", "baseline", "duration", "adapt", "duration_adapt"] = "mlms"
     language: str = ""
     speaker: str = ""
     variant: Literal["", "v1", "v2", "v3", "v4"] = ""
@@ -169,7 +174,7 @@ def resolve_model(cfg: TtsConfig) -> ModelSpec:
     """The model spec the experiment selects (idempotent: a saved config resolves to itself)."""
     ex, base = cfg.experiment, dict(cfg.model.conf)
     slots = base.get("phone_slots", 128)
-    if ex.kind in ("baseline", "adapt") and not (ex.language and ex.speaker):
+    if ex.kind in ("baseline", "adapt", "duration_adapt") and not (ex.language and ex.speaker):
         raise ConfigError(f"experiment.kind={ex.kind} needs experiment.language and "
                           "experiment.speaker")
     if ex.kind == "baseline":
@@ -185,13 +190,23 @@ def resolve_model(cfg: TtsConfig) -> ModelSpec:
                 "languages": list(base.get("languages", ["en"])),
                 "speakers": list(base.get("speakers", ["spk"]))}
         return ModelSpec(cfg.duration.name, conf)
+    langs, spks = list(base.get("languages", [])), list(base.get("speakers", []))
+    langs += [ex.language] * bool(ex.language and ex.language not in langs)
+    spks += [ex.speaker] * bool(ex.speaker and ex.speaker not in spks)
+    if ex.kind == "duration_adapt":
+        if not ex.init:
+            raise ConfigError("experiment.kind=duration_adapt needs experiment.init (the "
+                              "duration model to start from)")
+        if cfg.model.name == cfg.duration.name:
+            return cfg.model
+        conf = {**cfg.duration.conf, "phone_slots": slots, "languages": langs,
+                "speakers": spks, "trainable": ["embedding"]}
+        return ModelSpec(cfg.duration.name, conf)
     if ex.kind == "adapt":
         if ex.variant not in VARIANT_GROUPS or not ex.init:
             raise ConfigError("experiment.kind=adapt needs experiment.variant (v1..v4) and "
                               "experiment.init (the experiment to start from)")
-        langs, spks = list(base.get("languages", [])), list(base.get("speakers", []))
-        conf = {**base, "languages": langs + [ex.language] * (ex.language not in langs),
-                "speakers": spks + [ex.speaker] * (ex.speaker not in spks),
+        conf = {**base, "languages": langs, "speakers": spks,
                 "trainable": VARIANT_GROUPS[ex.variant]}
         return ModelSpec(cfg.model.name, conf)
     return cfg.model

@@ -1,7 +1,7 @@
 """Reference rows of the tts score table, fitted in closed form.
 
 :func:`fit_reference` writes an experiment directory (``config.yaml``, ``meta.yaml``,
-``model.pt``, ``phone_set.json``) holding a :class:`toolkit.models.tts_linear.LinearTts`
+``best.pt``, ``phone_set.json``) holding a :class:`toolkit.models.tts_linear.LinearTts`
 (``mean``: a constant per speaker; ``ridge``: a linear map of the frame features plus a
 speaker bias) over the recipe model's languages and speakers, so ``sptk-cli decode`` and
 ``sptk-cli score`` treat it like a trained model. The normalisation statistics come from
@@ -94,7 +94,7 @@ def fit_reference(cfg: TtsConfig, train_dir: Path, exp: Path, kind: str, l2: flo
     model.set_solution(torch.from_numpy(weight).float(), torch.from_numpy(bias).float())
     exp.mkdir(parents=True, exist_ok=True)
     atomic_write_text(exp / "config.yaml", dump_yaml(cfg))
-    save_checkpoint({"model": model.state_dict()}, exp / "model.pt")
+    save_checkpoint({"model": model.state_dict()}, exp / "best.pt")  # as a trained run
     write_exp_meta(exp, "tts", "tts_linear")
     stats = {"utterances": len(ds), "frames": int(n), "train_mse": sse / max(n * o, 1)}
     mark_done(exp)

@@ -29,25 +29,38 @@ from toolkit.tts.loss import masked_mse
 from toolkit.tts.score import aggregate, score_keys
 
 
+def _rows(new_names: list[str], old_names: list[str], old: torch.Tensor) -> torch.Tensor:
+    """Rows of ``old`` (one per old name) rearranged for ``new_names``; new names get the
+    mean of the trained rows."""
+    index = {n: i for i, n in enumerate(old_names)}
+    mean = old.detach().float().mean(0)
+    return torch.stack([old[index[n]].detach().float() if n in index else mean
+                        for n in new_names])
+
+
 def _load_init(model: Any, init: str) -> None:
     """Copy an experiment's weights into ``model``: matching tensors, known languages/speakers."""
     if not Path(init).is_dir():
         raise UserError(f"experiment.init {init} does not exist; train that model first")
     _, _, src = load_model_dir(init)
+    if type(src) is not type(model):
+        raise UserError(f"experiment.init {init} holds a {type(src).__name__}, not a "
+                        f"{type(model).__name__}")
     state = model.state_dict()
     for name, value in src.state_dict().items():
         if name in state and state[name].shape == value.shape and not name.startswith("spk_out"):
             state[name] = value.float()
-    old_l = {n: i for i, n in enumerate(src.languages.names)}
-    code = state["code"].clone()
-    for i, lang in enumerate(model.languages.names):
-        code[i] = src.code[old_l[lang]] if lang in old_l else src.code.detach().mean(0)
-    state["code"] = code
-    for i, spk in enumerate(model.speakers.names):
-        if spk in src.speakers.index:
-            j = src.speakers(spk)
-            for k, v in src.spk_out[j].state_dict().items():
-                state[f"spk_out.{i}.{k}"] = v.float()
+    langs, spks = model.languages.names, model.speakers.names
+    if hasattr(model, "code"):  # MLMS: language codes, speaker output layers
+        state["code"] = _rows(langs, src.languages.names, src.code)
+        for i, spk in enumerate(spks):
+            if spk in src.speakers.index:
+                j = src.speakers(spk)
+                for k, v in src.spk_out[j].state_dict().items():
+                    state[f"spk_out.{i}.{k}"] = v.float()
+    else:  # duration model: language and speaker embeddings
+        state["lang_emb.weight"] = _rows(langs, src.languages.names, src.lang_emb.weight)
+        state["spk_emb.weight"] = _rows(spks, src.speakers.names, src.spk_emb.weight)
     model.load_state_dict(state)
 
 
@@ -75,7 +88,7 @@ class TtsTask(Task):
         """Phone set into the experiment; weights from ``experiment.init`` or fresh statistics."""
         exp_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(train_set.dir.path / PHONE_SET, exp_dir / PHONE_SET)
-        if cfg.experiment.kind == "adapt":
+        if cfg.experiment.kind in ("adapt", "duration_adapt"):
             _load_init(model, cfg.experiment.init)
             return
         # Spread over the whole set: the keys are sorted by speaker, so the first N
