@@ -154,10 +154,11 @@ if stage_on 9; then
   fi
   sptk-cli pack --exp "$acoustic_dir" --out "$exp/pack/acoustic" \
     --scores "$exp/$acoustic/scores/test.json" "${ow[@]}" \
-    --description "MLMS acoustic model (Li & Zen 2016) trained with $config."
+    --description "MLMS acoustic model (Li & Zen 2016) trained with $config." \
+    --card conf/model_card.yaml
   sptk-cli pack --exp "$duration_dir" --out "$exp/pack/duration" \
     --scores "$exp/$duration/scores/test.json" "${ow[@]}" \
-    --description "LSTM duration model trained with $config."
+    --description "LSTM duration model trained with $config." --card conf/model_card.yaml
   sptk-cli tts bundle --acoustic "$exp/pack/acoustic" --duration "$exp/pack/duration" \
     --train-data "$dump/train" --out "$exp/bundle" "${ow[@]}"
 fi
