@@ -19,6 +19,7 @@ python=${PYTHON:-python3}
 # asterisk-core-sounds-<lang> (no codec suffix) holds the prompts' transcripts.
 apt_pkgs=(
   libsndfile1 espeak-ng libespeak-ng1 sox
+  flite                             # tts peer of local/asr_compare.py
   fluidsynth fluid-soundfont-gm
   asterisk-core-sounds-en-g722 asterisk-core-sounds-es-g722 asterisk-core-sounds-fr-g722
   asterisk-core-sounds-it-g722 asterisk-core-sounds-ru-g722

@@ -8,7 +8,13 @@ OUT and scores it with the recipe's scoring code (``toolkit.tts.score``:
 PocketSphinx en-us at 16 kHz). Prints a Markdown table and writes OUT/scores.json.
 
 Usage (from recipes/tts):
-    python local/asr_compare.py --out exp/asr_compare [--model BUNDLE]
+    python local/asr_compare.py --out exp/asr_compare [--model BUNDLE] [--text FILE]
+    python local/asr_compare.py --out OUT --model EXP/mlms_rand --duration EXP/duration \
+        --text local/dev_en.txt --postfilter-beta 0.6 --no-peers
+
+``--model`` with ``--duration`` takes a recipe run's experiment folders instead of a
+bundle; ``--postfilter-beta`` replaces the bundle's cepstral postfilter strength (a decode
+setting: choose it on ``local/dev_en.txt``, never on the held-out sentences).
 """
 
 from __future__ import annotations
@@ -51,16 +57,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--model", type=Path, default=None, help="TTS bundle (default: shipped)")
+    ap.add_argument("--duration", type=Path, default=None,
+                    help="duration experiment (with --model an acoustic experiment)")
     ap.add_argument("--text", type=Path, default=HERE / "heldout_en.txt")
+    ap.add_argument("--postfilter-beta", type=float, default=None)
+    ap.add_argument("--no-peers", action="store_true", help="skip flite and espeak-ng")
     args = ap.parse_args()
     ref = args.out / "ref"
-    synth = TtsSynthesizer(args.model or default_bundle())
+    synth = TtsSynthesizer(args.model or default_bundle(), duration=args.duration)
+    if args.postfilter_beta is not None:
+        synth.cfg.vocoder.postfilter_beta = args.postfilter_beta
     speaker = synth.default_speaker("en")
     text_datadir(args.text, ref, "en", speaker, overwrite=True)
     systems = {f"sptk-cli synthesize (bundle, {speaker})": args.out / "sptk"}
     synthesize_datadir(synth, ref, systems[next(iter(systems))], overwrite=True)
-    for name, cmd in (("flite", ["flite", "-t", "{text}", "-o", "{wav}"]),
-                      ("espeak-ng", ["espeak-ng", "-v", "en-us", "-w", "{wav}", "{text}"])):
+    peers = () if args.no_peers else (
+        ("flite", ["flite", "-t", "{text}", "-o", "{wav}"]),
+        ("espeak-ng", ["espeak-ng", "-v", "en-us", "-w", "{wav}", "{text}"]))
+    for name, cmd in peers:
         if shutil.which(cmd[0]) is None:
             print(f"{name}: not installed (apt-get install {name}); skipped")
             continue
