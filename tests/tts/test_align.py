@@ -52,6 +52,8 @@ def test_aligner_on_espeak_speech(espeak_corpus, tmp_path):
     scores = score_boundaries(espeak_corpus, tmp_path / "ali")
     assert scores["utterances"] >= 12
     assert scores["within_50ms"] > 0.6 and scores["within_10ms"] < scores["within_20ms"]
+    assert abs(scores["mean_signed_ms"]) < scores["mean_abs_ms"]  # errors of both signs
+    assert -60 < scores["onset_signed_ms"] < 60 and -60 < scores["offset_signed_ms"] < 60
     grid = next((tmp_path / "ali" / "align" / "textgrid").glob("*.TextGrid")).read_text()
     assert 'class = "IntervalTier"' in grid
     ctm = (tmp_path / "ali" / "align" / "phones.ctm").read_text().splitlines()

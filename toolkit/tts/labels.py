@@ -193,11 +193,12 @@ def score_boundaries(ref: str | Path, hyp: str | Path,
     Pauses are removed from both; an utterance counts when its phone sequences
     agree (stress and length aside). Each phone contributes its start and end.
     ``mean_signed_ms`` / ``median_signed_ms``: hypothesis minus reference (positive:
-    the aligner places boundaries late).
+    the aligner places boundaries late); ``onset_signed_ms`` / ``offset_signed_ms``: the
+    same at the start of each utterance's first phone and the end of its last.
     """
 
     r, h = DataDir(ref).read("phone_times"), DataDir(hyp).read("phone_times")
-    signed, mismatched, missing = [], 0, 0
+    signed, edges, mismatched, missing = [], [], 0, 0
     for key, value in r.items():
         if key not in h:
             missing += 1
@@ -209,6 +210,8 @@ def score_boundaries(ref: str | Path, hyp: str | Path,
             continue
         for (rs, rd, _), (hs, hd, _) in zip(rp, hp, strict=True):
             signed += [hs - rs, hs + hd - rs - rd]
+        if rp:  # where speech starts and ends (the first phone's start, the last one's end)
+            edges.append((hp[0][0] - rp[0][0], sum(hp[-1][:2]) - sum(rp[-1][:2])))
     d = np.array(signed)
     e = np.abs(d)
     out: dict[str, Any] = {f"within_{int(t * 1000)}ms": float((e <= t + 1e-9).mean())
@@ -216,5 +219,7 @@ def score_boundaries(ref: str | Path, hyp: str | Path,
     out.update(boundaries=len(e), mean_abs_ms=float(e.mean() * 1000) if len(e) else 0.0,
                mean_signed_ms=float(d.mean() * 1000) if len(d) else 0.0,
                median_signed_ms=float(np.median(d) * 1000) if len(d) else 0.0,
+               onset_signed_ms=float(np.mean([e[0] for e in edges]) * 1000) if edges else 0.0,
+               offset_signed_ms=float(np.mean([e[1] for e in edges]) * 1000) if edges else 0.0,
                utterances=len(r) - mismatched - missing, mismatched=mismatched, missing=missing)
     return out
