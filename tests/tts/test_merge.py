@@ -74,3 +74,17 @@ def test_a_run_that_changed_shared_weights_is_refused(tmp_path):
     with pytest.raises(UserError, match="weight 'mean.* differs.*only adaptation runs"):
         merge_adapted(tmp_path / "base", [v2], tmp_path / "merged")
     assert not (tmp_path / "merged" / "best.pt").exists()
+
+
+def test_an_init_of_another_size_is_refused_in_one_line(tmp_path):
+    from toolkit.tts.task import _load_init
+
+    cfg = from_dict(TtsConfig, {**BASE, "experiment": {"kind": "mlms"}})
+    save_exp(tmp_path / "base", cfg, build_model("tts", cfg.model))
+    wide = {**BASE, "model": {"name": "mlms", "conf": {**BASE["model"]["conf"], "cells": 16,
+                                                        "lstm_proj": 6}}}
+    other = from_dict(TtsConfig, {**wide, "experiment": {
+        "kind": "adapt", "variant": "v1", "language": "bg", "speaker": "c",
+        "init": str(tmp_path / "base")}})
+    with pytest.raises(UserError, match="do not fit this experiment's model .*model.conf"):
+        _load_init(build_model("tts", other.model), str(tmp_path / "base"))

@@ -61,7 +61,13 @@ def _load_init(model: Any, init: str) -> None:
     else:  # duration model: language and speaker embeddings
         state["lang_emb.weight"] = _rows(langs, src.languages.names, src.lang_emb.weight)
         state["spk_emb.weight"] = _rows(spks, src.speakers.names, src.spk_emb.weight)
-    model.load_state_dict(state)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as e:
+        detail = next((ln.strip() for ln in str(e).splitlines()[1:] if ln.strip()), str(e))
+        raise UserError(f"experiment.init {init}: its weights do not fit this experiment's "
+                        f"model ({detail[:160]}); give the adaptation the model.conf of the "
+                        "experiment it starts from") from None
 
 
 class TtsTask(Task):
