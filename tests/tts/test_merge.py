@@ -88,3 +88,18 @@ def test_an_init_of_another_size_is_refused_in_one_line(tmp_path):
         "init": str(tmp_path / "base")}})
     with pytest.raises(UserError, match="do not fit this experiment's model .*model.conf"):
         _load_init(build_model("tts", other.model), str(tmp_path / "base"))
+
+
+def test_a_duration_init_of_another_size_is_refused(tmp_path):
+    """A wider duration model is not silently half-copied (the shapes that fit, the rest fresh)."""
+    from toolkit.tts.task import _load_init
+
+    cfg = from_dict(TtsConfig, {**BASE, "experiment": {"kind": "duration"}})
+    save_exp(tmp_path / "base", cfg, build_model("tts", cfg.model))
+    narrow = {**BASE, "duration": {"name": "tts_duration", "conf": {
+        **BASE["duration"]["conf"], "cells": 4}}}
+    other = from_dict(TtsConfig, {**narrow, "experiment": {
+        "kind": "duration_adapt", "language": "bg", "speaker": "c",
+        "init": str(tmp_path / "base")}})
+    with pytest.raises(UserError, match="'lstm.weight_ih_l0' is"):
+        _load_init(build_model("tts", other.model), str(tmp_path / "base"))

@@ -47,6 +47,14 @@ def _load_init(model: Any, init: str) -> None:
         raise UserError(f"experiment.init {init} holds a {type(src).__name__}, not a "
                         f"{type(model).__name__}")
     state = model.state_dict()
+    per_name = ("code", "lang_emb.weight", "spk_emb.weight")  # rows follow the names
+    wrong = [n for n, v in src.state_dict().items() if n in state and n not in per_name
+             and state[n].shape != v.shape]
+    if wrong:
+        raise UserError(f"experiment.init {init}: its weights do not fit this experiment's "
+                        f"model ('{wrong[0]}' is {tuple(src.state_dict()[wrong[0]].shape)}, "
+                        f"here {tuple(state[wrong[0]].shape)}); give the adaptation the "
+                        "model.conf of the experiment it starts from")
     for name, value in src.state_dict().items():
         if name in state and state[name].shape == value.shape and not name.startswith("spk_out"):
             state[name] = value.float()
