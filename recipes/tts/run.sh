@@ -145,7 +145,9 @@ if stage_on 9; then
       a_runs+=(--adapted "$exp/adapt_v1_$pair") d_runs+=(--adapted "$exp/dadapt_$pair")
     fi
   done
+  voices=(--train-data "$dump/train")
   if (( ${#a_runs[@]} )); then
+    voices+=(--train-data "$dump/adapt_train")
     sptk-cli tts merge --base "$exp/$acoustic" "${a_runs[@]}" --out "$exp/merged/acoustic" "${ow[@]}"
     sptk-cli tts merge --base "$exp/$duration" "${d_runs[@]}" --out "$exp/merged/duration" "${ow[@]}"
     acoustic_dir=$exp/merged/acoustic duration_dir=$exp/merged/duration
@@ -160,6 +162,6 @@ if stage_on 9; then
     --scores "$exp/$duration/scores/test.json" "${ow[@]}" \
     --description "LSTM duration model trained with $config." --card conf/model_card.yaml
   sptk-cli tts bundle --acoustic "$exp/pack/acoustic" --duration "$exp/pack/duration" \
-    --train-data "$dump/train" --out "$exp/bundle" "${ow[@]}"
+    "${voices[@]}" --out "$exp/bundle" "${ow[@]}"
 fi
 log "done: $exp"

@@ -229,9 +229,11 @@ def tts_bundle(
     acoustic: Path = typer.Option(..., "--acoustic", help="Packed acoustic model."),
     duration: Path = typer.Option(..., "--duration", help="Packed duration model."),
     out: Path = typer.Option(..., "--out", "-o", help="Bundle folder (acoustic/, duration/)."),
-    train_data: Path = typer.Option(None, "--train-data", help="The acoustic model's training "
-                                    "data dir: writes voices.yaml (speakers per language, "
-                                    "the default = the one with most utterances)."),
+    train_data: list[Path] = typer.Option(None, "--train-data", help="The acoustic model's "
+                                          "training data dir (repeat for the adaptation "
+                                          "data of merged languages): writes voices.yaml "
+                                          "(speakers per language, the default = the one "
+                                          "with most utterances)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Put a packed acoustic model and a packed duration model into one TTS bundle."""
@@ -240,7 +242,7 @@ def tts_bundle(
 
     if skip_if_done(out, overwrite):
         return
-    make_bundle(acoustic, duration, out, overwrite, train_data)
+    make_bundle(acoustic, duration, out, overwrite, list(train_data or []))
     typer.echo(str(out))
 
 

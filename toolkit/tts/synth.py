@@ -58,30 +58,33 @@ def default_bundle() -> Path:
     return ASSET
 
 
-def voices_of_data(data: str | Path) -> dict[str, dict]:
-    """``voices.yaml`` content from a training data directory: per language the speakers
-    by number of utterances (most first); the default is the first."""
-    d = DataDir(data)
-    langs, spks = d.read("utt2lang"), d.read("utt2spk")
+def voices_of_data(data: str | Path | list) -> dict[str, dict]:
+    """``voices.yaml`` content from training data directories (the acoustic model's, and
+    those of languages merged in by adaptation): per language the speakers by number of
+    utterances (most first); the default is the first."""
     counts: dict[str, dict[str, int]] = {}
-    for key in d.keys():
-        per = counts.setdefault(langs[key], {})
-        per[spks[key]] = per.get(spks[key], 0) + 1
+    for path in data if isinstance(data, list) else [data]:
+        d = DataDir(path)
+        langs, spks = d.read("utt2lang"), d.read("utt2spk")
+        for key in d.keys():
+            per = counts.setdefault(langs[key], {})
+            per[spks[key]] = per.get(spks[key], 0) + 1
     trained = {lang: sorted(c, key=lambda s: (-c[s], s)) for lang, c in sorted(counts.items())}
     return {"default": {lang: s[0] for lang, s in trained.items()}, "trained": trained}
 
 
 def make_bundle(acoustic: Path, duration: Path, out: Path, overwrite: bool = False,
-                train_data: Path | None = None) -> Path:
+                train_data: Path | list[Path] | None = None) -> Path:
     """Copy two packed models into ``out/acoustic`` and ``out/duration`` (atomically),
-    with ``voices.yaml`` from ``train_data`` (the acoustic model's training directory)."""
+    with ``voices.yaml`` from ``train_data`` (the training directories of the acoustic model
+    and of any adapted language merged into it)."""
     for p in (acoustic, duration):
         if not (Path(p) / "model.pt").is_file():
             raise UserError(f"{p} is not a packed model (no model.pt); run 'sptk-cli pack'")
     with atomic_dir(out, overwrite=overwrite) as tmp:
         shutil.copytree(acoustic, tmp / "acoustic", ignore=shutil.ignore_patterns(".done"))
         shutil.copytree(duration, tmp / "duration", ignore=shutil.ignore_patterns(".done"))
-        if train_data is not None:
+        if train_data:
             atomic_write_text(tmp / VOICES, yaml.safe_dump(voices_of_data(train_data),
                                                            sort_keys=True))
     return Path(out)
