@@ -37,6 +37,7 @@ from toolkit.models.tts_blocks import (
     RecurrentOutput,
     Tower,
     frame_dim,
+    generate_acoustic,
     set_trainable,
 )
 from toolkit.registry import register_model
@@ -139,7 +140,4 @@ class MLMS(nn.Module):
     @torch.no_grad()
     def generate(self, x: torch.Tensor, lang: str, speaker: str) -> torch.Tensor:
         """Vocoder features ``(frames, out_dim)`` in natural units for ``(frames, in_dim)``."""
-        li = torch.tensor([self.languages(lang)], device=x.device)
-        si = torch.tensor([self.speakers(speaker)], device=x.device)
-        y = self.forward(x[None].float(), li, si)[0]
-        return y * self.out_norm.std + self.out_norm.mean
+        return generate_acoustic(self, x, lang, speaker)

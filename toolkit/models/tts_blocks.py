@@ -141,3 +141,12 @@ def set_trainable(module: nn.Module, trainable: bool) -> None:
     """Switch ``requires_grad`` of every parameter of ``module``."""
     for p in module.parameters():
         p.requires_grad_(trainable)
+
+
+def generate_acoustic(model: nn.Module, x: torch.Tensor, lang: str, speaker: str) -> torch.Tensor:
+    """Natural-unit ``(frames, out_dim)`` of an acoustic model with language and speaker
+    inputs (MLMS, the closed-form references) for raw ``(frames, in_dim)``."""
+    li = torch.tensor([model.languages(lang)], device=x.device)
+    si = torch.tensor([model.speakers(speaker)], device=x.device)
+    y = model(x[None].float(), li, si)[0]
+    return y * model.out_norm.std + model.out_norm.mean

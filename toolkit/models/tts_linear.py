@@ -23,7 +23,7 @@ from torch import nn
 
 from toolkit.errors import UserError
 from toolkit.models.layers import FeatureNorm
-from toolkit.models.tts_blocks import NamedSlots, frame_dim
+from toolkit.models.tts_blocks import NamedSlots, frame_dim, generate_acoustic
 from toolkit.registry import register_model
 
 
@@ -78,10 +78,7 @@ class LinearTts(nn.Module):
     @torch.no_grad()
     def generate(self, x: torch.Tensor, lang: str, speaker: str) -> torch.Tensor:
         """Vocoder features ``(frames, out_dim)`` in natural units for ``(frames, in_dim)``."""
-        li = torch.tensor([self.languages(lang)], device=x.device)
-        si = torch.tensor([self.speakers(speaker)], device=x.device)
-        y = self.forward(x[None].float(), li, si)[0]
-        return y * self.out_norm.std + self.out_norm.mean
+        return generate_acoustic(self, x, lang, speaker)
 
     def set_solution(self, weight: torch.Tensor, bias: torch.Tensor) -> None:
         """Install a fitted ``(in_dim, out_dim)`` map and ``(speakers, out_dim)`` biases."""
