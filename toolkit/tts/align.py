@@ -2,10 +2,10 @@
 
 Model: one 3-state left-to-right HMM per phone of each language (``fr:a`` and
 ``es:a`` are different phones; ``sil`` is shared), a mixture of ``mixtures``
-diagonal Gaussians per state, a self-loop probability per state. Features: 13 MFCCs with deltas and
-delta-deltas (39 dims), 25 ms windows every ``frame_shift_ms`` (5 ms: the frame
-rate of the vocoder, so phone durations in frames are the acoustic model's),
-mean and variance normalised per utterance.
+diagonal Gaussians per state, a self-loop probability per state. Features: 13
+MFCCs with deltas and delta-deltas (39 dims), 25 ms windows every
+``frame_shift_ms`` (5 ms: the frame rate of the vocoder, so phone durations in
+frames are the acoustic model's), mean and variance normalised per utterance.
 
 Training (:func:`train_aligner`): flat start (every utterance cut into equal
 parts, one per state of its label sequence), then ``iterations`` Viterbi
@@ -230,11 +230,14 @@ def _estimate(stats: dict, hmm: HmmSet, floor: np.ndarray) -> None:
 def _accumulate(stats: dict, x: np.ndarray, path: np.ndarray, g: _Graph, hmm: HmmSet) -> None:
     """Add the frames of one aligned utterance, each to the best component of its state."""
     m, s = g.model[path], g.state[path]
-    var = hmm.vars[m, s]  # (frames, mix, dim)
-    ll = -0.5 * (((x[:, None] - hmm.means[m, s]) ** 2 / var).sum(2)
-                 + np.log(2 * np.pi * var).sum(2)) + np.log(np.maximum(hmm.weights[m, s], 1e-10))
-    post = (ll == ll.max(1, keepdims=True)).astype(float)  # (frames, mix): the best one
-    post /= post.sum(1, keepdims=True)
+    post = np.ones((len(x), 1))  # (frames, mix): 1 for the best component, 0 elsewhere
+    if hmm.means.shape[2] > 1:
+        var = hmm.vars[m, s]  # (frames, mix, dim)
+        ll = -0.5 * (((x[:, None] - hmm.means[m, s]) ** 2 / var).sum(2)
+                     + np.log(2 * np.pi * var).sum(2)) + np.log(np.maximum(hmm.weights[m, s],
+                                                                           1e-10))
+        post = (ll == ll.max(1, keepdims=True)).astype(float)
+        post /= post.sum(1, keepdims=True)
     np.add.at(stats["occ"], (m, s), post)
     np.add.at(stats["s1"], (m, s), post[..., None] * x[:, None])
     np.add.at(stats["s2"], (m, s), post[..., None] * (x * x)[:, None])

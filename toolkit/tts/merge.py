@@ -65,9 +65,9 @@ def merge_adapted(base: Path, adapted: list[Path], out: Path,
     _, cfg, model = load_model_dir(base)
     lang_key, spk_key = _per_name(model)
     shared = _shared(model)
-    langs = {n: model.languages(n) for n in model.languages.names}
-    spks = {n: model.speakers(n) for n in model.speakers.names}
-    sources: dict[str, tuple[Any, int]] = {}  # name -> (model, index), per language / speaker
+    # name -> (model, index) of every language and speaker: the base's, then the new ones
+    lang_src = {n: (model, model.languages(n)) for n in model.languages.names}
+    spk_src = {n: (model, model.speakers(n)) for n in model.speakers.names}
     for path in adapted:
         _, _, a = load_model_dir(path)
         if type(a) is not type(model):
@@ -78,30 +78,25 @@ def merge_adapted(base: Path, adapted: list[Path], out: Path,
                                 "runs that keep the shared weights merge (v1 for MLMS, "
                                 "duration_adapt for the duration model)")
         for n in a.languages.names:
-            if n not in langs:
-                sources.setdefault("lang:" + n, (a, a.languages(n)))
+            lang_src.setdefault(n, (a, a.languages(n)))
         for n in a.speakers.names:
-            if n not in spks:
-                sources.setdefault("spk:" + n, (a, a.speakers(n)))
-    new_langs = [k[5:] for k in sources if k.startswith("lang:")]
-    new_spks = [k[4:] for k in sources if k.startswith("spk:")]
+            spk_src.setdefault(n, (a, a.speakers(n)))
+    new_langs = list(lang_src)[len(model.languages.names):]
+    new_spks = list(spk_src)[len(model.speakers.names):]
     cfg = copy.deepcopy(cfg)
-    cfg.model.conf = {**cfg.model.conf, "trainable": [],
-                      "languages": [*model.languages.names, *new_langs],
-                      "speakers": [*model.speakers.names, *new_spks]}
+    cfg.model.conf = {**cfg.model.conf, "trainable": [], "languages": list(lang_src),
+                      "speakers": list(spk_src)}
     merged = build_model("tts", cfg.model)
     state = merged.state_dict()
     state.update(shared)
-    for i, n in enumerate(merged.languages.names):
-        src, j = (model, langs[n]) if n in langs else sources["lang:" + n]
-        state[lang_key][i] = src.state_dict()[lang_key][j]
-    for i, n in enumerate(merged.speakers.names):
-        src, j = (model, spks[n]) if n in spks else sources["spk:" + n]
+    for i, (src, j) in enumerate(lang_src.values()):
+        state[lang_key][i] = src.get_parameter(lang_key)[j].detach()
+    for i, (src, j) in enumerate(spk_src.values()):
         if spk_key.endswith("."):  # one output layer per speaker
             for k, v in src.spk_out[j].state_dict().items():
                 state[f"{spk_key}{i}.{k}"] = v
         else:
-            state[spk_key][i] = src.state_dict()[spk_key][j]
+            state[spk_key][i] = src.get_parameter(spk_key)[j].detach()
     merged.load_state_dict(state)
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(out / "config.yaml", dump_yaml(cfg))
