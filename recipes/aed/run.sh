@@ -94,7 +94,7 @@ fi
 
 if stage_on 3; then
   log "stage 3: train $config"
-  sptk-cli train --task aed --config "$config" --train "$dump/train" --valid "$dump/test" \
+  sptk-cli train --task aed --config "$config" --train "$dump/train" \
     --exp "$exp" "${seedset[@]}" "${ow[@]}"
 fi
 

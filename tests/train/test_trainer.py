@@ -73,6 +73,17 @@ def test_unknown_metric_is_a_user_error(tmp_path):
         Trainer(make_model(), Regression(), cfg, make_data(16), make_data(8), tmp_path).fit()
 
 
+def test_a_validation_metric_without_a_validation_set_is_refused_before_training(tmp_path):
+    with pytest.raises(UserError, match="needs a validation set"):
+        Trainer(make_model(), Regression(), config(metric="valid/loss"), make_data(16), None,
+                tmp_path)
+    assert not (tmp_path / "last.pt").exists()
+    trainer = Trainer(make_model(), Regression(), config(epochs=1, metric="train/loss"),
+                      make_data(16), None, tmp_path)
+    trainer.fit()
+    assert (tmp_path / ".done").is_file()
+
+
 def test_epoch_order_is_a_fixed_permutation():
     assert epoch_order(10, 0, 3) == epoch_order(10, 0, 3)
     assert sorted(epoch_order(10, 0, 3)) == list(range(10))

@@ -88,11 +88,14 @@ class Trainer:
         self.dist = init_distributed(device if device != "auto" else
                                      ("cuda" if torch.cuda.is_available() else "cpu"))
         self.device = resolve_device(device, self.dist)
-        if self.tc.batch_size % self.dist.world_size:
-            from toolkit.errors import UserError
+        from toolkit.errors import UserError
 
+        if self.tc.batch_size % self.dist.world_size:
             raise UserError(f"trainer.batch_size {self.tc.batch_size} is not divisible by "
                             f"the {self.dist.world_size} processes")
+        if self.tc.metric.startswith("valid/") and (valid_set is None or not len(valid_set)):
+            raise UserError(f"trainer.metric {self.tc.metric} needs a validation set: pass "
+                            "--valid DIR, or choose a train/ metric or 'epoch'")
         self.local_batch = self.tc.batch_size // self.dist.world_size
         self.model = model.to(self.device)
         self.optimizer = build_optimizer(self.model, cfg.optim)
