@@ -119,3 +119,22 @@ def test_aec_group_bad_inputs(tmp_path):
                                   tmp_path), "does not exist")
     assert_one_line_error(run_cli("corpus", "prepare", "aec_challenge", "--path",
                                   tmp_path / "no", "--dst", tmp_path / "o"), "no")
+
+
+def test_aec_align_writes_a_track_and_takes_a_history(tmp_path, pair):
+    from toolkit.aec.delay_track import decode
+    from toolkit.data.datadir import DataDir, write_datadir
+
+    mic, far = pair  # the echo is 0.1 s late
+    write_datadir(tmp_path / "d", {"wav.scp": {"u": str(mic)}, "ref.scp": {"u": str(far)}},
+                  {"sample_rate": 16000})
+    out = tmp_path / "short"
+    r = run_cli("aec", "align", "--data", tmp_path / "d", "--method", "gcc_online",
+                "--max-delay", "0.5", "--history", "0.8", "--out", out)
+    assert r.returncode == 0, r.stderr
+    track = decode(DataDir(out).read("utt2delay_track")["u"], 300)
+    assert np.mean(np.abs(track[50:] - 0.1) < 0.002) > 0.9
+    assert DataDir(out).meta["history_s"] == 0.8
+    assert_one_line_error(run_cli("aec", "align", "--data", tmp_path / "d", "--method",
+                                  "gcc_online", "--max-delay", "0.5", "--history", "0.4",
+                                  "--out", tmp_path / "o"), "--history 0.4")

@@ -12,6 +12,11 @@ as far-end single talk):
   ``|estimate - true|`` in ms when the output has ``utt2delay_est`` and the
   reference ``utt2delay``, except for clips whose device delay jumps inside
   (``delay_jump=`` in ``utt2info``): one true delay does not describe them;
+- the same scenarios, when the output has a per-frame ``utt2delay_track``:
+  the share of echo frames whose delay is within 20 ms of the truth, over the
+  clip, its first second of echo, the first second after a jump and the rest
+  (``delay_hit``, ``_start``, ``_after_jump``, ``_settled``;
+  :mod:`toolkit.aec.delay_track`);
 - with an AECMOS model (``sptk-cli aec score --aecmos-model``): echo and
   other-degradation MOS, the scenario given to the model.
 
@@ -31,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from toolkit.aec import delay_track
 from toolkit.data.audio import load_mono
 from toolkit.data.datadir import DataDir
 from toolkit.errors import DataDirError
@@ -93,6 +99,7 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
     true = ref.read("utt2delay") if ref.has("utt2delay") else {}
     est = hyp.read("utt2delay_est") if hyp.has("utt2delay_est") else {}
     info = ref.read("utt2info") if ref.has("utt2info") else {}
+    track = hyp.read("utt2delay_track") if hyp.has("utt2delay_track") else {}
     results = {}
     for key in keys:
         scen = _scenario(ref, key)
@@ -115,6 +122,11 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
         jumps = "delay_jump=" in info.get(key, "")
         if scen != "nest" and key in true and key in est and not jumps:
             r["delay_err_ms"] = abs(float(est[key]) - float(true[key])) * 1000
+        if scen != "nest" and key in true and key in track:
+            try:
+                r.update(delay_track.score_track(ref, key, len(mic), track[key]))
+            except ValueError as e:
+                raise DataDirError(f"{hyp_dir}/utt2delay_track, '{key}': {e}") from None
         if mos is not None:
             lpb = load_mono(ref.read("ref.scp")[key], SR)[0]
             r["aecmos_echo"], r["aecmos_other"] = mos.score(lpb, mic, enh, scen)
@@ -141,7 +153,8 @@ def aggregate(per_key: dict[str, dict[str, Any]]) -> dict[str, Any]:
     groups = {"erle": ("fest",), "pesq": ("dt",), "stoi": ("dt",), "si_sdr": ("dt",),
               "pesq_mic": ("dt",), "stoi_mic": ("dt",), "si_sdr_mic": ("dt",),
               "near_kept_db": ("dt",), "near_kept_db_mic": ("dt",),
-              "delay_err_ms": ("fest", "dt")}
+              "delay_err_ms": ("fest", "dt"), **{f"delay_hit{w}": ("fest", "dt") for w in
+                                                  ("", "_start", "_after_jump", "_settled")}}
     for metric, scens in groups.items():
         vals = [r[metric] for s in scens for r in by_scen.get(s, []) if metric in r]
         if vals:

@@ -14,6 +14,8 @@ import numpy as np
 
 from toolkit.aec.config import SR, AecConfig
 from toolkit.aec.data import FixedAecSet, OnlineAecSet
+from toolkit.aec.delay_track import encode as encode_track
+from toolkit.aec.delay_track import track_from_distribution
 from toolkit.aec.infer import delay_from_distribution, enhance
 from toolkit.aec.loss import aec_loss
 from toolkit.aec.score import aggregate, score_keys
@@ -52,10 +54,11 @@ class AecTask(Task):
         return aec_loss(model, batch)
 
     def decode(self, model, cfg, data_dir, out_dir, keys, device):
-        """Enhance every key; Align-CRUSE also writes its delay estimate (``utt2delay_est``)."""
+        """Enhance every key; Align-CRUSE also writes its delay estimate (``utt2delay_est``)
+        and per-frame track (``utt2delay_track``); those of an aligned input are passed on."""
         d = DataDir(data_dir)
-        given = d.read("utt2delay_est") if d.has("utt2delay_est") else {}
-        wav, est = {}, {}
+        given = {r: d.read(r) if d.has(r) else {} for r in ("utt2delay_est", "utt2delay_track")}
+        wav, est, track = {}, {}, {}
         for key in keys:
             mic = load_mono(d.read("wav.scp")[key], SR)[0]
             far = load_mono(d.read("ref.scp")[key], SR)[0]
@@ -66,12 +69,13 @@ class AecTask(Task):
             wav[key] = str(path.resolve())
             if dist is not None:
                 est[key] = f"{delay_from_distribution(dist, far):.4f}"
-            elif key in given:
-                est[key] = given[key]
-        files = {"wav.scp": wav}
-        if est:
-            files["utt2delay_est"] = est
-        return files
+                track[key] = encode_track(track_from_distribution(dist, far))
+            else:
+                for name, out in (("utt2delay_est", est), ("utt2delay_track", track)):
+                    if key in given[name]:
+                        out[key] = given[name][key]
+        files = {"wav.scp": wav, "utt2delay_est": est, "utt2delay_track": track}
+        return {name: v for name, v in files.items() if v}
 
     def score_keys(self, ref_dir, hyp_dir, keys):
         return score_keys(ref_dir, hyp_dir, keys)

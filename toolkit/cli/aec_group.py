@@ -178,6 +178,9 @@ def align(
     method: str = typer.Option(..., "--method", help="gcc_online | gcc_global | oracle | none."),
     out: Path = typer.Option(..., "--out", "-o", help="Output data directory."),
     max_delay: float = typer.Option(1.0, "--max-delay", help="Largest delay searched (s)."),
+    history: float = typer.Option(
+        0.0, "--history", help="gcc_online: seconds of past signal correlated (0: the power "
+        "of two >= 2 max delay + 0.26 s; 4.1 s at 1 s). Must exceed --max-delay."),
     shard: str = SHARD,
     overwrite: bool = OVERWRITE,
 ) -> None:
@@ -188,11 +191,15 @@ def align(
 
     if method not in ALIGNS:
         fail(f"--method {method}: use one of {', '.join(ALIGNS)}")
+    if history and history <= max_delay:
+        fail(f"--history {history}: the online aligner needs more past than --max-delay "
+             f"{max_delay} s to find a delay; give a longer history or 0 for the default")
     keys = _keys(data, shard)
     if skip_if_done(out, overwrite):
         return
-    _write(out, align_datadir(data, out, method, keys, max_delay),
-           {"source": str(data), "align": method, "shard": shard})
+    _write(out, align_datadir(data, out, method, keys, max_delay, history or None),
+           {"source": str(data), "align": method, "shard": shard,
+            **({"history_s": history} if history else {})})
 
 
 @app.command()

@@ -131,11 +131,12 @@ def align_far_end(far: np.ndarray, delays: np.ndarray | int, hop: int = 160) -> 
 
 def align(mic: np.ndarray, far: np.ndarray, method: str, max_delay: int,
           true_delay: int | None = None, hop: int = 160,
-          margin: int = 48) -> tuple[np.ndarray, np.ndarray]:
+          margin: int = 48, window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Align ``far`` to ``mic`` by ``method``: none | gcc_online | gcc_global | oracle.
 
     The far end is delayed by the estimate minus ``margin`` samples (3 ms), so
     that the echo path's taps before its peak stay causal for what follows.
+    ``window``: the online estimator's history in samples (None: its default).
 
     Returns:
         ``(aligned far end (samples,), delay per block (blocks,))``.
@@ -150,7 +151,7 @@ def align(mic: np.ndarray, far: np.ndarray, method: str, max_delay: int,
     elif method == "gcc_global":
         d = np.full(blocks, estimate_delay_gcc_phat(mic, far, max_delay))
     elif method == "gcc_online":
-        d = estimate_delay_gcc_phat_online(mic, far, max_delay, hop)
+        d = estimate_delay_gcc_phat_online(mic, far, max_delay, hop, window=window)
     else:
         raise ValueError(f"unknown alignment {method!r}; use none, gcc_online, gcc_global, "
                          "oracle")
