@@ -67,6 +67,21 @@ def test_synthesize_in_process_never_refuses_a_word():
 
 @needs_espeak
 @needs_bundle
+def test_speaking_rate_scales_the_predicted_durations():
+    from toolkit.tts.synth import TtsSynthesizer
+
+    text = "The birch canoe slid on the smooth planks."
+    own = TtsSynthesizer(ASSET).features(text, "en", "asterisk-allison")
+    slow = TtsSynthesizer(ASSET, rate=0.8).features(text, "en", "asterisk-allison")
+    assert len(slow) / len(own) == pytest.approx(1 / 0.8, rel=0.05)
+    with pytest.raises(UserError, match="speaking rate 3"):
+        TtsSynthesizer(ASSET, rate=3)
+    assert_one_line_error(run_cli("synthesize", "Hi.", "--lang", "en", "--rate", "0.1", "-o",
+                                  "unused.wav"), "speaking rate 0.1")
+
+
+@needs_espeak
+@needs_bundle
 def test_synthesize_command(tmp_path):
     out = tmp_path / "x.wav"
     run_cli("synthesize", "One sentence. And another one.", "--lang", "en", "-o", out,

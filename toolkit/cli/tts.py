@@ -30,6 +30,8 @@ def synthesize_cmd(
     device: str = DEVICE,
     durations: Path = typer.Option(None, "--durations", help="Frames per label item (a line "
                                    "of a 'durations' file) instead of the duration model."),
+    rate: float = typer.Option(1.0, "--rate", help="Speaking rate: 1 the model's own, 0.8 "
+                               "slower, 1.25 faster (0.5-2; not with --durations)."),
     list_speakers: bool = typer.Option(False, "--list-speakers", help="Print the model's "
                                        "languages and speakers, then exit."),
     overwrite: bool = OVERWRITE,
@@ -52,8 +54,10 @@ def synthesize_cmd(
         fail("--lang is required (see --list-speakers for the model's languages)")
     if text_file is not None and durations is not None:
         fail("--durations applies to one text; it cannot be combined with --text-file")
+    if durations is not None and rate != 1.0:
+        fail("--rate scales predicted durations; it cannot be combined with --durations")
     dur = read_durations(durations) if durations is not None else None
-    synth = _synthesizer(model, device)
+    synth = _synthesizer(model, device, rate)
     if list_speakers:
         _print_speakers(synth)
         return
@@ -75,13 +79,13 @@ def synthesize_cmd(
                       lang, speaker, overwrite, skip_existing)
 
 
-def _synthesizer(model: Path | None, device: str):
+def _synthesizer(model: Path | None, device: str, rate: float = 1.0):
     from toolkit.train.distributed import resolve_device
     from toolkit.tts.synth import TtsSynthesizer, default_bundle
 
     if model is not None and not model.is_dir():
         fail(f"--model {model}: no such TTS bundle folder")
-    return TtsSynthesizer(model or default_bundle(), resolve_device(device))
+    return TtsSynthesizer(model or default_bundle(), resolve_device(device), rate=rate)
 
 
 def _print_speakers(synth) -> None:

@@ -98,10 +98,16 @@ class TtsSynthesizer:
             the acoustic model's experiment or packed folder).
         device: torch device.
         duration: the duration model's folder (experiments of a recipe run).
+        rate: speaking rate, predicted durations divided by it (1: the model's
+            own; 0.8 slower, 1.25 faster; 0.5-2). Given durations are kept as they are.
     """
 
     def __init__(self, bundle: str | Path, device: str = "cpu",
-                 duration: str | Path | None = None):
+                 duration: str | Path | None = None, rate: float = 1.0):
+        if not 0.5 <= rate <= 2.0:
+            raise UserError(f"speaking rate {rate}: give a factor from 0.5 (half as fast) "
+                            "to 2 (twice as fast); 1 is the model's own")
+        self.rate = rate
         bundle = Path(bundle)
         if duration is None:
             for part in ("acoustic", "duration"):
@@ -174,7 +180,7 @@ class TtsSynthesizer:
         pf = phone_features(phrases, self.phone_set)
         if durations is None:
             pred = self.duration.generate(torch.from_numpy(pf).to(self.device), lang, speaker)
-            dur = np.rint(pred.cpu().numpy()).astype(np.int64)
+            dur = np.rint(pred.cpu().numpy() / self.rate).astype(np.int64)
             dur = np.array([d if p == SIL else max(d, MIN_PHONE_FRAMES)
                             for d, p in zip(dur, labels, strict=True)])
         else:

@@ -61,13 +61,15 @@ def main() -> None:
                     help="duration experiment (with --model an acoustic experiment)")
     ap.add_argument("--text", type=Path, default=HERE / "heldout_en.txt")
     ap.add_argument("--postfilter-beta", type=float, default=None)
+    ap.add_argument("--rate", type=float, default=1.0, help="speaking rate (synthesize --rate)")
     ap.add_argument("--speaker", default=None,
                     help="voice (default: the bundle's default English speaker; experiment "
                          "folders have no voices.yaml, so name it)")
     ap.add_argument("--no-peers", action="store_true", help="skip flite and espeak-ng")
     args = ap.parse_args()
     ref = args.out / "ref"
-    synth = TtsSynthesizer(args.model or default_bundle(), duration=args.duration)
+    synth = TtsSynthesizer(args.model or default_bundle(), duration=args.duration,
+                           rate=args.rate)
     if args.postfilter_beta is not None:
         synth.cfg.vocoder.postfilter_beta = args.postfilter_beta
     speaker = args.speaker or synth.default_speaker("en")
