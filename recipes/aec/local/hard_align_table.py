@@ -9,6 +9,9 @@ Reads the per-clip parts that stage 5 leaves beside each scores file
    jumps have none), each mean ± 95 % interval (1.96 standard errors over clips);
 2. Align-CRUSE minus each CRUSE front end on the same clips (paired), mean ± 95 %.
 
+A CRUSE front end appears where its scores exist (``<set>_gcc_online_h2``: the online
+aligner with a 2-s history, ``sptk-cli aec align --history 2``).
+
     python local/hard_align_table.py exp/hard_align [--align align_cruse_dl] [--extra ...]
 """
 
@@ -23,7 +26,8 @@ import numpy as np
 
 SETS = ("test_jump", "test_dt_jump", "test_lowser", "test_nonlin")
 CRUSE = {"CRUSE (unaligned)": ("cruse", ""), "CRUSE‡ (online GCC-PHAT)": ("cruse", "_gcc_online"),
-         "CRUSE‡‡ (global GCC-PHAT)": ("cruse", "_gcc_global")}
+         "CRUSE‡‡ (global GCC-PHAT)": ("cruse", "_gcc_global"),
+         "CRUSE‡ (online GCC-PHAT, 2-s history)": ("cruse", "_gcc_online_h2")}
 LABELS = {"align_cruse_dl": "Align-CRUSE + delay loss", "nlms": "GCC-PHAT + PBFDAF (NLMS)",
           "shipped": "shipped default (+ delay loss, 4060 updates)"}
 METRICS = (("aecmos_echo", "dt", "DT echo MOS"), ("aecmos_other", "dt", "DT other MOS"),
