@@ -81,16 +81,25 @@ def test_acoustic_models_learn(name):
     assert last < 0.7 * first
 
 
-def test_duration_model_learns_and_generates():
+@pytest.mark.parametrize("extra", [{}, {"bidirectional": True, "dropout": 0.2, "layers": 2}])
+def test_duration_model_learns_and_generates(extra):
     torch.manual_seed(0)
     m = build_model("tts", {"name": "tts_duration", "conf": {
         "phone_slots": 8, "languages": ["en", "fr", "it"], "speakers": ["a", "b", "c"],
-        "proj_dim": 16, "cells": 16, "layers": 1}})
+        "proj_dim": 16, "cells": 16, "layers": 1, **extra}})
     b = batch(phone_dim(8), out=1)
     first, last = fit(m, b)
     assert last < 0.7 * first
-    d = m.generate(torch.randn(6, phone_dim(8)), "fr", "b")
+    x = torch.randn(6, phone_dim(8))
+    d = m.generate(x, "fr", "b")
     assert d.shape == (6,) and bool((d >= 0).all())
+    if extra:  # eval mode: no dropout; the last phone changes the first one's duration
+        m.eval()
+        assert torch.equal(m.generate(x, "fr", "b"), d)
+        x2 = x.clone()
+        x2[-1] += 1.0
+        li, si = torch.tensor([1]), torch.tensor([1])
+        assert m(x2[None], li, si)[0, 0] != m(x[None], li, si)[0, 0]
 
 
 def test_adaptation_groups_freeze_the_rest():

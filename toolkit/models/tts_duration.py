@@ -37,6 +37,10 @@ class DurationLSTM(nn.Module):
             languages, speakers: names known to the model.
             proj_dim, cells, layers: ReLU projection and LSTM sizes.
             embed_dim: language and speaker embedding size.
+            bidirectional: read the phone sequence both ways (the whole text is
+                known before synthesis; False: left to right, as the first models).
+            dropout: dropout on the projection, between LSTM layers and before the
+                output (training only).
             trainable: parameter groups to update (empty: all): ``embedding`` (the
                 language and speaker embeddings), ``network`` (everything else).
         """
@@ -48,6 +52,8 @@ class DurationLSTM(nn.Module):
         cells: int = 128
         layers: int = 2
         embed_dim: int = 16
+        bidirectional: bool = False
+        dropout: float = 0.0
         trainable: list[str] = field(default_factory=list)
 
     def __init__(self, conf: Conf):
@@ -60,8 +66,11 @@ class DurationLSTM(nn.Module):
         self.lang_emb = nn.Embedding(len(conf.languages), conf.embed_dim)
         self.spk_emb = nn.Embedding(len(conf.speakers), conf.embed_dim)
         self.proj = nn.Linear(self.in_dim + 2 * conf.embed_dim, conf.proj_dim)
-        self.lstm = nn.LSTM(conf.proj_dim, conf.cells, num_layers=conf.layers, batch_first=True)
-        self.out = nn.Linear(conf.cells, 1)
+        self.lstm = nn.LSTM(conf.proj_dim, conf.cells, num_layers=conf.layers, batch_first=True,
+                            bidirectional=conf.bidirectional,
+                            dropout=conf.dropout if conf.layers > 1 else 0.0)
+        self.drop = nn.Dropout(conf.dropout)
+        self.out = nn.Linear(conf.cells * (2 if conf.bidirectional else 1), 1)
         unknown = set(conf.trainable) - {"embedding", "network"}
         if unknown:
             raise UserError(f"model.conf.trainable: unknown group(s) {sorted(unknown)} "
@@ -76,8 +85,8 @@ class DurationLSTM(nn.Module):
         """``(batch, phones, in_dim)`` raw -> ``(batch, phones, 1)`` normalised log durations."""
         e = torch.cat([self.lang_emb(lang), self.spk_emb(spk)], -1)[:, None].expand(
             -1, x.shape[1], -1)
-        h = torch.relu(self.proj(torch.cat([self.in_norm(x), e], -1)))
-        return self.out(self.lstm(h)[0])
+        h = self.drop(torch.relu(self.proj(torch.cat([self.in_norm(x), e], -1))))
+        return self.out(self.drop(self.lstm(h)[0]))
 
     @torch.no_grad()
     def generate(self, x: torch.Tensor, lang: str, speaker: str) -> torch.Tensor:
