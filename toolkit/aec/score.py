@@ -126,7 +126,8 @@ def score_keys(ref_dir: str | Path, hyp_dir: str | Path, keys: list[str],
             try:
                 r.update(delay_track.score_track(ref, key, len(mic), track[key]))
             except ValueError as e:
-                raise DataDirError(f"{hyp_dir}/utt2delay_track, '{key}': {e}") from None
+                raise DataDirError(f"{hyp_dir}/utt2delay_track (or the delay_jump event of "
+                                   f"{ref_dir}/utt2info), '{key}': {e}") from None
         if mos is not None:
             lpb = load_mono(ref.read("ref.scp")[key], SR)[0]
             r["aecmos_echo"], r["aecmos_other"] = mos.score(lpb, mic, enh, scen)
