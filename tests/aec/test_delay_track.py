@@ -70,5 +70,5 @@ def test_the_scorer_reports_track_hit_rates_and_names_a_bad_track(tmp_path):
     assert r["delay_hit_start"] == 1.0 and r["delay_hit_after_jump"] == 0.0
     write_datadir(tmp_path / "bad", {"wav.scp": {"u": wav}, "utt2delay_track": {"u": "x"}},
                   {"sample_rate": 16000})
-    with pytest.raises(DataDirError, match="bad/utt2delay_track, 'u'"):
+    with pytest.raises(DataDirError, match="bad/utt2delay_track .*'u'"):
         score_keys(tmp_path / "ref", tmp_path / "bad", ["u"], aecmos_model="none")
