@@ -83,12 +83,13 @@ def true_track(frames: int, delay_s: float, info: str = "") -> np.ndarray:
     return track
 
 
-def far_active(far: np.ndarray, frames: int, floor_db: float = 40.0) -> np.ndarray:
-    """``(frames,)`` bool: the far end's frame level within ``floor_db`` of its loudest
-    and above -70 dBFS."""
+def far_active(far: np.ndarray, frames: int, floor_db: float = 40.0,
+               min_dbfs: float = -70.0) -> np.ndarray:
+    """``(frames,)`` bool: the far end's ``HOP`` frame level within ``floor_db`` of its
+    loudest and above ``min_dbfs``."""
     x = np.pad(np.asarray(far, float), (0, max(0, frames * HOP - len(far))))[: frames * HOP]
     db = 10 * np.log10(np.mean(x.reshape(frames, HOP) ** 2, axis=1) + 1e-12)
-    return (db > db.max(initial=-120.0) - floor_db) & (db > -70.0)
+    return (db > db.max(initial=-120.0) - floor_db) & (db > min_dbfs)
 
 
 def track_from_distribution(dist: np.ndarray, far: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ import soundfile as sf
 import soxr
 import torch
 
+from toolkit.aec.delay_track import far_active
 from toolkit.aec.streaming import AecStreamer, NlmsStreamer, OnnxAecStreamer
 from toolkit.data.audio import SUBTYPES
 from toolkit.dsp.ola import process_array, process_chunked
@@ -130,14 +131,9 @@ def delay_from_distribution(dist: np.ndarray, far: np.ndarray | None = None) -> 
     """
     weights = np.ones(len(dist))
     if far is not None:
-        blocks = np.pad(far, (0, (-len(far)) % HOP)).reshape(-1, HOP)
-        level = 10 * np.log10(np.mean(blocks**2, axis=1) + 1e-12)
-        active = level > level.max() - 40
-        n = min(len(active), len(dist))
-        weights = np.zeros(len(dist))
-        weights[:n] = active[:n]
-        if not weights.any():
-            weights[:] = 1
+        active = far_active(far, len(dist), min_dbfs=-np.inf)
+        if active.any():
+            weights = active.astype(float)
     return float(np.argmax((dist * weights[:, None]).sum(0)) * HOP / SR_HZ)
 
 
