@@ -118,8 +118,12 @@ if stage_on 4; then
       decode_once "$exp/$name" "$dump/$s" "$exp/$name/decode/$s" </dev/null
     done
   done
-  sptk-cli tts synthesize-set --acoustic "$exp/$acoustic" --duration "$exp/$duration" \
-    --data "$data/heldout" --out "$exp/$acoustic/decode/heldout/hyp" "${ow[@]}"
+  if [[ -d $exp/$acoustic && -d $exp/$duration ]]; then
+    sptk-cli tts synthesize-set --acoustic "$exp/$acoustic" --duration "$exp/$duration" \
+      --data "$data/heldout" --out "$exp/$acoustic/decode/heldout/hyp" "${ow[@]}"
+  else  # a config without these experiments (e.g. conf/adapt_sizes.yaml)
+    log "no $exp/$acoustic or $exp/$duration: held-out sentences not synthesised"
+  fi
 fi
 
 if stage_on 5; then
@@ -129,8 +133,10 @@ if stage_on 5; then
       score_once "$dump/$s" "$exp/$name/decode/$s/hyp" "$exp/$name/scores/$s.json" </dev/null
     done
   done
-  score_once "$data/heldout" "$exp/$acoustic/decode/heldout/hyp" \
-    "$exp/$acoustic/scores/heldout.json"
+  if [[ -d $exp/$acoustic/decode/heldout/hyp ]]; then
+    score_once "$data/heldout" "$exp/$acoustic/decode/heldout/hyp" \
+      "$exp/$acoustic/scores/heldout.json"
+  fi
   sptk-cli tts report --exp "$exp" --out "$exp/RESULTS.md"
 fi
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from toolkit.data.datadir import DataDir, write_datadir
 from toolkit.dsp.mix import loudness_lufs
+from toolkit.errors import ConfigError
 from toolkit.text.es_accents import restore_accents
 from toolkit.tts.conditioning import condition, normalize_loudness, trim_silence
 from toolkit.tts.config import TtsCorpusConfig
@@ -62,9 +64,16 @@ def test_prepare_splits_conditions_audio(tmp_path):
             files["utt2dur"][key] = "2.0"
     write_datadir(tmp_path / "pool", files, {"sample_rate": SR})
     conf = TtsCorpusConfig(train_langs=["es"], adapt_langs=["ro"], dev_per_speaker=1,
-                           test_per_speaker=1, adapt_train_utts=4)
+                           test_per_speaker=1, adapt_train_utts=4, adapt_sizes=[1, 3])
     counts = prepare_splits(tmp_path / "pool", tmp_path / "data", conf)
     assert counts["train"] == 6 and counts["adapt_train"] == 4
+    assert counts["adapt_train_1"] == 1 and counts["adapt_train_3"] == 3
+    nested = [DataDir(tmp_path / "data" / f"adapt_train{n}").keys() for n in ("_1", "_3", "")]
+    assert set(nested[0]) <= set(nested[1])
+    assert set(nested[1]) <= set(nested[2]) and set(nested[2]) <= set(
+        DataDir(tmp_path / "data" / "aligner_train").keys())
+    with pytest.raises(ConfigError, match="adapt_sizes: 4"):
+        TtsCorpusConfig(adapt_train_utts=4, adapt_sizes=[4])
     d = DataDir(tmp_path / "data" / "aligner_train")
     levels = []
     for key in d.keys():

@@ -130,3 +130,21 @@ def test_unknown_language_and_speaker_are_listed():
         m.generate(torch.randn(3, frame_dim(8)), "de", "a")
     with pytest.raises(UserError, match="speaker 'z'"):
         m.generate(torch.randn(3, frame_dim(8)), "en", "z")
+
+
+def test_adaptation_refuses_an_init_with_moved_phone_slots(tmp_path):
+    from toolkit.tts.frontend import PhoneSet
+    from toolkit.tts.task import _check_slots
+
+    init = PhoneSet(slots=8)
+    init.add(["a", "b"], "en")
+    init.save(tmp_path / "phone_set.json")
+    same = PhoneSet(slots=8)
+    same.add(["a", "b"], "en")
+    same.add(["c"], "bg")  # a new language's phone in a free slot: fine
+    _check_slots(str(tmp_path), same)
+    moved = PhoneSet(slots=8)
+    moved.add(["a", "c"], "en")
+    moved.add(["b"], "bg")
+    with pytest.raises(UserError, match="phone 'b'"):
+        _check_slots(str(tmp_path), moved)

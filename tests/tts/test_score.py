@@ -104,3 +104,34 @@ experiments:
     conf.write_text(conf.read_text().replace("init: mlms_rand", "init: nope"))
     with pytest.raises(ConfigError, match="nope"):
         write_experiments(conf, tmp_path / "dump", tmp_path / "exp")
+
+
+def test_experiments_on_adaptation_sizes_and_a_model_folder(tmp_path):
+    from toolkit.tts.experiments import write_experiments
+
+    for name in ("train", "adapt_train", "adapt_train_16"):
+        write_datadir(tmp_path / "dump" / name, {"utt2lang": {"c-1": "it"},
+                                                 "utt2spk": {"c-1": "c"}}, {})
+    other = tmp_path / "other" / "mlms"
+    other.mkdir(parents=True)
+    conf = tmp_path / "c.yaml"
+    conf.write_text(f"""model: {{name: mlms, conf: {{languages: [en], speakers: [a]}}}}
+experiments:
+  s16_{{lang}}_{{spk}}: {{pairs: adapt_train_16, set: {{experiment: {{kind: baseline}}}}}}
+  v1_16_{{lang}}_{{spk}}: {{pairs: adapt_train_16, init: {other},
+                         set: {{experiment: {{kind: adapt, variant: v1}}}}}}
+""")
+    with pytest.raises(ConfigError, match="no trained model folder"):
+        write_experiments(conf, tmp_path / "dump", tmp_path / "exp")
+    (other / "config.yaml").write_text("model: {name: mlms}\n")
+    exps = write_experiments(conf, tmp_path / "dump", tmp_path / "exp")
+    assert [(e.name, e.train, e.dev, e.test) for e in exps] == [
+        ("s16_it_c", "adapt_train_16", "adapt_dev", "adapt_test"),
+        ("v1_16_it_c", "adapt_train_16", "adapt_dev", "adapt_test")]
+    from toolkit.config import load_config
+    from toolkit.tts.config import TtsConfig
+
+    assert load_config(TtsConfig, exps[1].config).experiment.init == str(other)
+    conf.write_text(conf.read_text().replace("adapt_train_16", "adapt_train_64"))
+    with pytest.raises(ConfigError, match="adapt_train_64 does not exist"):
+        write_experiments(conf, tmp_path / "dump", tmp_path / "exp")

@@ -95,8 +95,9 @@ def tts_split(
     """Cut the stage-2 output back into the splits and write the phone set into each."""
     from toolkit.tts.prepare import split_dump
 
-    slots = int(_config(config, overrides).model.conf.get("phone_slots", 128))
-    counts = split_dump(dump_all, splits, out, slots, overwrite)
+    cfg = _config(config, overrides)
+    slots = int(cfg.model.conf.get("phone_slots", 128))
+    counts = split_dump(dump_all, splits, out, slots, overwrite, tuple(cfg.corpus.adapt_sizes))
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 

@@ -84,6 +84,9 @@ class TtsCorpusConfig:
         adapt_langs: new languages with little data.
         max_per_speaker: cap on utterances per speaker (0: all).
         adapt_train_utts: training utterances of each adaptation language.
+        adapt_sizes: smaller adaptation sets, each written as ``adapt_train_<n>``:
+            the first n utterances of every adaptation pair's ``adapt_train`` (nested,
+            so 16 of 64 of 256 are the same utterances; paper Figure 3).
         dev_per_speaker, test_per_speaker: held-out utterances per speaker.
         max_seconds: longer clips are left out.
         seed: draws of the splits.
@@ -105,6 +108,7 @@ class TtsCorpusConfig:
     adapt_langs: list[str] = field(default_factory=lambda: ["bg", "ca"])
     max_per_speaker: int = 0
     adapt_train_utts: int = 100
+    adapt_sizes: list[int] = field(default_factory=list)
     dev_per_speaker: int = 10
     test_per_speaker: int = 10
     max_seconds: float = 12.0
@@ -112,6 +116,12 @@ class TtsCorpusConfig:
     loudness_lufs: float = -23.0
     trim_db: float = 40.0
     restore_es_accents: bool = True
+
+    def __post_init__(self) -> None:
+        for n in self.adapt_sizes:
+            if n < 1 or (self.adapt_train_utts and n >= self.adapt_train_utts):
+                raise ConfigError(f"corpus.adapt_sizes: {n} must lie between 1 and "
+                                  f"corpus.adapt_train_utts - 1 ({self.adapt_train_utts - 1})")
 
 
 @dataclass

@@ -15,10 +15,13 @@ Each entry names one model to train, decode and score::
 - ``pairs``: the entry stands for one experiment per (language, speaker) pair of
   that stage-2 set (``{lang}`` and ``{spk}`` in its name filled in; the pair
   becomes ``experiment.language`` / ``experiment.speaker``). Pair experiments of
-  ``adapt_train`` train on ``adapt_train`` and are evaluated on ``adapt_dev`` /
-  ``adapt_test``; the others train on ``train`` and are evaluated on ``dev`` / ``test``;
+  ``adapt_train`` (or of a smaller ``adapt_train_<n>``, ``corpus.adapt_sizes``) train
+  on that set and are evaluated on ``adapt_dev`` / ``adapt_test``; the others train on
+  ``train`` and are evaluated on ``dev`` / ``test``;
 - ``init``: the experiment whose weights an adaptation starts from (its folder
-  under the experiment folder becomes ``experiment.init``);
+  under the experiment folder becomes ``experiment.init``), or a trained model's folder
+  given as a path (with a ``/``; relative paths from where the recipe runs), e.g.
+  ``exp/default/mlms_small`` to adapt the model of another config;
 - ``reference``: ``mean`` or ``ridge``: not trained but fitted in closed form over the
   model's languages and speakers (``sptk-cli tts reference``,
   :mod:`toolkit.tts.reference`): the constant-mean and linear rows of the score table.
@@ -45,6 +48,14 @@ ENTRY_KEYS = {"set", "pairs", "init", "reference"}
 REFERENCES = ("mean", "ridge")
 PAIR_SETS = {"train": ("train", "dev", "test"),
              "adapt_train": ("adapt_train", "adapt_dev", "adapt_test")}
+
+
+def pair_sets(train: str) -> tuple[str, str, str] | None:
+    """``(train, dev, test)`` of a ``pairs:`` set (``adapt_train_<n>`` too); None if unknown."""
+    size = train.removeprefix("adapt_train_")
+    if size != train and size.isdigit():
+        return train, "adapt_dev", "adapt_test"
+    return PAIR_SETS.get(train)
 
 
 @dataclass(frozen=True)
@@ -90,9 +101,13 @@ def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, 
             raise ConfigError(f"experiments.{pattern}.reference: '{fit}' is not one of "
                               f"{', '.join(REFERENCES)}")
         pairs_of = entry.get("pairs", "")
-        if pairs_of and pairs_of not in PAIR_SETS:
+        if pairs_of and pair_sets(pairs_of) is None:
             raise ConfigError(f"experiments.{pattern}.pairs: '{pairs_of}' is not one of "
-                              f"{', '.join(PAIR_SETS)}")
+                              f"{', '.join(PAIR_SETS)}, adapt_train_<n>")
+        if pairs_of and not (dump / pairs_of).is_dir():
+            raise ConfigError(f"experiments.{pattern}.pairs: {dump / pairs_of} does not exist "
+                              "(stage 2 writes it; adapt_train_<n> needs n in "
+                              "corpus.adapt_sizes)")
         pairs = language_speaker_pairs(dump / pairs_of) if pairs_of else [("", "")]
         for lang, spk in pairs:
             name = pattern.format(lang=lang, spk=spk)
@@ -101,10 +116,16 @@ def plan(config: Path, dump: Path, exp: Path) -> list[tuple[str, str, dict[str, 
                 data = _merge(data, {"experiment": {"language": lang, "speaker": spk}})
             if entry.get("init"):
                 init = entry["init"].format(lang=lang, spk=spk)
-                if init not in {n for n, *_ in out}:
+                if "/" in init:
+                    if not (Path(init) / "config.yaml").is_file():
+                        raise ConfigError(f"experiments.{pattern}.init: {init} is no trained "
+                                          "model folder (no config.yaml)")
+                    data = _merge(data, {"experiment": {"init": init}})
+                elif init not in {n for n, *_ in out}:
                     raise ConfigError(f"experiments.{pattern}.init: '{init}' is no earlier "
-                                      "experiment")
-                data = _merge(data, {"experiment": {"init": str(exp / init)}})
+                                      "experiment (or a model folder: a path with '/')")
+                else:
+                    data = _merge(data, {"experiment": {"init": str(exp / init)}})
             from_dict(TtsConfig, data)  # a bad entry fails here, with the key's path
             out.append((name, pairs_of or "train", data, fit))
     return out
@@ -118,6 +139,6 @@ def write_experiments(config: Path, dump: Path, exp: Path) -> list[Experiment]:
         text = dump_yaml(data)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             atomic_write_text(path, text)
-        _, dev, test = PAIR_SETS[train]
+        _, dev, test = pair_sets(train)
         result.append(Experiment(name, train, dev, test, path, fit))
     return result

@@ -62,6 +62,8 @@ def prepare_splits(pool: str | Path, out: str | Path, conf: TtsCorpusConfig,
                    overwrite: bool = False) -> dict[str, int]:
     """Write ``out/{train,dev,test,adapt_*,aligner_train}`` from a speech pool (module doc).
 
+    ``corpus.adapt_sizes`` adds ``adapt_train_<n>`` (nested subsets of ``adapt_train``).
+
     The audio of every kept utterance is conditioned once (:func:`condition_audio`)
     into ``out/audio`` and the Spanish transcripts get their accents back; the
     splits refer to those files.
@@ -96,9 +98,14 @@ def prepare_splits(pool: str | Path, out: str | Path, conf: TtsCorpusConfig,
         rest = keys[held:]
         cap = conf.adapt_train_utts if prefix else conf.max_per_speaker
         sets[prefix + "train"] += rest[:cap] if cap else rest
+        for n in conf.adapt_sizes if prefix else ():
+            if len(rest) < n:
+                log.warning("(%s, %s): adapt_train_%d has only %d utterances", lang, spk, n,
+                            len(rest))
+            sets.setdefault(f"adapt_train_{n}", []).extend(rest[:n])
     # Forced alignment is trained on every utterance it must align (as Kaldi aligns a
     # whole corpus): the timing is not supervised, and every phone is then known.
-    sets["aligner_train"] = [k for name in SETS for k in sets[name]]
+    sets["aligner_train"] = [k for name in SETS for k in sets[name]]  # sizes: subsets
     for name, keys in sets.items():
         if not keys:
             raise UserError(f"split '{name}' is empty; lower corpus.dev_per_speaker / "
@@ -227,17 +234,19 @@ def language_speaker_pairs(data: str | Path) -> list[tuple[str, str]]:
 
 
 def split_dump(dump_all: str | Path, splits: str | Path, out: str | Path, slots: int,
-               overwrite: bool = False) -> dict[str, int]:
+               overwrite: bool = False, adapt_sizes: tuple[int, ...] = ()) -> dict[str, int]:
     """Cut the stage-2 output of every utterance back into the stage-1 splits.
 
-    ``out/<set>`` holds the utterances of ``splits/<set>`` that stage 2 kept; the
+    ``out/<set>`` holds the utterances of ``splits/<set>`` that stage 2 kept (the
+    sets of :data:`SETS` and ``adapt_train_<n>`` for each of ``adapt_sizes``); the
     phone set (training languages first, then the adaptation languages) is
     written into each of them.
     """
     src = DataDir(dump_all)
     have = set(src.keys())
     counts = {}
-    for name in SETS:
+    names = [*SETS, *(f"adapt_train_{n}" for n in adapt_sizes)]
+    for name in names:
         keys = [k for k in DataDir(Path(splits) / name).keys() if k in have]
         dst = Path(out) / name
         if overwrite or not is_done(dst):
@@ -246,7 +255,7 @@ def split_dump(dump_all: str | Path, splits: str | Path, out: str | Path, slots:
             write_datadir(dst, files_for(src, keys), meta, overwrite=True)
         counts[name] = len(keys)
     write_phone_set([Path(out) / "train", Path(out) / "adapt_train"], slots,
-                    [Path(out) / name for name in SETS])
+                    [Path(out) / name for name in names])
     return counts
 
 

@@ -25,6 +25,7 @@ from toolkit.train.task import Task
 from toolkit.tts.config import TtsConfig
 from toolkit.tts.data import PHONE_SET, TtsDataset, collate, load_phone_set
 from toolkit.tts.decode import decode_datadir
+from toolkit.tts.frontend import PhoneSet
 from toolkit.tts.loss import masked_mse
 from toolkit.tts.score import aggregate, score_keys
 
@@ -38,10 +39,25 @@ def _rows(new_names: list[str], old_names: list[str], old: torch.Tensor) -> torc
                         for n in new_names])
 
 
-def _load_init(model: Any, init: str) -> None:
+def _check_slots(init: str, phone_set: PhoneSet) -> None:
+    """Refuse an init whose phones sit in other input slots than this experiment's."""
+    if not (Path(init) / PHONE_SET).is_file():
+        return
+    old = PhoneSet.load(Path(init) / PHONE_SET).phones
+    moved = [p for p, i in old.items() if phone_set.phones.get(p, i) != i]
+    if moved:
+        raise UserError(f"experiment.init {init}: phone '{moved[0]}' (and {len(moved) - 1} "
+                        f"more) has slot {old[moved[0]]} there and "
+                        f"{phone_set.phones[moved[0]]} here; adapt from a model trained on "
+                        "the same training languages' phone set")
+
+
+def _load_init(model: Any, init: str, phone_set: PhoneSet | None = None) -> None:
     """Copy an experiment's weights into ``model``: matching tensors, known languages/speakers."""
     if not Path(init).is_dir():
         raise UserError(f"experiment.init {init} does not exist; train that model first")
+    if phone_set is not None:
+        _check_slots(init, phone_set)
     _, _, src = load_model_dir(init)
     if type(src) is not type(model):
         raise UserError(f"experiment.init {init} holds a {type(src).__name__}, not a "
@@ -103,7 +119,7 @@ class TtsTask(Task):
         exp_dir.mkdir(parents=True, exist_ok=True)
         shutil.copy2(train_set.dir.path / PHONE_SET, exp_dir / PHONE_SET)
         if cfg.experiment.kind in ("adapt", "duration_adapt"):
-            _load_init(model, cfg.experiment.init)
+            _load_init(model, cfg.experiment.init, train_set.phone_set)
             return
         # Spread over the whole set: the keys are sorted by speaker, so the first N
         # utterances would describe the first speakers only (the other speakers' outputs
