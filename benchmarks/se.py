@@ -145,6 +145,30 @@ def align(y: np.ndarray, x: np.ndarray, max_lag: int = 960) -> np.ndarray:
     return np.pad(y[lag:], (0, lag))[: len(x)]
 
 
+def high_snr_summary(per_key: dict[str, dict], lost_db: float = 3.0,
+                     clean_floor_db: float = 20.0) -> dict[str, float]:
+    """Where near-clean input is damaged: median SI-SDR gain per SNR of 20 dB and above,
+    and how many outputs are ``harmed`` (a gain below ``-lost_db`` at 20 dB SNR or more,
+    or an output below ``clean_floor_db`` SI-SDR for clean input, SNR ``inf``). A mean
+    can hide whether a few utterances lose much or every one a little."""
+    out: dict[str, float] = {}
+    groups: dict[float, list[dict]] = {}
+    for v in per_key.values():
+        if v.get("snr") is not None and float(v["snr"]) >= 20:
+            groups.setdefault(float(v["snr"]), []).append(v)
+    harmed = 0
+    for snr, rows in sorted(groups.items()):
+        if np.isinf(snr):
+            harmed += sum(r["si_sdr"] < clean_floor_db for r in rows)
+            out["clean/si_sdr_median"] = float(np.median([r["si_sdr"] for r in rows]))
+        else:
+            harmed += sum(r["si_sdr_gain"] < -lost_db for r in rows)
+            out[f"snr{snr:g}/si_sdr_gain_median"] = float(
+                np.median([r["si_sdr_gain"] for r in rows]))
+    out["harmed_high_snr"] = float(harmed)
+    return out
+
+
 def evaluate(name: str, fn: Callable[[np.ndarray], np.ndarray], data: Path,
              dnsmos: str | None) -> dict:
     from toolkit.data.audio import load_mono
@@ -177,8 +201,10 @@ def evaluate(name: str, fn: Callable[[np.ndarray], np.ndarray], data: Path,
         if scorer:
             dn.append(scorer.score(y))
     out = aggregate_by_snr(per_key)
+    out.update(high_snr_summary(per_key))
     out["rtf"] = spent / audio
     out["inverted"] = sum(v["corr"] < 0 for v in per_key.values())  # polarity-inverted outputs
+    out["per_key"] = per_key
     if dn:
         out.update({f"dnsmos_{m}": float(np.mean([v[m] for v in dn])) for m in dn[0]})
     print(f"{name:<16} " + " ".join(f"{k}={v:.3f}" for k, v in out.items()
