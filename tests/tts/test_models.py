@@ -138,13 +138,17 @@ def test_adaptation_refuses_an_init_with_moved_phone_slots(tmp_path):
 
     init = PhoneSet(slots=8)
     init.add(["a", "b"], "en")
+    init.add(["x", "z"], "bg")  # an adaptation language: slots the model never trained
     init.save(tmp_path / "phone_set.json")
-    same = PhoneSet(slots=8)
-    same.add(["a", "b"], "en")
-    same.add(["c"], "bg")  # a new language's phone in a free slot: fine
-    _check_slots(str(tmp_path), same)
+    assert PhoneSet.load(tmp_path / "phone_set.json").filled == {"en": 4, "bg": 6}
+    more_bg = PhoneSet(slots=8)
+    more_bg.add(["a", "b"], "en")
+    more_bg.add(["x", "y", "z"], "bg")  # a new bg phone moves z: fine for an en model
+    _check_slots(str(tmp_path), more_bg, ["en"])
+    with pytest.raises(UserError, match="phone '[yz]'"):
+        _check_slots(str(tmp_path), more_bg, [])  # not told where en ends: all compared
     moved = PhoneSet(slots=8)
     moved.add(["a", "c"], "en")
     moved.add(["b"], "bg")
-    with pytest.raises(UserError, match="phone 'b'"):
-        _check_slots(str(tmp_path), moved)
+    with pytest.raises(UserError, match="phone 'c'|phone 'b'"):
+        _check_slots(str(tmp_path), moved, ["en"])

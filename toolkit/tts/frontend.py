@@ -157,11 +157,14 @@ class PhoneSet:
         slots: total number of slots (fixed by the config: the model's input size).
         phones: phone (stress removed) -> slot; ``sil`` is 0, unknown is 1.
         languages: languages whose phones were added, in order.
+        filled: slots in use after each language's phones were added (the phones of
+            the first languages are those below ``filled[lang]``).
     """
 
     slots: int
     phones: dict[str, int] = field(default_factory=lambda: {SIL: 0, UNK: 1})
     languages: list[str] = field(default_factory=list)
+    filled: dict[str, int] = field(default_factory=dict)
 
     def add(self, phones: list[str], lang: str) -> int:
         """Give new phones free slots; returns how many were added.
@@ -178,6 +181,7 @@ class PhoneSet:
             added += 1
         if lang not in self.languages:
             self.languages.append(lang)
+        self.filled[lang] = len(self.phones)
         return added
 
     def index(self, phone: str) -> int:
@@ -191,7 +195,8 @@ class PhoneSet:
 
     def save(self, path: str | Path) -> None:
         atomic_write_text(path, json.dumps({"slots": self.slots, "phones": self.phones,
-                                            "languages": self.languages},
+                                            "languages": self.languages,
+                                            "filled": self.filled},
                                            ensure_ascii=False, indent=1) + "\n")
 
     @classmethod
@@ -200,7 +205,8 @@ class PhoneSet:
         if not path.is_file():
             raise UserError(f"phone set {path} does not exist; run the label stage first")
         d = json.loads(path.read_text(encoding="utf-8"))
-        return cls(int(d["slots"]), dict(d["phones"]), list(d["languages"]))
+        return cls(int(d["slots"]), dict(d["phones"]), list(d["languages"]),
+                   dict(d.get("filled", {})))  # files before 2026-12-06 have no "filled"
 
 
 def phone_features(phrases: list[Phrase], phone_set: PhoneSet) -> np.ndarray:

@@ -39,29 +39,38 @@ def _rows(new_names: list[str], old_names: list[str], old: torch.Tensor) -> torc
                         for n in new_names])
 
 
-def _check_slots(init: str, phone_set: PhoneSet) -> None:
-    """Refuse an init whose phones sit in other input slots than this experiment's."""
+def _check_slots(init: str, phone_set: PhoneSet, languages: list[str]) -> None:
+    """Refuse an init whose phones sit in other input slots than this experiment's.
+
+    Only the phones of the init's own ``languages`` are compared when this phone set
+    says where they end (``filled``): an adaptation language's phones sit in slots the
+    init never trained, wherever they are; otherwise every shared phone is compared.
+    """
     if not (Path(init) / PHONE_SET).is_file():
         return
     old = PhoneSet.load(Path(init) / PHONE_SET).phones
-    moved = [p for p, i in old.items() if phone_set.phones.get(p, i) != i]
+    mine = phone_set.phones
+    if languages and all(lg in phone_set.filled for lg in languages):
+        limit = max(phone_set.filled[lg] for lg in languages)
+        mine = {p: i for p, i in mine.items() if i < limit}
+    held = {i: p for p, i in old.items()}  # a new phone in a slot that held another moves too
+    moved = [p for p, i in mine.items() if old.get(p, i) != i or held.get(i, p) != p]
     if moved:
         raise UserError(f"experiment.init {init}: phone '{moved[0]}' (and {len(moved) - 1} "
-                        f"more) has slot {old[moved[0]]} there and "
-                        f"{phone_set.phones[moved[0]]} here; adapt from a model trained on "
-                        "the same training languages' phone set")
+                        f"more) has slot {old.get(moved[0], '-')} there and {mine[moved[0]]} here; "
+                        "adapt from a model trained on the same training languages' phone set")
 
 
 def _load_init(model: Any, init: str, phone_set: PhoneSet | None = None) -> None:
     """Copy an experiment's weights into ``model``: matching tensors, known languages/speakers."""
     if not Path(init).is_dir():
         raise UserError(f"experiment.init {init} does not exist; train that model first")
-    if phone_set is not None:
-        _check_slots(init, phone_set)
     _, _, src = load_model_dir(init)
     if type(src) is not type(model):
         raise UserError(f"experiment.init {init} holds a {type(src).__name__}, not a "
                         f"{type(model).__name__}")
+    if phone_set is not None:
+        _check_slots(init, phone_set, list(src.languages.names))
     state = model.state_dict()
     per_name = ("code", "lang_emb.weight", "spk_emb.weight")  # rows follow the names
     wrong = [n for n, v in src.state_dict().items() if n in state and n not in per_name
