@@ -135,3 +135,20 @@ experiments:
     conf.write_text(conf.read_text().replace("adapt_train_16", "adapt_train_64"))
     with pytest.raises(ConfigError, match="adapt_train_64 does not exist"):
         write_experiments(conf, tmp_path / "dump", tmp_path / "exp")
+
+
+def test_report_tables_adaptation_sizes(tmp_path):
+    import json
+
+    from toolkit.tts.report import make_report
+
+    for size, system, mcd in ((16, "scratch", 9.5), (16, "adapt_v1", 8.7), (256, "scratch", 7.9)):
+        folder = tmp_path / "exp" / f"size{size}_{system}_bg_tuxpaint-bg" / "scores"
+        folder.mkdir(parents=True)
+        for s in ("adapt_dev", "adapt_test"):
+            (folder / f"{s}.json").write_text(json.dumps({"mcd_db": mcd, "f0_rmse_cents": 300.0}))
+    text = make_report(tmp_path / "exp", tmp_path / "exp" / "RESULTS.md")
+    section = text.split("## Adaptation with n utterances")[1]
+    assert "| 16 | adapt v1 | 8.700 | 8.700 | 300.0 |" in section
+    assert "| 256 | scratch | 7.900 |" in section and "| 256 | adapt v1 |" not in section
+    assert "size16_" not in text.split("## Training languages")[0]  # not an MLMS row

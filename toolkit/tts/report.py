@@ -9,7 +9,9 @@ plus ``align/scores/espeak.json`` and ``vocoder/scores/test.json``, and writes:
 - Figure 2 (``figure2_dev_mcd.png``): development MCD per (language, speaker) of the
   single-speaker baselines and the three language-code strategies;
 - Figure 3 (``figure3_adapt_dev_mcd.png``): development MCD of the adaptation
-  variants and the from-scratch models on the adaptation languages.
+  variants and the from-scratch models on the adaptation languages; with
+  experiments ``size<n>_scratch_<lang>_<spk>`` / ``size<n>_adapt_v<k>_<lang>_<spk>``
+  (trained on ``n`` utterances, ``corpus.adapt_sizes``) a table over the sizes.
 
 The paper plots the development MSE; ours is on each model's own normalised
 outputs (a baseline uses its speaker's statistics, MLMS and the adapted models the
@@ -24,6 +26,7 @@ both.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +40,27 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the non-interacti
 
 CODES = ("mlms_rand", "mlms_onehot", "mlms_onehot_fixed")
 VARIANTS = ("v1", "v2", "v3", "v4")
+SIZED = re.compile(r"^size(\d+)_(scratch|adapt_v\d)_(.+)$")
+
+
+def size_table(exp: Path, names: list[str]) -> list[str]:
+    """Adaptation-set size x system rows of adapt_dev / adapt_test MCD per pair."""
+    found = [(int(m[1]), m[2], m[3]) for n in names if (m := SIZED.match(n))]
+    apairs = sorted({p for *_, p in found})
+    if not apairs:
+        return ["(no size<n>_ experiments in this run)"]
+    lines = ["| utterances | system | " + " | ".join(
+        f"{p} dev MCD | {p} test MCD | {p} test F0 cents" for p in apairs) + " |",
+        "|---|---" + "|---" * (3 * len(apairs)) + "|"]
+    for size, system in sorted({(n, s) for n, s, _ in found}):
+        row = []
+        for p in apairs:
+            name = f"size{size}_{system}_{p}"
+            d, t = _load(exp, "adapt_dev", name) or {}, _load(exp, "adapt_test", name) or {}
+            row += [_fmt(d.get("mcd_db", float("nan"))), _fmt(t.get("mcd_db", float("nan"))),
+                    _fmt(t.get("f0_rmse_cents", float("nan")), 1)]
+        lines.append(f"| {size} | {system.replace('_', ' ')} | " + " | ".join(row) + " |")
+    return lines
 
 
 def _load(exp: Path, test_set: str, name: str) -> dict[str, Any] | None:
@@ -88,7 +112,7 @@ def make_report(exp: str | Path, out: str | Path) -> str:
     # other acoustic models of the training languages: larger or smaller MLMS, the
     # closed-form references (ref_mean, ref_ridge)
     others = [n for n in names if n not in (*CODES, "duration", "vocoder") and not n.startswith(
-        ("base_", "scratch_", "adapt_", "dadapt_", "duration_"))]
+        ("base_", "scratch_", "adapt_", "dadapt_", "duration_")) and not SIZED.match(n)]
     overall = ["| acoustic model | dev MCD dB | test MCD dB | test F0 RMSE cents | "
                "test V/UV error | test utterances |", "|---|---|---|---|---|---|"]
     for n in [c for c in CODES if c in names] + others:
@@ -163,6 +187,7 @@ def make_report(exp: str | Path, out: str | Path) -> str:
                       "## Training languages (Figure 2 and test scores per language/speaker)",
                       "", *(lines if pairs else ["(no single-speaker baselines in this run)"]),
                       "", "## Adaptation to new languages (Figure 3)", "", *alines,
+                      "", "## Adaptation with n utterances", "", *size_table(exp, names),
                       "", "## Aligner, vocoder ceiling, durations, intelligibility", "",
                       *extra, ""])
     atomic_write_text(out, text)
