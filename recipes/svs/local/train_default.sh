@@ -5,16 +5,20 @@
 # test songs (data/default/test). Layout: exp/<config name>/ holds the training,
 # decode/<test set>/hyp, scores/<test set>.json and pack/ (copy it to toolkit/assets/svs to
 # ship it). Rerunning the same command resumes an interrupted training from its last.pt.
-# Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ]
+# Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ] [EXTRA]
 #   (MIR-1K or ../../../shared/data/mir1k_train: the Wavfile/ layout or its train+dev split)
+#   EXTRA: a config of more synthetic songs (e.g. conf/songs_extra.yaml) whose training
+#   part joins the training set (keys prefixed with its name); dev and test are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ../../tools/recipe_lib.sh
 mir1k=${1:-}
 config=${2:-conf/default_mir1k_aug.yaml}
 nj=${3:-2}
+extra=${4:-}
 [[ -n $mir1k && -d $mir1k ]] || die "give the MIR-1K directory: local/train_default.sh MIR1K_DIR"
 [[ -f $config ]] || die "config $config does not exist"
+[[ -z $extra || -f $extra ]] || die "extra songs config $extra does not exist"
 exp=exp/$(basename "$config" .yaml)
 ow=()
 run=(sptk-cli run)
@@ -22,11 +26,22 @@ run=(sptk-cli run)
 ./run.sh --config conf/default.yaml --baseline false --stop-stage 2 --nj "$nj"
 ./run.sh --config conf/mir1k_dev.yaml --corpus "$mir1k" --baseline false --stop-stage 2 --nj "$nj"
 log "combine the synthetic songs and MIR-1K (amy) for training, their dev sets for validation"
-[[ -d dump/default_mir1k/train ]] || sptk-cli data combine --common dump/default/train \
-  dump/mir1k_dev/train -o dump/default_mir1k/train
+train=dump/default_mir1k/train
+[[ -d $train ]] || sptk-cli data combine --common dump/default/train \
+  dump/mir1k_dev/train -o "$train"
+if [[ -n $extra ]]; then
+  xtag=$(basename "$extra" .yaml)
+  ./run.sh --config "$extra" --baseline false --stop-stage 2 --nj "$nj"
+  # one input with --prefix: its keys become train-<key>, apart from the default songs
+  [[ -d dump/$xtag/$xtag ]] || sptk-cli data combine --prefix "dump/$xtag/train" \
+    -o "dump/$xtag/$xtag"
+  train=dump/default_mir1k_$xtag/train
+  [[ -d $train ]] || sptk-cli data combine --common dump/default_mir1k/train \
+    "dump/$xtag/$xtag" -o "$train"
+fi
 [[ -d data/default_mir1k/dev ]] || sptk-cli data combine --common data/default/dev \
   data/mir1k_dev/dev -o data/default_mir1k/dev
-sptk-cli train --task svs --config "$config" --train dump/default_mir1k/train \
+sptk-cli train --task svs --config "$config" --train "$train" \
   --valid data/default_mir1k/dev --exp "$exp"
 scores=()
 for test in mir1k_dev default; do
