@@ -50,7 +50,7 @@ for test in mir1k_dev default; do
   score_sharded "data/$test/test" "$exp/decode/$test/hyp" "$exp/scores/$test.json"
   scores+=(--scores "$exp/scores/$test.json")
 done
-sptk-cli pack --exp "$exp" --out "$exp/pack" "${scores[@]}" --description \
+sptk-cli pack --exp "$exp" --out "$exp/pack" "${scores[@]}" --card conf/model_card.yaml --description \
   "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) trained with \
 $config on the built-in synthetic songs and MIR-1K's singer amy (MIR-1K: research use only)."
 log "done: $exp/pack"
