@@ -5,7 +5,8 @@ Issue 16 item 2 asks for comparisons resolvable with intervals. For every
 (language, speaker) pair that both experiments decoded in ``--set``, from the
 per-utterance parts stage 5 leaves (``EXP/scores/<set>.parts/*.json``): the MCD
 over speech frames, F0 RMSE and V/UV error of each (frame-weighted, as the score
-files), and B minus A per utterance, mean ± 95 % (1.96 standard errors).
+files), and B minus A per utterance, mean ± 95 % (1.96 standard errors); with
+several pairs, a last row pools every utterance.
 
     python local/paired_scores.py exp/default/mlms_small \\
         exp/default/base_en_asterisk-allison exp/default/base_fr_tuxpaint-fr --set test
@@ -56,8 +57,9 @@ def main() -> None:
         other = per_key(exp, args.test_set)
         keys = sorted(set(ref) & set(other))
         pairs = sorted({f"{ref[k]['lang']}/{ref[k]['spk']}" for k in keys})
-        for pair in pairs:
-            ks = [k for k in keys if f"{ref[k]['lang']}/{ref[k]['spk']}" == pair]
+        for pair in [*pairs, *(["all pairs"] if len(pairs) > 1 else [])]:
+            ks = [k for k in keys if pair == "all pairs"
+                  or f"{ref[k]['lang']}/{ref[k]['spk']}" == pair]
             cells = []
             for m, _, digits in METRICS:
                 va = [aggregate_acoustic([ref[k]])[m] for k in ks]
