@@ -111,6 +111,10 @@ if stage_on 3; then
   done
 fi
 
+# whether the config trains $acoustic or $duration (the held-out sentences' voice); a config
+# with neither (e.g. conf/adapt_sizes.yaml) has no held-out synthesis
+speaks_heldout() { experiments | awk '{print $1}' | grep -x -e "$acoustic" -e "$duration" >/dev/null; }
+
 if stage_on 4; then
   log "stage 4: decode dev and test sets with natural durations ($nj jobs), held-out text"
   experiments | while read -r name _ dev test _; do
@@ -118,11 +122,11 @@ if stage_on 4; then
       decode_once "$exp/$name" "$dump/$s" "$exp/$name/decode/$s" </dev/null
     done
   done
-  if [[ -d $exp/$acoustic && -d $exp/$duration ]]; then
+  if speaks_heldout; then
     sptk-cli tts synthesize-set --acoustic "$exp/$acoustic" --duration "$exp/$duration" \
       --data "$data/heldout" --out "$exp/$acoustic/decode/heldout/hyp" "${ow[@]}"
   else  # a config without these experiments (e.g. conf/adapt_sizes.yaml)
-    log "no $exp/$acoustic or $exp/$duration: held-out sentences not synthesised"
+    log "$config has no experiment $acoustic or $duration: held-out sentences not synthesised"
   fi
 fi
 
@@ -133,7 +137,7 @@ if stage_on 5; then
       score_once "$dump/$s" "$exp/$name/decode/$s/hyp" "$exp/$name/scores/$s.json" </dev/null
     done
   done
-  if [[ -d $exp/$acoustic/decode/heldout/hyp ]]; then
+  if speaks_heldout; then
     score_once "$data/heldout" "$exp/$acoustic/decode/heldout/hyp" \
       "$exp/$acoustic/scores/heldout.json"
   fi

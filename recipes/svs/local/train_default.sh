@@ -8,7 +8,7 @@
 # Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ] [EXTRA]
 #   (MIR-1K or ../../../shared/data/mir1k_train: the Wavfile/ layout or its train+dev split)
 #   EXTRA: a config of more synthetic songs (e.g. conf/songs_extra.yaml) whose training
-#   part joins the training set (keys prefixed with its name); dev and test are unchanged.
+#   part joins the training set (keys prefixed with train-); dev and test are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ../../tools/recipe_lib.sh
@@ -52,5 +52,6 @@ for test in mir1k_dev default; do
 done
 sptk-cli pack --exp "$exp" --out "$exp/pack" "${scores[@]}" --card conf/model_card.yaml --description \
   "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) trained with \
-$config on the built-in synthetic songs and MIR-1K's singer amy (MIR-1K: research use only)."
+$config on the built-in synthetic songs${extra:+ (and those of $extra)} and MIR-1K's singer amy \
+(MIR-1K: research use only)."
 log "done: $exp/pack"
