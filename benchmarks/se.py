@@ -148,24 +148,27 @@ def align(y: np.ndarray, x: np.ndarray, max_lag: int = 960) -> np.ndarray:
 def high_snr_summary(per_key: dict[str, dict], lost_db: float = 3.0,
                      clean_floor_db: float = 20.0) -> dict[str, float]:
     """Where near-clean input is damaged: median SI-SDR gain per SNR of 20 dB and above,
-    and how many outputs are ``harmed`` (a gain below ``-lost_db`` at 20 dB SNR or more,
-    or an output below ``clean_floor_db`` SI-SDR for clean input, SNR ``inf``). A mean
-    can hide whether a few utterances lose much or every one a little."""
+    how many outputs are ``harmed`` (a gain below ``-lost_db`` at 20 dB SNR or more, or
+    an output below ``clean_floor_db`` SI-SDR for clean input, SNR ``inf``), and how many
+    utterances are harmed in every such condition (``sptk-cli se mix-set`` keys,
+    ``<utterance>-<condition>``). A mean can hide whether a few utterances lose much or
+    every one a little."""
     out: dict[str, float] = {}
-    groups: dict[float, list[dict]] = {}
-    for v in per_key.values():
-        if v.get("snr") is not None and float(v["snr"]) >= 20:
-            groups.setdefault(float(v["snr"]), []).append(v)
-    harmed = 0
-    for snr, rows in sorted(groups.items()):
-        if np.isinf(snr):
-            harmed += sum(r["si_sdr"] < clean_floor_db for r in rows)
-            out["clean/si_sdr_median"] = float(np.median([r["si_sdr"] for r in rows]))
-        else:
-            harmed += sum(r["si_sdr_gain"] < -lost_db for r in rows)
-            out[f"snr{snr:g}/si_sdr_gain_median"] = float(
-                np.median([r["si_sdr_gain"] for r in rows]))
-    out["harmed_high_snr"] = float(harmed)
+    groups: dict[float, list[float]] = {}
+    harmed: dict[str, list[bool]] = {}  # utterance -> harmed per high-SNR condition
+    for key, v in per_key.items():
+        if v.get("snr") is None or float(v["snr"]) < 20:
+            continue
+        snr = float(v["snr"])
+        value = v["si_sdr"] if np.isinf(snr) else v["si_sdr_gain"]
+        groups.setdefault(snr, []).append(value)
+        bad = value < clean_floor_db if np.isinf(snr) else value < -lost_db
+        harmed.setdefault(key.split("-", 1)[0], []).append(bool(bad))
+    for snr, values in sorted(groups.items()):
+        name = "clean/si_sdr_median" if np.isinf(snr) else f"snr{snr:g}/si_sdr_gain_median"
+        out[name] = float(np.median(values))
+    out["harmed_high_snr"] = float(sum(sum(h) for h in harmed.values()))
+    out["utterances_harmed_always"] = float(sum(len(h) > 1 and all(h) for h in harmed.values()))
     return out
 
 
