@@ -75,6 +75,40 @@ def test_items_are_consistent_deterministic_and_some_are_clean(tmp_path):
     assert not np.array_equal(ds[5]["noisy"].numpy(), items[5]["noisy"].numpy())
 
 
+def test_speech_eq_shapes_input_and_target_alike_and_leaves_the_default_stream(tmp_path):
+    from toolkit.se.simulate import random_eq
+
+    x = np.random.default_rng(0).standard_normal(16000).astype(np.float32)
+    band = [np.fft.rfftfreq(16000, 1 / 16000) < b for b in (1000, 8001)]
+    ratios = []
+    for seed in range(20):
+        y = random_eq(x, np.random.default_rng(seed), 10.0)
+        assert y.shape == x.shape and np.isfinite(y).all()
+        assert abs(np.sqrt(np.mean(y ** 2)) / np.sqrt(np.mean(x ** 2)) - 1) < 1e-3
+        spec = np.abs(np.fft.rfft(y)) ** 2 / (np.abs(np.fft.rfft(x)) ** 2 + 1e-9)
+        assert spec.max() < 10 ** (3.05 * 10 / 10)          # tilt + two peaks <= 30 dB
+        ratios.append(spec[band[0]].mean() / spec[band[1]].mean())
+    assert np.ptp(10 * np.log10(ratios)) > 6       # low/high balance varies between items
+
+    speech, noise = _pools(tmp_path)
+    base = MixConfig(noise=[str(noise)], p_clean=0.3)
+    plain = [MixSimulator(MixSources(speech, base, "train"), base, 8000).draw(
+        np.random.default_rng(i)) for i in range(6)]
+    off = MixConfig(noise=[str(noise)], p_clean=0.3, p_eq=0.0, eq_db=20.0)
+    same = [MixSimulator(MixSources(speech, off, "train"), off, 8000).draw(
+        np.random.default_rng(i)) for i in range(6)]
+    for a, b in zip(plain, same):                   # p_eq 0 draws nothing: same items
+        np.testing.assert_array_equal(a["noisy"], b["noisy"])
+    sims = [MixSimulator(MixSources(speech, c, "train"), c, 8000)   # same draws; flat or not
+            for c in (MixConfig(noise=[str(noise)], p_eq=1.0, eq_db=db) for db in (0.0, 10.0))]
+    for i in range(6):
+        flat, shaped = (sim.draw(np.random.default_rng(i)) for sim in sims)
+        np.testing.assert_allclose(shaped["noisy"], shaped["speech"] + shaped["noise"],
+                                   atol=1e-6)
+        a, b = (np.abs(np.fft.rfft(it["speech"])) for it in (flat, shaped))
+        assert np.ptp(20 * np.log10((b[40:3000] + 1e-9) / (a[40:3000] + 1e-9))) > 3
+
+
 def test_fixed_mixture_sets_hold_every_snr_and_clean_inputs(tmp_path):
     from tests.conftest import assert_one_line_error, run_cli
     from toolkit.data.datadir import DataDir

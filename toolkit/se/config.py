@@ -94,6 +94,10 @@ class MixConfig:
         p_reverb: share of items with reverberant speech.
         p_second_noise: share of noisy items with a second noise.
         level_dbfs: range (uniform) of the mixture RMS level.
+        p_eq: share of training items whose speech (input and target alike) is
+            given a random spectral shape (see ``eq_db``); 0 draws no numbers.
+        eq_db: largest gain (dB) of each of the two random peaks of that shape; its
+            tilt is up to a third of it per octave.
         items_per_epoch: training items per epoch.
         n_valid: fixed validation items (held-out talkers and noises).
         valid_snr: SNR range of the validation items.
@@ -114,6 +118,8 @@ class MixConfig:
     p_reverb: float = 0.3
     p_second_noise: float = 0.2
     level_dbfs: list[float] = field(default_factory=lambda: [-45.0, -10.0])
+    p_eq: float = 0.0
+    eq_db: float = 10.0
     items_per_epoch: int = 4000
     n_valid: int = 200
     valid_snr: list[float] = field(default_factory=lambda: [-5.0, 20.0])

@@ -167,7 +167,7 @@ def dynamic_datasets(cfg: SEConfig, train_dir: Path, valid_dir: Path | None,
                               m.items_per_epoch, cfg.trainer.seed, train=True, extra={"cfg": cfg})
     valid = None
     if m.n_valid:
-        vm = MixConfig(**{**vars(m), "snr": m.valid_snr})
+        vm = MixConfig(**{**vars(m), "snr": m.valid_snr, "p_eq": 0.0})  # natural speech
         sim = MixSimulator(MixSources(valid_dir or train_dir, vm, "valid", sr), vm, n_valid)
         valid = DynamicMixDataset(sim, m.n_valid, cfg.trainer.seed, train=False,
                                   extra={"cfg": cfg})
