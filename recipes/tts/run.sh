@@ -16,6 +16,8 @@
 #   --acoustic NAME    the experiment that speaks the held-out sentences and is packed
 #                      (default mlms_rand)
 #   --duration NAME    the duration model beside it (default duration)
+#   --only "A B..."    run stages 3-5 for these experiments of the config only (default:
+#                      all); an unknown name is an error
 #
 # Stages: 0 corpus, 1 splits (loudness-normalised, trimmed audio) + held-out sentences,
 # 2 labels + WORLD features + alignment, 3 train every experiment of the config
@@ -35,6 +37,7 @@ exp=""
 overwrite=false
 acoustic=mlms_rand
 duration=duration
+only=""
 . ../../tools/recipe_lib.sh
 parse_options "$@"
 recipe_setup
@@ -50,7 +53,14 @@ c=(--config "$config")
 # "name train dev test fit" per experiment of the config (fit: train, or the closed-form
 # reference mean / ridge); EXP/conf/<name>.yaml holds its config.
 experiments() {
-  sptk-cli -q tts experiments "${c[@]}" --dump "$dump" --exp "$exp"
+  local all
+  all=$(sptk-cli -q tts experiments "${c[@]}" --dump "$dump" --exp "$exp")
+  if [[ -z $only ]]; then echo "$all"; return; fi
+  for name in $only; do  # every name checked before any line is printed
+    awk -v n="$name" '$1 == n {found = 1} END {exit !found}' <<<"$all" \
+      || { log "--only: $name is not an experiment of $config"; exit 2; }
+  done
+  awk -v only=" $only " 'index(only, " " $1 " ")' <<<"$all"
 }
 
 # A finished decode (DIR/hyp/.done) or score file is kept unless --overwrite: a rerun costs
@@ -125,8 +135,8 @@ if stage_on 4; then
   if speaks_heldout; then
     sptk-cli tts synthesize-set --acoustic "$exp/$acoustic" --duration "$exp/$duration" \
       --data "$data/heldout" --out "$exp/$acoustic/decode/heldout/hyp" "${ow[@]}"
-  else  # a config without these experiments (e.g. conf/adapt_sizes.yaml)
-    log "$config has no experiment $acoustic or $duration: held-out sentences not synthesised"
+  else  # a config without these experiments (e.g. conf/adapt_sizes.yaml), or --only
+    log "$acoustic and $duration are not among the experiments run: held-out sentences not synthesised"
   fi
 fi
 

@@ -58,3 +58,11 @@ def test_tts_recipe_end_to_end(tmp_path):
     second = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1")
     assert second.returncode == 0, second.stderr[-3000:]
     assert second.stderr.count("skipping") >= 10
+    only = run_recipe(recipe, "--config", "conf/tiny.yaml", "--stage", "4", "--stop-stage", "4",
+                      "--only", "ref_mean")
+    assert only.returncode == 0, only.stderr[-3000:]
+    assert "exp/tiny/ref_mean/decode/test/hyp is done" in only.stderr
+    assert "mlms_rand/decode" not in only.stderr and "not synthesised" in only.stderr
+    bad_only = run_recipe(recipe, "--config", "conf/tiny.yaml", "--stage", "3", "--stop-stage",
+                          "3", "--only", "mlms_rand nope")
+    assert bad_only.returncode == 2 and "--only: nope is not an experiment" in bad_only.stderr
