@@ -97,7 +97,7 @@ def test_speech_eq_shapes_input_and_target_alike_and_leaves_the_default_stream(t
     off = MixConfig(noise=[str(noise)], p_clean=0.3, p_eq=0.0, eq_db=20.0)
     same = [MixSimulator(MixSources(speech, off, "train"), off, 8000).draw(
         np.random.default_rng(i)) for i in range(6)]
-    for a, b in zip(plain, same):                   # p_eq 0 draws nothing: same items
+    for a, b in zip(plain, same, strict=True):      # p_eq 0 draws nothing: same items
         np.testing.assert_array_equal(a["noisy"], b["noisy"])
     sims = [MixSimulator(MixSources(speech, c, "train"), c, 8000)   # same draws; flat or not
             for c in (MixConfig(noise=[str(noise)], p_eq=1.0, eq_db=db) for db in (0.0, 10.0))]
