@@ -28,7 +28,7 @@ against noise RMS); the mixture then gets an RMS level uniform in
 With probability ``mix.p_eq`` the speech is first given a random spectral shape
 (:func:`random_eq`: a tilt and two peaks or dips), in the input and the target
 alike: bright, dark and telephone-coloured talkers are speech too (the shipped
-model removed 1-4 kHz from the brightest held-out words, RESULTS.md).
+model removed 2-8 kHz from the brightest held-out words, RESULTS.md).
 """
 
 from __future__ import annotations
@@ -206,8 +206,8 @@ class MixSimulator:
 
         Args:
             rng: the item's generator (every random choice comes from it).
-            snr: a fixed SNR in dB (``inf``: clean input; no reverberation) instead of
-                the configured draws (test sets at given conditions).
+            snr: a fixed SNR in dB (``inf``: clean input; no reverberation, no spectral
+                shaping) instead of the configured draws (test sets at given conditions).
             speech: a fixed speech file instead of a random one.
         """
         c = self.cfg
