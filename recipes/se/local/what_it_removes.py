@@ -25,9 +25,10 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import soundfile as sf
 
+from toolkit.data.audio import load_mono
 from toolkit.data.datadir import read_kv
+from toolkit.metrics.signal import si_sdr
 
 LEVEL_DBFS = -25.0
 SECONDS = 4.0
@@ -58,18 +59,11 @@ def draw_clips(noise: Path, speech: Path | None, per_type: int) -> dict[str, lis
             for t, paths in sorted(groups.items())}
 
 
-def _read(path: str) -> np.ndarray:
-    x, sr = sf.read(path, dtype="float32", always_2d=True)
-    if sr != 16000:
-        raise SystemExit(f"{path}: {sr} Hz; the pools and sets here are 16 kHz")
-    return x.mean(axis=1)
-
-
 def kept_db(model, path: str) -> float:
     """Output/input energy in dB of one clip (first 4 s, mono, at -25 dBFS)."""
     from toolkit.se.infer import enhance_array
 
-    x = _read(path)[: int(SECONDS * 16000)]
+    x = load_mono(path, 16000)[0][: int(SECONDS * 16000)]
     x = x * (10 ** (LEVEL_DBFS / 20) / (np.sqrt(np.mean(x ** 2)) + 1e-9))
     y, _ = enhance_array(model, x)
     return float(10 * np.log10((np.sum(y ** 2) + 1e-12) / (np.sum(x ** 2) + 1e-12)))
@@ -87,15 +81,16 @@ def type_table(models: list, clips: dict[str, list[str]]) -> None:
 
 
 def band_levels(x: np.ndarray, y: np.ndarray) -> tuple[float, list[float], float]:
-    """(SI-SDR of y against x, output/input dB per band of BANDS, spectral centroid of x, Hz)."""
-    a = float(np.dot(y, x) / (np.dot(x, x) + 1e-12))
-    si_sdr = 10 * np.log10(np.sum((a * x) ** 2) / (np.sum((y - a * x) ** 2) + 1e-20) + 1e-20)
+    """(SI-SDR of y against x, output/input dB per band of BANDS, spectral centroid of x in Hz).
+
+    Both ``(samples,)`` at 16 kHz.
+    """
     f = np.fft.rfftfreq(len(x), 1 / 16000)
     px, py = np.abs(np.fft.rfft(x)) ** 2, np.abs(np.fft.rfft(y)) ** 2
     bands = [10 * np.log10((py[m].sum() + 1e-12) / (px[m].sum() + 1e-12))
              for m in ((f >= lo) & (f < hi) for lo, hi in BANDS)]
     mag = np.sqrt(px)  # the centroid weighs the magnitude spectrum, as usual
-    return float(si_sdr), bands, float((mag * f).sum() / (mag.sum() + 1e-12))
+    return si_sdr(y, x), bands, float((mag * f).sum() / (mag.sum() + 1e-12))
 
 
 def band_table(models: list, clean_set: Path) -> None:
@@ -107,7 +102,7 @@ def band_table(models: list, clean_set: Path) -> None:
         raise SystemExit(f"{clean_set}/wav.scp has no clean inputs (keys ending in -clean)")
     rows, centroid = [], {}
     for key in sorted(scp):
-        x = _read(scp[key])
+        x = load_mono(scp[key], 16000)[0]
         per_model = [band_levels(x, enhance_array(model, x)[0]) for _, model in models]
         centroid[key] = per_model[0][2]
         rows.append((key, per_model))
