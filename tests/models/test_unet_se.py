@@ -82,3 +82,31 @@ def test_negate_outputs_flips_both_estimates_exactly():
         after = model(x)
     assert torch.allclose(after["speech"], -before["speech"], atol=1e-6)
     assert torch.allclose(after["noise"], -before["noise"], atol=1e-6)
+
+
+def test_the_recurrent_bottleneck_starts_as_the_identity_and_learns():
+    """``rnn`` > 0 adds a residual BiGRU whose zero output layer keeps the model's function,
+    so a warm start from a model without it begins where that model was; training moves it."""
+    from toolkit.se.loss import enhancement_loss
+
+    plain = small_model().eval()
+    torch.manual_seed(0)
+    rnn = build_model("se", {"name": "unet_se", "conf": {**SMALL, "rnn": 8}})
+    missing, unexpected = rnn.load_state_dict(plain.state_dict(), strict=False)
+    assert not unexpected and missing and all(k.startswith(UNetSE.WARM_START_OPTIONAL)
+                                              for k in missing)
+    x = torch.randn(2, 8000)
+    with torch.no_grad():
+        assert torch.equal(rnn.eval()(x)["speech"], plain(x)["speech"])
+    rnn.train()
+    opt = torch.optim.Adam(rnn.parameters(), lr=3e-3)
+    speech, noise = 0.3 * torch.randn(2, 8000), 0.1 * torch.randn(2, 8000)
+    losses = []
+    for _ in range(15):
+        loss, _ = enhancement_loss(rnn(speech + noise), speech, noise)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss))
+    assert rnn.rnn.out.weight.abs().sum() > 0  # the branch left zero
+    assert losses[-1] < losses[0] - 1.0, losses

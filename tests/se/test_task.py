@@ -202,6 +202,34 @@ def test_reset_classifier_keeps_the_encoder_and_draws_a_new_head(tmp_path):
                for n, p in model.named_parameters())
 
 
+def test_a_warm_start_may_lack_only_the_recurrent_bottleneck(tmp_path):
+    """``uda.init`` without the optional BiGRU loads (it starts as the identity); a model
+    of another architecture is refused with one line, not a state-dict traceback."""
+    import yaml
+
+    from tests.models.test_unet_se import SMALL, small_model
+    from toolkit.config import to_dict
+    from toolkit.errors import UserError
+    from toolkit.registry import build_model
+
+    plain = small_model()
+    small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
+    init = tmp_path / "plain"
+    init.mkdir()
+    (init / "config.yaml").write_text(yaml.safe_dump(to_dict(load_config(SEConfig, None, small))))
+    (init / "meta.yaml").write_text("task: se\n")
+    torch.save({"model": plain.state_dict()}, init / "last.pt")
+    cfg = load_config(SEConfig, None, [f"uda.init={init}", *small, "model.conf.rnn=8"])
+    model = build_model("se", {"name": "unet_se", "conf": {**SMALL, "rnn": 8}})
+    SETask().prepare_model(model, cfg, None, None)
+    x = torch.randn(1, 8000)
+    with torch.no_grad():
+        assert torch.allclose(model.eval()(x)["speech"], plain.eval()(x)["speech"], atol=1e-5)
+    other = build_model("se", {"name": "unet_se", "conf": {**SMALL, "bottleneck": 8}})
+    with pytest.raises(UserError, match="do not fit this model"):
+        SETask().prepare_model(other, cfg, None, None)
+
+
 def _mode_cfg(mode, aux, **extra):
     sets = [f"uda.mode={mode}", f"uda.aux_data={aux}", "data.segment=0.5"]
     return load_config(SEConfig, None, sets + [f"{k}={v}" for k, v in extra.items()])

@@ -21,7 +21,13 @@ Details the paper leaves open, and what we chose (recipes/se/README.md):
   and keep the time resolution; the bottleneck adds temporal context with
   dilated 1-D convolutions over time (a U-Net over frequency alone sees
   only a few frames); GroupNorm (one group) rather than BatchNorm, so
-  mixing source and target items in a batch never changes stored statistics.
+  mixing source and target items in a batch never changes stored statistics;
+- optionally (``rnn`` > 0, not in the paper) a bidirectional GRU over the
+  bottleneck frames adds context beyond the convolutions' half a second, as
+  in the convolutional recurrent network of Tan and Wang (Interspeech 2018).
+  It is a residual branch whose output layer starts at zero, so a model
+  without it initialises one with it to the same function (a warm start that
+  adds capacity).
 """
 
 from __future__ import annotations
@@ -73,6 +79,27 @@ class DomainClassifier(nn.Module):
         return self.conv2(self.act(self.conv1(z))).mean(dim=(1, 2))
 
 
+class ResidualBiGRU(nn.Module):
+    """``h + W · BiGRU(h)`` over frames, with ``W`` zero at initialisation.
+
+    Args:
+        dim: channels of the bottleneck sequence.
+        hidden: GRU units per direction.
+    """
+
+    def __init__(self, dim: int, hidden: int):
+        super().__init__()
+        self.gru = nn.GRU(dim, hidden, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, dim)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """``(batch, dim, frames)`` -> same shape."""
+        y, _ = self.gru(h.transpose(1, 2))
+        return h + self.out(y).transpose(1, 2)
+
+
 @register_model("se", "unet_se")
 class UNetSE(nn.Module):
     """Complex-STFT U-Net: noisy waveform -> (speech, noise) waveforms and the bottleneck."""
@@ -88,6 +115,8 @@ class UNetSE(nn.Module):
             bottleneck: channels of the temporal convolutions in the bottleneck.
             dilations: dilations of the bottleneck's residual 1-D convolutions over time.
             classifier_hidden: channels of the domain classifier's first convolution.
+            rnn: GRU units per direction of the residual bidirectional GRU after the
+                temporal convolutions (0: none, the paper's model).
         """
 
         n_fft: int = 512
@@ -96,6 +125,10 @@ class UNetSE(nn.Module):
         bottleneck: int = 256
         dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
         classifier_hidden: int = 128
+        rnn: int = 0
+
+    #: parameters a warm start may lack: they start as the identity (see ResidualBiGRU)
+    WARM_START_OPTIONAL = ("rnn.",)
 
     def __init__(self, conf: Conf):
         super().__init__()
@@ -115,6 +148,7 @@ class UNetSE(nn.Module):
         self.tcn = nn.ModuleList(
             nn.Sequential(nn.Conv1d(b, b, 3, padding=d, dilation=d), nn.GroupNorm(1, b),
                           nn.PReLU(b)) for d in conf.dilations)
+        self.rnn = ResidualBiGRU(b, conf.rnn) if conf.rnn > 0 else None
         self.proj_out = nn.Conv1d(b, self.bottleneck_dim, 1)
         dec_out = [*conf.channels[:-1][::-1], 4]
         dec_in = conf.channels[::-1]
@@ -154,6 +188,8 @@ class UNetSE(nn.Module):
         h = self.proj_in(z)
         for layer in self.tcn:
             h = h + layer(h)
+        if self.rnn is not None:
+            h = self.rnn(h)
         x = self.proj_out(h).reshape(skips[-1].shape)
         for layer, skip in zip(self.dec, skips[::-1], strict=True):
             x = layer(torch.cat([x, skip], dim=1))

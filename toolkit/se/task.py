@@ -33,6 +33,7 @@ the domains better.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,8 @@ from toolkit.se.loss import enhancement_loss, general_loss
 from toolkit.train.distributed import dist_env
 from toolkit.train.packing import load_model_dir
 from toolkit.train.task import Task
+
+log = logging.getLogger(__name__)
 
 
 def _unwrap(model: Any) -> Any:
@@ -71,7 +74,20 @@ class SETask(Task):
                             "train this step with --nproc 1")
         if cfg.uda.init:
             _, _, init = load_model_dir(cfg.uda.init)
-            model.load_state_dict({k: v.float() for k, v in init.state_dict().items()})
+            state = {k: v.float() for k, v in init.state_dict().items()}
+            own = model.state_dict()
+            optional = getattr(model, "WARM_START_OPTIONAL", ())
+            missing = [k for k in own if k not in state]
+            bad = [k for k in missing if not k.startswith(optional)]
+            bad += [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
+            if bad:
+                raise UserError(f"uda.init {cfg.uda.init}: its weights do not fit this model "
+                                f"(missing, extra or of another shape: {', '.join(bad[:4])}); "
+                                "give a model of the same architecture")
+            model.load_state_dict(state, strict=False)
+            if missing:
+                log.info("uda.init %s has no %s: they start as the identity",
+                         cfg.uda.init, ", ".join(sorted({k.split(".")[0] for k in missing})))
             if cfg.uda.init_negate:
                 model.negate_outputs()
         if cfg.uda.reset_classifier:
