@@ -18,11 +18,14 @@ its own delay estimator; no noise suppression, gain control or high-pass filter)
 SpeexDSP's MDF canceller from PyPI ``speexdsp`` (1-s filter; Debian
 ``libspeexdsp-dev swig`` to build it); a missing peer is reported and skipped.
 AECMOS comes from the ``speechmos`` wheel. ± is the 95 % confidence half-width.
+``--oracle`` adds what a perfect canceller would output (the simulation's clean near
+end, and near end + noise), scored the same way: on these clips the clean near end's
+AECMOS "other" is far from 5, so read the systems' scores against those rows.
 
 Usage::
 
     PYTHONPATH=. python benchmarks/aec.py [--model NAME=DIR ...] [--dt DIR] [--fest DIR]
-        [--frames 1000] [--no-timing] [--json out.json]
+        [--frames 1000] [--no-timing] [--no-peers] [--oracle] [--json out.json]
 """
 
 from __future__ import annotations
@@ -115,9 +118,20 @@ def systems(models: dict[str, torch.nn.Module], peers: bool = True) -> dict:
     return out
 
 
-def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None) -> dict:
-    """Per system: mean ± CI of the double-talk and far-end single-talk metrics."""
-    rows: dict[str, dict[str, list[float]]] = {n: {} for n in fns}
+ORACLES = {"oracle: near end (clean)": lambda c: c["near"],
+           "oracle: near end + noise": lambda c: c["near"] + c["noise"]}
+
+
+def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None,
+            oracles: dict | None = None) -> dict:
+    """Per system: mean ± CI of the double-talk and far-end single-talk metrics.
+
+    ``oracles`` (name -> ``fn(clip)``, ``clip`` holding the simulation's ``near`` and
+    ``noise`` signals) adds double-talk rows of what a perfect canceller would output: the
+    ceiling the metrics allow on these clips.
+    """
+    oracles = oracles or {}
+    rows: dict[str, dict[str, list[float]]] = {n: {} for n in [*fns, *oracles]}
     for data, scen in ((dt, "dt"), (fest, "fest")):
         if data is None:
             continue
@@ -125,12 +139,16 @@ def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None) -
         for key in d.keys():
             mic = load_mono(d.read("wav.scp")[key], SR)[0]
             far = _fit(load_mono(d.read("ref.scp")[key], SR)[0], len(mic))
-            near = load_mono(d.read("speech.scp")[key], SR)[0] if scen == "dt" else None
-            for name, fn in fns.items():
-                y = _fit(np.asarray(fn(mic, far), np.float32), len(mic))
+            clip = {k: _fit(load_mono(d.read(f"{f}.scp")[key], SR)[0], len(mic))
+                    for k, f in (("near", "speech"), ("noise", "noise"))} if scen == "dt" else {}
+            outs = {name: fn(mic, far) for name, fn in fns.items()}
+            if scen == "dt":  # far-end single talk: the oracle is silence, ERLE unbounded
+                outs |= {name: fn(clip) for name, fn in oracles.items()}
+            for name, y in outs.items():
+                y = _fit(np.asarray(y, np.float32), len(mic))
                 r = rows[name]
                 if scen == "dt":
-                    r.setdefault("dt_near_kept_db", []).append(near_kept_db(y, near))
+                    r.setdefault("dt_near_kept_db", []).append(near_kept_db(y, clip["near"]))
                 else:
                     r.setdefault("fest_erle", []).append(erle(mic, y))
                 if mos is not None:
@@ -194,6 +212,8 @@ def main() -> None:
     p.add_argument("--no-timing", action="store_true", help="quality only")
     p.add_argument("--no-peers", action="store_true", help="our models only (no mic, AEC3, "
                    "SpeexDSP, NLMS rows)")
+    p.add_argument("--oracle", action="store_true", help="add the rows of a perfect "
+                   "canceller (the clean near end; near end + noise): the metrics' ceiling")
     p.add_argument("--json", type=Path)
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -210,7 +230,8 @@ def main() -> None:
     if dt or fest:
         aecmos = bundled_aecmos()
         mos = AecMos(aecmos) if aecmos else None
-        report["quality"] = quality(dt, fest, systems(models, not a.no_peers), mos)
+        report["quality"] = quality(dt, fest, systems(models, not a.no_peers), mos,
+                                    ORACLES if a.oracle else None)
         print(table(report["quality"]))
     else:
         print(f"no held-out sets ({SETS}/test_dt, test_fest): run recipes/aec stage 0 with "
