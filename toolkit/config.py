@@ -51,7 +51,7 @@ NON_NEGATIVE = frozenset({
     "win_length", "fmin", "fmax", "max_steps_per_epoch", "patience", "keep_last",
     "save_every_steps", "num_workers", "grad_clip", "weight_decay", "warmup_steps", "min_lr",
     "lr", "momentum", "overlap_seconds", "min_frames", "mixup", "mixup_alpha", "remix_prob",
-    "spec_masks", "label_smoothing",
+    "spec_masks", "label_smoothing", "eq_db",
 })
 
 
@@ -307,8 +307,9 @@ def check_range(name: str, value: Any, path: str) -> None:
     """The generic validation hook: range checks of the common numeric fields by name.
 
     Raises:
-        ConfigError: ``value`` of a :data:`POSITIVE` field is <= 0, or of a
-            :data:`NON_NEGATIVE` field is < 0 (naming the dotted key).
+        ConfigError: ``value`` of a :data:`POSITIVE` field is <= 0, of a
+            :data:`NON_NEGATIVE` field is < 0, or of a probability (a field named
+            ``p_*`` or ``*_prob``) outside [0, 1] (naming the dotted key).
     """
     if isinstance(value, bool) or not isinstance(value, int | float):
         return
@@ -316,6 +317,8 @@ def check_range(name: str, value: Any, path: str) -> None:
         raise ConfigError(f"{path}: must be greater than 0, got {value!r}")
     if name in NON_NEGATIVE and not value >= 0:
         raise ConfigError(f"{path}: must be 0 or more, got {value!r}")
+    if (name.startswith("p_") or name.endswith("_prob")) and not 0 <= value <= 1:
+        raise ConfigError(f"{path}: must be a probability from 0 to 1, got {value!r}")
 
 
 def _merge(base: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
