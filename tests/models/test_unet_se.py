@@ -54,22 +54,27 @@ def test_classifier_without_reversal_does_not_touch_the_encoder():
     assert model.enc[0][0].weight.grad is not None
 
 
-def test_a_few_steps_reduce_the_enhancement_loss():
+def _train(model: UNetSE, steps: int) -> list[float]:
+    """``steps`` Adam updates on two tones in white noise; the enhancement losses."""
     from toolkit.se.loss import enhancement_loss
 
-    model = small_model()
     g = torch.Generator().manual_seed(1)
     t = torch.arange(8000) / 16000
     speech = torch.stack([0.3 * torch.sin(2 * torch.pi * f * t) for f in (220.0, 330.0)])
     noise = 0.1 * torch.randn(2, 8000, generator=g)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     losses = []
-    for _ in range(25):
+    for _ in range(steps):
         loss, _ = enhancement_loss(model(speech + noise), speech, noise)
         opt.zero_grad()
         loss.backward()
         opt.step()
         losses.append(float(loss))
+    return losses
+
+
+def test_a_few_steps_reduce_the_enhancement_loss():
+    losses = _train(small_model(), 25)
     assert losses[-1] < losses[0] - 3.0, losses
 
 
@@ -87,8 +92,6 @@ def test_negate_outputs_flips_both_estimates_exactly():
 def test_the_recurrent_bottleneck_starts_as_the_identity_and_learns():
     """``rnn`` > 0 adds a residual BiGRU whose zero output layer keeps the model's function,
     so a warm start from a model without it begins where that model was; training moves it."""
-    from toolkit.se.loss import enhancement_loss
-
     plain = small_model().eval()
     torch.manual_seed(0)
     rnn = build_model("se", {"name": "unet_se", "conf": {**SMALL, "rnn": 8}})
@@ -98,15 +101,6 @@ def test_the_recurrent_bottleneck_starts_as_the_identity_and_learns():
     x = torch.randn(2, 8000)
     with torch.no_grad():
         assert torch.equal(rnn.eval()(x)["speech"], plain(x)["speech"])
-    rnn.train()
-    opt = torch.optim.Adam(rnn.parameters(), lr=3e-3)
-    speech, noise = 0.3 * torch.randn(2, 8000), 0.1 * torch.randn(2, 8000)
-    losses = []
-    for _ in range(15):
-        loss, _ = enhancement_loss(rnn(speech + noise), speech, noise)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        losses.append(float(loss))
+    losses = _train(rnn.train(), 15)
     assert rnn.rnn.out.weight.abs().sum() > 0  # the branch left zero
     assert losses[-1] < losses[0] - 1.0, losses

@@ -174,22 +174,29 @@ def test_modes_with_passes_outside_ddp_refuse_several_processes(monkeypatch, mod
     SETask().prepare_model(model, cfg, None, None)  # one process: fine
 
 
-def test_reset_classifier_keeps_the_encoder_and_draws_a_new_head(tmp_path):
+def _model_dir(folder, model, sets):
+    """A trained-model folder (config, meta, last.pt) of ``model`` built with ``--set``s."""
     import yaml
 
-    from tests.models.test_unet_se import SMALL, small_model
     from toolkit.config import to_dict
+
+    folder.mkdir()
+    cfg = to_dict(load_config(SEConfig, None, sets))
+    (folder / "config.yaml").write_text(yaml.safe_dump(cfg))
+    (folder / "meta.yaml").write_text("task: se\n")
+    torch.save({"model": model.state_dict()}, folder / "last.pt")
+    return folder
+
+
+def test_reset_classifier_keeps_the_encoder_and_draws_a_new_head(tmp_path):
+    from tests.models.test_unet_se import SMALL, small_model
 
     trained = small_model()
     with torch.no_grad():
         for p in trained.classifier.parameters():
             p.fill_(0.5)
     small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
-    dann = tmp_path / "dann"
-    dann.mkdir()
-    (dann / "config.yaml").write_text(yaml.safe_dump(to_dict(load_config(SEConfig, None, small))))
-    (dann / "meta.yaml").write_text("task: se\n")
-    torch.save({"model": trained.state_dict()}, dann / "last.pt")
+    dann = _model_dir(tmp_path / "dann", trained, small)
     model = small_model()
     cfg = load_config(SEConfig, None, ["uda.mode=classifier", f"uda.init={dann}",
                                        "uda.reset_classifier=true", *small])
@@ -205,20 +212,13 @@ def test_reset_classifier_keeps_the_encoder_and_draws_a_new_head(tmp_path):
 def test_a_warm_start_may_lack_only_the_recurrent_bottleneck(tmp_path):
     """``uda.init`` without the optional BiGRU loads (it starts as the identity); a model
     of another architecture is refused with one line, not a state-dict traceback."""
-    import yaml
-
     from tests.models.test_unet_se import SMALL, small_model
-    from toolkit.config import to_dict
     from toolkit.errors import UserError
     from toolkit.registry import build_model
 
     plain = small_model()
     small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
-    init = tmp_path / "plain"
-    init.mkdir()
-    (init / "config.yaml").write_text(yaml.safe_dump(to_dict(load_config(SEConfig, None, small))))
-    (init / "meta.yaml").write_text("task: se\n")
-    torch.save({"model": plain.state_dict()}, init / "last.pt")
+    init = _model_dir(tmp_path / "plain", plain, small)
     cfg = load_config(SEConfig, None, [f"uda.init={init}", *small, "model.conf.rnn=8"])
     model = build_model("se", {"name": "unet_se", "conf": {**SMALL, "rnn": 8}})
     SETask().prepare_model(model, cfg, None, None)
