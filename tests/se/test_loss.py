@@ -47,3 +47,21 @@ def test_clean_items_have_no_noise_term():
     out = {"speech": speech, "noise": torch.randn_like(speech)}
     loss, values = general_loss(out, speech, speech, zero, LossConfig(kind="snr_spec"))
     assert torch.isfinite(loss) and values["snr"] > 45
+
+
+def _batch_loss(est, speech, noise, **conf):
+    out = {"speech": est, "noise": speech + noise - est}
+    return float(general_loss(out, speech + noise, speech, noise,
+                              LossConfig(kind="snr_spec", **conf))[0])
+
+
+def test_near_clean_items_weigh_more_when_asked():
+    speech, noise = _signals()
+    # one noisy item (about 9 dB SNR) and one clean item, estimated with different errors
+    speech2, noise2 = torch.cat([speech, speech]), torch.cat([noise, torch.zeros_like(noise)])
+    est = torch.cat([0.8 * speech, 0.97 * speech])
+    items = [_batch_loss(est[i:i + 1], speech2[i:i + 1], noise2[i:i + 1]) for i in range(2)]
+    assert abs(items[0] - items[1]) > 1.0
+    assert _batch_loss(est, speech2, noise2) == pytest.approx(sum(items) / 2, rel=1e-4)
+    weighted = _batch_loss(est, speech2, noise2, near_clean_weight=3.0, near_clean_db=20.0)
+    assert weighted == pytest.approx((items[0] + 3 * items[1]) / 4, rel=1e-4)

@@ -136,6 +136,10 @@ class LossConfig:
         spec_weight: weight of the compressed spectral term.
         noise_weight: weight of the noise estimate's thresholded SNR (noisy items).
         compress: magnitude compression exponent of the spectral term.
+        near_clean_weight: ``snr_spec`` only: weight of the items whose input SNR is at
+            least ``near_clean_db`` (clean inputs included) against 1 for the others,
+            for an enhancer that must leave near-clean speech alone.
+        near_clean_db: the input SNR (dB) from which an item counts as near-clean.
     """
 
     kind: str = "si_sdr"
@@ -143,6 +147,8 @@ class LossConfig:
     spec_weight: float = 10.0
     noise_weight: float = 0.1
     compress: float = 0.3
+    near_clean_weight: float = 1.0
+    near_clean_db: float = 20.0
 
 
 @dataclass

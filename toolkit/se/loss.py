@@ -96,7 +96,9 @@ def general_loss(out: dict[str, torch.Tensor], noisy: torch.Tensor, speech: torc
                  noise: torch.Tensor, conf: LossConfig) -> tuple[torch.Tensor, dict[str, float]]:
     """``-SNR_tau(speech) + w_spec * spectral - w_noise * SNR_tau(noise)`` (batch mean).
 
-    Items without noise (clean inputs) contribute no noise term.
+    Items without noise (clean inputs) contribute no noise term. With
+    ``conf.near_clean_weight`` != 1, items whose input SNR is at least
+    ``conf.near_clean_db`` weigh that much in the (weighted) batch mean.
 
     Args:
         out: the model's ``speech`` and ``noise`` ``(batch, samples)``.
@@ -111,7 +113,12 @@ def general_loss(out: dict[str, torch.Tensor], noisy: torch.Tensor, speech: torc
     spec = compressed_spectral_loss(out["speech"], speech, scale, conf.compress)
     live = (noise.pow(2).mean(-1) > 1e-6 * scale.squeeze(-1).pow(2)).float()
     n_snr = snr_torch(out["noise"], noise, conf.tau_db) * live
-    loss = (-s_snr + conf.spec_weight * spec - conf.noise_weight * n_snr).mean()
+    per_item = -s_snr + conf.spec_weight * spec - conf.noise_weight * n_snr
+    weight = torch.ones_like(per_item)
+    if conf.near_clean_weight != 1.0:
+        snr_in = 10 * torch.log10(speech.pow(2).sum(-1) / (noise.pow(2).sum(-1) + EPS) + EPS)
+        weight = torch.where(snr_in >= conf.near_clean_db, conf.near_clean_weight, 1.0).to(per_item)
+    loss = (per_item * weight).sum() / weight.sum()
     with torch.no_grad():
         si = si_sdr_torch(out["speech"], speech)
     return loss, {"snr": float(s_snr.detach().mean()), "si_sdr": float(si.mean()),
