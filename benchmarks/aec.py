@@ -10,7 +10,9 @@ rooms and noises never trained on):
 - far-end single talk (``--fest``): ERLE and AECMOS echo (scenario ``st``);
 - the cost per 10-ms frame on one thread: the ONNX host loop (framing, FFT,
   network under onnxruntime, overlap-add), the ONNX network alone, the PyTorch
-  streamer, AEC3 and SpeexDSP.
+  streamer, AEC3 and SpeexDSP; ``--width-scan 0.75,0.5`` adds the same cost for
+  untrained copies of the first model with every channel count scaled (what a
+  narrower network would buy before one is trained).
 
 Peers (benchmark only, never part of the package): WebRTC AEC3 from the ``livekit``
 wheel (``rtc.AudioProcessingModule(echo_cancellation=True)``, 10-ms int16 frames,
@@ -25,12 +27,14 @@ AECMOS "other" is far from 5, so read the systems' scores against those rows.
 Usage::
 
     PYTHONPATH=. python benchmarks/aec.py [--model NAME=DIR ...] [--dt DIR] [--fest DIR]
-        [--frames 1000] [--no-timing] [--no-peers] [--oracle] [--json out.json]
+        [--frames 1000] [--no-timing] [--no-peers] [--oracle] [--width-scan F,F]
+        [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -109,6 +113,8 @@ def systems(models: dict[str, torch.nn.Module], peers: bool = True) -> dict:
         return out
     x = np.zeros(HOP * 4, np.float32)
     for name, fn in (("WebRTC AEC3", aec3_process), ("SpeexDSP MDF", speex_process)):
+        if not peers:
+            break
         try:
             fn(x, x)
             out[name] = lambda m, f, fn=fn: _fit(fn(m, f)[0], len(m))
@@ -160,7 +166,7 @@ def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None,
             for n, r in rows.items()}
 
 
-def timing(model: torch.nn.Module, frames: int) -> dict[str, float]:
+def timing(model: torch.nn.Module, frames: int, peers: bool = True) -> dict[str, float]:
     """ms per 10-ms frame of each streaming implementation and peer (one thread)."""
     rng = np.random.default_rng(0)
     far = (0.1 * rng.standard_normal(frames * HOP)).astype(np.float32)
@@ -184,10 +190,29 @@ def timing(model: torch.nn.Module, frames: int) -> dict[str, float]:
         onnx.session.run(None, feeds)
     res["ours: ONNX network alone"] = (time.perf_counter() - t) / frames * 1000
     for name, fn in (("WebRTC AEC3", aec3_process), ("SpeexDSP MDF", speex_process)):
+        if not peers:
+            break
         try:
             res[name] = fn(mic, far)[1] / frames * 1000
         except ImportError:
             pass
+    return res
+
+
+def width_scan(model: torch.nn.Module, factors: list[float], frames: int) -> dict[str, dict]:
+    """Per-frame cost of untrained copies of ``model`` with channel counts scaled.
+
+    Returns:
+        ``{"x<factor>": {"parameters": int, <timing() rows of ours>}}``.
+    """
+    res = {}
+    for f in factors:
+        conf = dataclasses.replace(model.conf, **{
+            k: [max(4, round(c * f)) for c in getattr(model.conf, k)]
+            for k in ("mic_channels", "far_channels", "dec_channels")})
+        narrow = type(model)(conf).eval()
+        res[f"x{f:g}"] = {"parameters": sum(p.numel() for p in narrow.parameters()),
+                          **timing(narrow, frames, peers=False)}
     return res
 
 
@@ -214,6 +239,9 @@ def main() -> None:
                    "SpeexDSP, NLMS rows)")
     p.add_argument("--oracle", action="store_true", help="add the rows of a perfect "
                    "canceller (the clean near end; near end + noise): the metrics' ceiling")
+    p.add_argument("--width-scan", default="", metavar="F,F",
+                   help="also time untrained copies of the first model with channel counts "
+                   "scaled by each factor (e.g. 0.75,0.5)")
     p.add_argument("--json", type=Path)
     a = p.parse_args()
     torch.set_num_threads(1)
@@ -227,6 +255,15 @@ def main() -> None:
         report["ms_per_frame"] = timing(next(iter(models.values())), a.frames)
         for k, v in report["ms_per_frame"].items():
             print(f"{k}: {v:.3f} ms per 10-ms frame (RTF {v / 10:.4f})")
+        if a.width_scan:
+            first = next(iter(models.values()))
+            factors = [float(f) for f in a.width_scan.split(",")]
+            report["width_scan"] = width_scan(first, factors, a.frames)
+            print(f"first model: {sum(p.numel() for p in first.parameters())} parameters")
+            for name, row in report["width_scan"].items():
+                for k, v in row.items():
+                    print(f"{name} {k}: {v}" if k == "parameters" else
+                          f"{name} {k}: {v:.3f} ms per 10-ms frame")
     if dt or fest:
         aecmos = bundled_aecmos()
         mos = AecMos(aecmos) if aecmos else None
