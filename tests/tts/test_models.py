@@ -62,6 +62,22 @@ def test_tower_projection_modes():
         Tower(10, 16, 16, 8, 2, "sideways")
 
 
+def test_tower_dropout_acts_in_training_only():
+    from toolkit.models.tts_blocks import Tower
+
+    x = torch.randn(2, 5, 10)
+    for mode in ("recurrent", "output"):
+        torch.manual_seed(0)
+        plain = Tower(10, 16, 16, 8, 2, mode)
+        torch.manual_seed(0)
+        dropped = Tower(10, 16, 16, 8, 2, mode, dropout=0.5)
+        assert not torch.allclose(dropped.train()(x), plain.train()(x))
+        assert torch.allclose(dropped.eval()(x), plain.eval()(x))
+    with pytest.raises(UserError, match="dropout"):
+        Tower(10, 16, 16, 8, 2, "output", dropout=1.0)
+    assert mlms(dropout=0.2).mean.drop.p == 0.2
+
+
 def test_recurrent_output_is_the_linear_recurrence():
     layer = RecurrentOutput(3, 2)
     torch.nn.init.normal_(layer.recurrent.weight)

@@ -66,6 +66,7 @@ class MLMS(nn.Module):
             code_init: rand | onehot | onehot_fixed.
             code_std: standard deviation of the random code initialisation.
             trainable: parameter groups to update (empty: all).
+            dropout: dropout in the towers during training (0: none, the paper).
         """
 
         phone_slots: int = 128
@@ -81,6 +82,7 @@ class MLMS(nn.Module):
         code_init: Literal["rand", "onehot", "onehot_fixed"] = "rand"
         code_std: float = 0.5
         trainable: list[str] = field(default_factory=list)
+        dropout: float = 0.0
 
     def __init__(self, conf: Conf):
         super().__init__()
@@ -90,7 +92,7 @@ class MLMS(nn.Module):
         self.in_dim = frame_dim(conf.phone_slots)
         self.in_norm, self.out_norm = FeatureNorm(self.in_dim), FeatureNorm(conf.out_dim)
         tower = (self.in_dim, conf.proj_dim, conf.cells, conf.lstm_proj, conf.layers,
-                 conf.proj_mode)
+                 conf.proj_mode, conf.dropout)
         self.mean = Tower(*tower)
         self.basis = nn.ModuleList(Tower(*tower) for _ in range(conf.n_basis))
         n_lang = len(conf.languages)

@@ -58,20 +58,26 @@ class Tower(nn.Module):
         lstm_proj: LSTM output projection (128); 0 for none.
         layers: LSTM layers (3).
         proj_mode: ``recurrent`` or ``output``.
+        dropout: dropout probability on the ReLU projection's output and between LSTM
+            layers (training only; 0, the paper's setting, for none).
     """
 
     def __init__(self, in_dim: int, proj_dim: int, cells: int, lstm_proj: int, layers: int,
-                 proj_mode: str = "recurrent"):
+                 proj_mode: str = "recurrent", dropout: float = 0.0):
         super().__init__()
+        self.drop = nn.Dropout(dropout)
         if proj_mode not in ("recurrent", "output"):
             raise UserError(f"model.conf.proj_mode '{proj_mode}': use recurrent or output")
+        if not 0.0 <= dropout < 1.0:
+            raise UserError(f"model.conf.dropout {dropout}: give a probability in [0, 1)")
         self.proj = nn.Linear(in_dim, proj_dim)
         use_proj = 0 < lstm_proj < cells
         self.out_dim = lstm_proj if use_proj else cells
         self.stack = None
         if proj_mode == "recurrent" or not use_proj:
             self.lstm = nn.LSTM(proj_dim, cells, num_layers=layers, batch_first=True,
-                                proj_size=lstm_proj if use_proj else 0)
+                                proj_size=lstm_proj if use_proj else 0,
+                                dropout=dropout if layers > 1 else 0.0)
         else:
             self.stack = nn.ModuleList()
             for i in range(layers):
@@ -81,11 +87,14 @@ class Tower(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(batch, frames, in_dim)`` -> ``(batch, frames, out_dim)``."""
-        h = torch.relu(self.proj(x))
+        h = self.drop(torch.relu(self.proj(x)))
         if self.stack is None:
             return self.lstm(h)[0]
-        for lstm, proj in zip(self.stack[::2], self.stack[1::2], strict=True):
+        last = len(self.stack) // 2 - 1
+        for i, (lstm, proj) in enumerate(zip(self.stack[::2], self.stack[1::2], strict=True)):
             h = proj(lstm(h)[0])
+            if i < last:
+                h = self.drop(h)
         return h
 
 
