@@ -51,7 +51,7 @@ NON_NEGATIVE = frozenset({
     "win_length", "fmin", "fmax", "max_steps_per_epoch", "patience", "keep_last",
     "save_every_steps", "num_workers", "grad_clip", "weight_decay", "warmup_steps", "min_lr",
     "lr", "momentum", "overlap_seconds", "min_frames", "mixup", "mixup_alpha", "remix_prob",
-    "spec_masks", "label_smoothing", "eq_db",
+    "spec_masks", "label_smoothing", "eq_db", "near_clean_weight", "dropout",
 })
 
 

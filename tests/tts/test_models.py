@@ -75,6 +75,8 @@ def test_tower_dropout_acts_in_training_only():
         assert torch.allclose(dropped.eval()(x), plain.eval()(x))
     with pytest.raises(UserError, match="dropout"):
         Tower(10, 16, 16, 8, 2, "output", dropout=1.0)
+    with pytest.raises(UserError, match="dropout"):
+        Tower(10, 16, 16, 8, 2, "recurrent", dropout=1.5)
     assert mlms(dropout=0.2).mean.drop.p == 0.2
 
 

@@ -65,11 +65,11 @@ class Tower(nn.Module):
     def __init__(self, in_dim: int, proj_dim: int, cells: int, lstm_proj: int, layers: int,
                  proj_mode: str = "recurrent", dropout: float = 0.0):
         super().__init__()
-        self.drop = nn.Dropout(dropout)
         if proj_mode not in ("recurrent", "output"):
             raise UserError(f"model.conf.proj_mode '{proj_mode}': use recurrent or output")
         if not 0.0 <= dropout < 1.0:
             raise UserError(f"model.conf.dropout {dropout}: give a probability in [0, 1)")
+        self.drop = nn.Dropout(dropout)
         self.proj = nn.Linear(in_dim, proj_dim)
         use_proj = 0 < lstm_proj < cells
         self.out_dim = lstm_proj if use_proj else cells
