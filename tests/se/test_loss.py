@@ -65,3 +65,6 @@ def test_near_clean_items_weigh_more_when_asked():
     assert _batch_loss(est, speech2, noise2) == pytest.approx(sum(items) / 2, rel=1e-4)
     weighted = _batch_loss(est, speech2, noise2, near_clean_weight=3.0, near_clean_db=20.0)
     assert weighted == pytest.approx((items[0] + 3 * items[1]) / 4, rel=1e-4)
+    # weight 0 on a batch of near-clean items only: no loss, not a division by zero
+    clean_only = _batch_loss(est[1:], speech2[1:], noise2[1:], near_clean_weight=0.0)
+    assert clean_only == 0.0

@@ -118,7 +118,7 @@ def general_loss(out: dict[str, torch.Tensor], noisy: torch.Tensor, speech: torc
     if conf.near_clean_weight != 1.0:
         snr_in = 10 * torch.log10(speech.pow(2).sum(-1) / (noise.pow(2).sum(-1) + EPS) + EPS)
         weight = torch.where(snr_in >= conf.near_clean_db, conf.near_clean_weight, 1.0).to(per_item)
-    loss = (per_item * weight).sum() / weight.sum()
+    loss = (per_item * weight).sum() / weight.sum().clamp_min(EPS)  # weight 0: no loss
     with torch.no_grad():
         si = si_sdr_torch(out["speech"], speech)
     return loss, {"snr": float(s_snr.detach().mean()), "si_sdr": float(si.mean()),
