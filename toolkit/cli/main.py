@@ -23,7 +23,7 @@ from toolkit.cli.app import DEBUG, HELP, App
 PANELS = {
     "Inference (single files, folders or globs)": (
         "separate", "enhance", "cancel-echo", "classify", "synthesize"),
-    "Recipe steps": ("train", "decode", "score", "score-merge", "pack", "features",
+    "Recipe steps": ("train", "decode", "score", "score-merge", "pack", "average", "features",
                      "summarize", "run"),
     "Data": ("data", "corpus"),
 }

@@ -1,4 +1,4 @@
-"""``sptk-cli train | decode | score | pack | summarize``: the task commands.
+"""``sptk-cli train | decode | score | pack | average | summarize``: the task commands.
 
 Each is a thin wrapper: the task (``toolkit/<name>/task.py``) supplies data,
 loss, inference and scoring; the trainer and the packer are shared.
@@ -204,6 +204,25 @@ def pack(
                    card=header, allow_unfinished=allow_unfinished)
 
 
+def average(
+    models: list[Path] = typer.Option(..., "--model", "-m", help="A member: an experiment "
+                                      "directory or a packed model; give two or more."),
+    out: Path = typer.Option(..., "--out", "-o", help="Experiment directory to write."),
+    overwrite: bool = OVERWRITE,
+    allow_unfinished: bool = ALLOW_UNFINISHED,
+) -> None:
+    """Average the weights of trainings of one network (other seeds, or epochs of one run).
+
+    The output is a finished experiment directory (best.pt holds the mean weights) that
+    decode, score and pack take like a trained model.
+    """
+    from toolkit.fsutil import skip_if_done
+    from toolkit.train.average import average_models
+
+    if not skip_if_done(out, overwrite):
+        average_models(models, out, overwrite, allow_unfinished)
+
+
 def summarize(
     files: list[Path] = typer.Argument(..., help="Score JSON files (from sptk-cli score)."),
     brief: bool = typer.Option(False, "--brief", help="A few headline metrics per recipe in "
@@ -224,6 +243,6 @@ def summarize(
 
 def register(app: typer.Typer) -> None:
     """Add the task commands to ``app``."""
-    for fn in (train, decode, score, pack, summarize):
+    for fn in (train, decode, score, pack, average, summarize):
         app.command()(fn)
     app.command("score-merge")(score_merge)
