@@ -5,20 +5,23 @@
 # test songs (data/default/test). Layout: exp/<config name>/ holds the training,
 # decode/<test set>/hyp, scores/<test set>.json and pack/ (copy it to toolkit/assets/svs to
 # ship it). Rerunning the same command resumes an interrupted training from its last.pt.
-# Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ] [EXTRA]
+# Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ] [EXTRA...]
 #   (MIR-1K or ../../../shared/data/mir1k_train: the Wavfile/ layout or its train+dev split)
-#   EXTRA: a config of more synthetic songs (e.g. conf/songs_extra.yaml) whose training
-#   part joins the training set (keys prefixed with train-); dev and test are unchanged.
+#   EXTRA: configs of more synthetic songs (e.g. conf/songs_extra.yaml conf/songs_extra2.yaml)
+#   whose training parts join the training set (keys prefixed with <config name>-); dev and
+#   test are unchanged.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ../../tools/recipe_lib.sh
 mir1k=${1:-}
 config=${2:-conf/default_mir1k_aug.yaml}
 nj=${3:-2}
-extra=${4:-}
+extras=("${@:4}")
 [[ -n $mir1k && -d $mir1k ]] || die "give the MIR-1K directory: local/train_default.sh MIR1K_DIR"
 [[ -f $config ]] || die "config $config does not exist"
-[[ -z $extra || -f $extra ]] || die "extra songs config $extra does not exist"
+for extra in "${extras[@]}"; do
+  [[ -f $extra ]] || die "extra songs config $extra does not exist"
+done
 exp=exp/$(basename "$config" .yaml)
 ow=()
 run=(sptk-cli run)
@@ -29,16 +32,20 @@ log "combine the synthetic songs and MIR-1K (amy) for training, their dev sets f
 train=dump/default_mir1k/train
 [[ -d $train ]] || sptk-cli data combine --common dump/default/train \
   dump/mir1k_dev/train -o "$train"
-if [[ -n $extra ]]; then
+tags=""
+for extra in "${extras[@]}"; do
   xtag=$(basename "$extra" .yaml)
   ./run.sh --config "$extra" --baseline false --stop-stage 2 --nj "$nj"
-  # one input with --prefix: its keys become train-<key>, apart from the default songs
-  [[ -d dump/$xtag/$xtag ]] || sptk-cli data combine --prefix "dump/$xtag/train" \
+  # its keys become <xtag>-<key> (combine --prefix names keys after the input's folder,
+  # here a link named after the config), apart from the default songs and other extras
+  mkdir -p "dump/$xtag/named" && ln -sfn ../train "dump/$xtag/named/$xtag"
+  [[ -d dump/$xtag/$xtag ]] || sptk-cli data combine --prefix "dump/$xtag/named/$xtag" \
     -o "dump/$xtag/$xtag"
-  train=dump/default_mir1k_$xtag/train
-  [[ -d $train ]] || sptk-cli data combine --common dump/default_mir1k/train \
-    "dump/$xtag/$xtag" -o "$train"
-fi
+  tags+=_$xtag
+  [[ -d dump/default_mir1k$tags/train ]] || sptk-cli data combine --common "$train" \
+    "dump/$xtag/$xtag" -o "dump/default_mir1k$tags/train"
+  train=dump/default_mir1k$tags/train
+done
 [[ -d data/default_mir1k/dev ]] || sptk-cli data combine --common data/default/dev \
   data/mir1k_dev/dev -o data/default_mir1k/dev
 sptk-cli train --task svs --config "$config" --train "$train" \
@@ -52,6 +59,6 @@ for test in mir1k_dev default; do
 done
 sptk-cli pack --exp "$exp" --out "$exp/pack" "${scores[@]}" --card conf/model_card.yaml --description \
   "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) trained with \
-$config on the built-in synthetic songs${extra:+ (and those of $extra)} and MIR-1K's singer amy \
+$config on the built-in synthetic songs${extras[*]:+ (and those of ${extras[*]})} and MIR-1K's singer amy \
 (MIR-1K: research use only)."
 log "done: $exp/pack"
