@@ -192,6 +192,34 @@ def dump(
     cfg = load_config(SVSConfig, config, None)
     dump_stems(data, out, cfg.features, shard, overwrite)
 
+@svs_app.command("revoice")
+def revoice(
+    data: Path = typer.Option(..., "--data", "-d", help="svs data directory with the stems "
+                              "(vocals.scp, accomp.scp)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Data directory to write (FLAC audio)."),
+    copies: int = typer.Option(1, "--copies", help="Revoiced versions per clip."),
+    semitones: str = typer.Option("-8:-3", "--semitones", help="LOW:HIGH pitch change drawn "
+                                  "per version."),
+    formant: str = typer.Option("0.85:0.95", "--formant", help="LOW:HIGH formant scale drawn "
+                                "per version (below 1: formants lower, a longer vocal tract)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the draws."),
+    overwrite: bool = OVERWRITE,
+) -> None:
+    """Other singers from one: each clip's vocal resynthesised (WORLD) at another pitch and
+    formant scale over its own accompaniment, for training (keys <key>-rv<copy>)."""
+    from toolkit.svs.revoice import revoice_datadir
+
+    ranges = []
+    for name, text in (("semitones", semitones), ("formant", formant)):
+        try:
+            lo, hi = (float(v) for v in text.split(":"))
+        except ValueError:
+            fail(f"--{name} {text!r}: give LOW:HIGH, e.g. --{name} "
+                 f"{'-8:-3' if name == 'semitones' else '0.85:0.95'}")
+        ranges.append((lo, hi))
+    typer.echo(str(revoice_datadir(data, out, copies, ranges[0], ranges[1], seed, overwrite)))
+
+
 @svs_app.command("boxplot")
 def boxplot(
     systems: list[str] = typer.Argument(..., help="NAME=scores.json pairs (sptk-cli score "
