@@ -186,8 +186,11 @@ def test_tasks_left_by_a_killed_runner_are_not_submitted_again(workdir, slurm_en
     proc = subprocess.Popen(cli_command(*args), cwd=workdir, env=slurm_env,
                             stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pid_files = [workdir / "pid.1", workdir / "pid.2"]
-    wait_until(lambda: all(p.is_file() and p.read_text().strip() for p in pid_files),
-               timeout=60, what="both tasks to start")
+    record = workdir / "logs/q/k.slurm"  # written by the runner after sbatch returns: under
+    # load the fake scheduler's tasks can start before it, so wait for both
+    wait_until(lambda: all(p.is_file() and p.read_text().strip() for p in pid_files)
+               and record.is_file() and record.read_text().strip(),
+               timeout=60, what="both tasks to start and the runner to record the job")
     proc.kill()
     proc.wait()
     assert (workdir / "logs/q/k.slurm").read_text().strip() == JOB_ID
