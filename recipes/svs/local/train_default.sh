@@ -5,14 +5,22 @@
 # test songs (data/default/test). Layout: exp/<config name>/ holds the training,
 # decode/<test set>/hyp, scores/<test set>.json and pack/ (copy it to toolkit/assets/svs to
 # ship it). Rerunning the same command resumes an interrupted training from its last.pt.
-# Usage: local/train_default.sh MIR1K_DIR [CONFIG] [NJ] [EXTRA...]
+# Usage: local/train_default.sh [--revoice COPIES] MIR1K_DIR [CONFIG] [NJ] [EXTRA...]
 #   (MIR-1K or ../../../shared/data/mir1k_train: the Wavfile/ layout or its train+dev split)
 #   EXTRA: configs of more synthetic songs (e.g. conf/songs_extra.yaml conf/songs_extra2.yaml)
 #   whose training parts join the training set (keys prefixed with <config name>-); dev and
 #   test are unchanged.
+#   --revoice COPIES: amy's training clips also join COPIES times revoiced (`sptk-cli svs
+#   revoice`: another pitch and formant scale, seed 0), and validation adds amy's dev clips
+#   revoiced once (seed 1): data/default_mir1k_rv/dev.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ../../tools/recipe_lib.sh
+revoice=0
+if [[ ${1:-} == --revoice ]]; then
+  revoice=${2:-}; shift 2 || die "--revoice needs the number of copies"
+  [[ $revoice =~ ^[1-9][0-9]*$ ]] || die "--revoice $revoice: give the number of copies (1 or more)"
+fi
 mir1k=${1:-}
 config=${2:-conf/default_mir1k_aug.yaml}
 nj=${3:-2}
@@ -48,8 +56,22 @@ for extra in "${extras[@]}"; do
 done
 [[ -d data/default_mir1k/dev ]] || sptk-cli data combine --common data/default/dev \
   data/mir1k_dev/dev -o data/default_mir1k/dev
-sptk-cli train --task svs --config "$config" --train "$train" \
-  --valid data/default_mir1k/dev --exp "$exp"
+valid=data/default_mir1k/dev
+if (( revoice > 0 )); then
+  log "amy's clips revoiced: $revoice copies for training, one of the dev clips for validation"
+  rv=data/mir1k_dev_rv$revoice
+  sptk-cli svs revoice --data data/mir1k_dev/train --out "$rv/train" --copies "$revoice" --seed 0
+  sptk-cli svs revoice --data data/mir1k_dev/dev --out data/mir1k_dev_rv/dev --seed 1
+  [[ -f dump/${rv#data/}/train/.done ]] || sptk-cli svs dump --config "$config" \
+    --data "$rv/train" --out "dump/${rv#data/}/train"
+  [[ -d ${train%/train}_rv$revoice/train ]] || sptk-cli data combine --common "$train" \
+    "dump/${rv#data/}/train" -o "${train%/train}_rv$revoice/train"
+  train=${train%/train}_rv$revoice/train
+  valid=data/default_mir1k_rv/dev
+  [[ -d $valid ]] || sptk-cli data combine --common data/default_mir1k/dev \
+    data/mir1k_dev_rv/dev -o "$valid"
+fi
+sptk-cli train --task svs --config "$config" --train "$train" --valid "$valid" --exp "$exp"
 scores=()
 for test in mir1k_dev default; do
   log "separate and score data/$test/test, $nj jobs"
@@ -57,8 +79,10 @@ for test in mir1k_dev default; do
   score_sharded "data/$test/test" "$exp/decode/$test/hyp" "$exp/scores/$test.json"
   scores+=(--scores "$exp/scores/$test.json")
 done
+revoiced=""
+(( revoice > 0 )) && revoiced=" (and her clips revoiced $revoice times)"
 sptk-cli pack --exp "$exp" --out "$exp/pack" "${scores[@]}" --card conf/model_card.yaml --description \
   "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) trained with \
-$config on the built-in synthetic songs${extras[*]:+ (and those of ${extras[*]})} and MIR-1K's singer amy \
-(MIR-1K: research use only)."
+$config on the built-in synthetic songs${extras[*]:+ (and those of ${extras[*]})} and MIR-1K's singer amy\
+$revoiced (MIR-1K: research use only)."
 log "done: $exp/pack"
