@@ -166,6 +166,16 @@ def build_builtin(cfg: Any, out: str | Path, overwrite: bool = False) -> Path:
     return out / "songs"
 
 
+def stems_datadir(path: str | Path, purpose: str) -> DataDir:
+    """The data directory at ``path``, which must hold both stems (``vocals.scp``,
+    ``accomp.scp``); ``purpose`` names what needs them in the error."""
+    d = DataDir(path)
+    for role in ("vocals.scp", "accomp.scp"):
+        if not d.has(role):
+            raise UserError(f"{d.path} has no {role}; {purpose} needs the stems")
+    return d
+
+
 def dump_stems(data: str | Path, out: str | Path, spec: Any, shard: str | None = None,
                overwrite: bool = False) -> Path:
     """Stage 2: each clip's stems at the model rate as ``out/stems/<key>.npy`` (2, samples)."""
@@ -173,10 +183,7 @@ def dump_stems(data: str | Path, out: str | Path, spec: Any, shard: str | None =
     out = Path(out).resolve()
     if skip_if_done(out, overwrite):
         return out
-    d = DataDir(data)
-    for role in ("vocals.scp", "accomp.scp"):
-        if not d.has(role):
-            raise UserError(f"{d.path} has no {role}; training needs the stems")
+    d = stems_datadir(data, "training")
     keys = shard_keys(d.keys(), *sh) if sh else d.keys()
     stems = {}
     for key in keys:

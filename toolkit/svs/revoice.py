@@ -104,9 +104,10 @@ def revoice_datadir(src: str | Path, out: str | Path, copies: int = 1,
         UserError: bad ranges or ``copies``, or a source without the stems.
     """
     from toolkit.data.audio import load_mono, save_audio
-    from toolkit.data.datadir import DataDir, write_datadir
+    from toolkit.data.datadir import write_datadir
     from toolkit.fsutil import skip_if_done
     from toolkit.progress import Progress
+    from toolkit.svs.prepare import stems_datadir
 
     if copies < 1:
         raise UserError(f"--copies {copies}: give 1 or more")
@@ -114,10 +115,7 @@ def revoice_datadir(src: str | Path, out: str | Path, copies: int = 1,
     out = Path(out)
     if skip_if_done(out, overwrite):
         return out
-    d = DataDir(src)
-    for role in ("vocals.scp", "accomp.scp"):
-        if not d.has(role):
-            raise UserError(f"{d.path} has no {role}; revoicing needs the stems")
+    d = stems_datadir(src, "revoicing")
     rng = np.random.default_rng(seed)
     spk = d.read("utt2spk") if d.has("utt2spk") else {}
     song = d.read("utt2song") if d.has("utt2song") else {}
