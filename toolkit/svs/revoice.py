@@ -21,7 +21,6 @@ copy of a held-out clip reaches training); ``utt2song`` is kept.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,6 @@ import numpy as np
 
 from toolkit.errors import UserError
 
-log = logging.getLogger(__name__)
 PEAK = 0.99
 
 
