@@ -120,6 +120,12 @@ def test_combine_with_prefix(tiny_datadir, tmp_path):
     assert c.keys() == ["a-utt00", "a-utt01", "b-utt00", "b-utt01"]
     assert c.read("utt2spk")["b-utt01"] == "b-s1" and c.read("label")["b-utt00"] == "tone"
     assert validate_datadir(c.path).ok
+    named = DataDir(combine([a, b], tmp_path / "n", names=["x", "y"]))  # not the folders' names
+    assert named.keys() == ["x-utt00", "x-utt01", "y-utt00", "y-utt01"]
+    with pytest.raises(UserError, match="one per input"):
+        combine([a, b], tmp_path / "m", names=["x"])
+    with pytest.raises(UserError, match="different"):
+        combine([a, b], tmp_path / "m", names=["x", "x"])
 
 
 def test_combine_common_keeps_shared_files_and_agreed_meta(tiny_datadir, tmp_path):

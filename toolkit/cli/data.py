@@ -97,6 +97,9 @@ def combine(
                                 "'<dirname>-' so identical keys do not collide."),
     common: bool = typer.Option(False, "--common", help="Keep only the files every input "
                                 "has (instead of refusing inputs with different files)."),
+    names: list[str] = typer.Option(None, "--prefix-name", help="Prefix of the keys of one "
+                                    "input instead of its folder name (repeat: one per input, "
+                                    "in order; implies --prefix)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
     """Union of data directories with the same files and sample rate."""
@@ -104,7 +107,8 @@ def combine(
     from toolkit.fsutil import skip_if_done
 
     if not skip_if_done(out, overwrite):
-        combine_dirs(srcs, out, prefix=prefix, overwrite=overwrite, common=common)
+        combine_dirs(srcs, out, prefix=prefix, overwrite=overwrite, common=common,
+                     names=names or None)
         typer.echo(f"{out}: combined {len(srcs)} directories")
 
 

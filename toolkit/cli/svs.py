@@ -192,6 +192,7 @@ def dump(
     cfg = load_config(SVSConfig, config, None)
     dump_stems(data, out, cfg.features, shard, overwrite)
 
+
 @svs_app.command("revoice")
 def revoice(
     data: Path = typer.Option(..., "--data", "-d", help="svs data directory with the stems "

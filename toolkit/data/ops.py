@@ -253,12 +253,14 @@ def merge(srcs: list[str | Path], dst: str | Path, overwrite: bool = False) -> P
 
 
 def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
-            overwrite: bool = False, common: bool = False) -> Path:
+            overwrite: bool = False, common: bool = False,
+            names: list[str] | None = None) -> Path:
     """Combine different data directories (optionally prefixing keys with the dir name).
 
     Unlike :func:`merge`, inputs may come from different corpora: with
     ``prefix`` each key (and speaker) becomes ``<dirname>-<key>`` so that
-    identical keys do not collide. Sample rates must agree. Inputs must hold the
+    identical keys do not collide; ``names`` (one per input) gives the prefixes
+    instead of the folder names (e.g. two corpora whose folders are both ``train``). Sample rates must agree. Inputs must hold the
     same files unless ``common``, which keeps only the files every input has (e.g.
     MIR-1K with a corpus that also has drums and bass stems). Meta values on which
     every input agrees are kept; differing licences are all listed.
@@ -274,9 +276,16 @@ def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
     if len(rates) > 1:
         raise DataDirError(f"inputs have different sample rates {sorted(map(str, rates))}; "
                            "resample one of them first")
-    prefixes = [f"{d.path.name}-" for d in dirs] if prefix else None
+    if names is not None and len(names) != len(dirs):
+        raise UserError(f"combine --prefix-name: {len(names)} names for {len(dirs)} inputs; "
+                        "give one per input, in order")
+    prefixes = ([f"{n}-" for n in names] if names is not None
+                else [f"{d.path.name}-" for d in dirs] if prefix else None)
     if prefixes and len(set(prefixes)) != len(prefixes):
-        raise UserError("combine --prefix needs input directories with different names")
+        raise UserError("combine --prefix needs input directories with different names "
+                        "(or different --prefix-name values)")
+    if prefixes and any(p == "-" or any(c.isspace() for c in p) for p in prefixes):
+        raise UserError("combine --prefix-name: names must be non-empty, without spaces")
     tasks = {d.meta.get("task") for d in dirs} - {None}
     meta: dict[str, Any] = {"sample_rate": dirs[0].sample_rate}
     if len(tasks) == 1:

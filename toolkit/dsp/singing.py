@@ -72,15 +72,18 @@ def world_f0(x: np.ndarray, sample_rate: int) -> np.ndarray:
     return pyworld.stonemask(x, f0, t, sample_rate)
 
 
-@lru_cache(maxsize=32)
-def _analyse_cached(key: str, data: bytes, sample_rate: int):
+def world_analysis(x: np.ndarray, sample_rate: int) -> tuple[np.ndarray, ...]:
+    """WORLD analysis ``(f0 (T,), sp (T, bins), ap (T, bins))`` of ``(samples,)``, uncached."""
     pyworld = _pyworld()
-    x = np.frombuffer(data, dtype=np.float64)
+    x = np.ascontiguousarray(x, dtype=np.float64)
     f0 = world_f0(x, sample_rate)
     t = np.arange(len(f0)) * FRAME_MS / 1000.0
-    sp = pyworld.cheaptrick(x, f0, t, sample_rate)
-    ap = pyworld.d4c(x, f0, t, sample_rate)
-    return f0, sp, ap
+    return f0, pyworld.cheaptrick(x, f0, t, sample_rate), pyworld.d4c(x, f0, t, sample_rate)
+
+
+@lru_cache(maxsize=32)
+def _analyse_cached(key: str, data: bytes, sample_rate: int):
+    return world_analysis(np.frombuffer(data, dtype=np.float64), sample_rate)
 
 
 def analyse(x: np.ndarray, sample_rate: int, key: str = "") -> tuple[np.ndarray, ...]:

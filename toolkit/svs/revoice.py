@@ -3,7 +3,7 @@
 A separation model trained on few real singers learns their register. Resampling
 (``data.shift_semitones``) moves pitch, formants and tempo together and only by a
 couple of semitones before the voice stops sounding human. Here the vocal of each
-clip is analysed with WORLD (:mod:`toolkit.dsp.singing`: DIO + StoneMask F0,
+clip is analysed once with WORLD (:mod:`toolkit.dsp.singing`: DIO + StoneMask F0,
 CheapTrick envelope, D4C aperiodicity, 5-ms frames) and resynthesised with
 
 - F0 times ``2 ** (s / 12)`` for ``s`` drawn in ``semitones`` (e.g. -8..-3: a
@@ -51,19 +51,24 @@ def warp_frequency(frames: np.ndarray, factor: float) -> np.ndarray:
     return frames[:, i0] * (1 - w) + frames[:, i1] * w
 
 
-def revoice(x: np.ndarray, sample_rate: int, semitones: float, formant: float) -> np.ndarray:
+def revoice(x: np.ndarray, sample_rate: int, semitones: float, formant: float,
+            analysis: tuple[np.ndarray, ...] | None = None) -> np.ndarray:
     """A vocal ``(samples,)`` resung ``semitones`` higher with formants scaled by ``formant``.
+
+    Args:
+        analysis: ``x``'s :func:`toolkit.dsp.singing.world_analysis`, when already made
+            (several versions of one clip are analysed once).
 
     Returns:
         ``(samples,)`` float32 at the input's RMS level (silence stays silence).
     """
-    from toolkit.dsp.singing import FRAME_MS, _pyworld, analyse
+    from toolkit.dsp.singing import FRAME_MS, _pyworld, world_analysis
 
     x = np.asarray(x, np.float64)
     rms = float(np.sqrt(np.mean(x ** 2))) if len(x) else 0.0
     if rms < 1e-6:
         return np.zeros(len(x), np.float32)
-    f0, sp, ap = analyse(x, sample_rate)
+    f0, sp, ap = analysis if analysis is not None else world_analysis(x, sample_rate)
     f0 = f0 * 2.0 ** (semitones / 12.0)
     sp = np.maximum(warp_frequency(sp, formant), 1e-16)
     ap = np.clip(warp_frequency(ap, formant), 0.0, 1.0)
@@ -103,6 +108,7 @@ def revoice_datadir(src: str | Path, out: str | Path, copies: int = 1,
     """
     from toolkit.data.audio import load_mono, save_audio
     from toolkit.data.datadir import write_datadir
+    from toolkit.dsp.singing import world_analysis
     from toolkit.fsutil import skip_if_done
     from toolkit.progress import Progress
     from toolkit.svs.prepare import stems_datadir
@@ -122,21 +128,24 @@ def revoice_datadir(src: str | Path, out: str | Path, copies: int = 1,
     if song:
         files["utt2song"] = {}
     keys = d.keys()
+    if not keys:
+        raise UserError(f"{d.path} holds no clips to revoice")
     with Progress("revoicing", len(keys) * copies, "clips") as bar:
         for key in keys:
             v, sr = load_mono(d.read("vocals.scp")[key])
             a, _ = load_mono(d.read("accomp.scp")[key], sr)
             n = min(len(v), len(a))
             v, a = v[:n], a[:n]
+            analysis = world_analysis(v, sr)  # once per clip, whatever the copies
             for c in range(copies):
                 s, f = rng.uniform(*semitones), rng.uniform(*formant)
-                nv = revoice(v, sr, s, f)
+                nv = revoice(v, sr, s, f, analysis)
                 mix = nv + a
                 scale = min(1.0, PEAK / max(float(np.max(np.abs(mix))), 1e-9))
                 k = f"{key}-rv{c}"
-                for role, y in (("wav.scp", mix), ("vocals.scp", nv), ("accomp.scp", a)):
-                    name = {"wav.scp": "", "vocals.scp": ".vocals", "accomp.scp": ".accomp"}[role]
-                    path = out / "audio" / f"{k}{name}.flac"
+                for role, suffix, y in (("wav.scp", "", mix), ("vocals.scp", ".vocals", nv),
+                                        ("accomp.scp", ".accomp", a)):
+                    path = out / "audio" / f"{k}{suffix}.flac"
                     save_audio(path, y * scale, sr, clip_warn=False)
                     files[role][k] = str(path.resolve())
                 files["utt2spk"][k] = f"{spk.get(key, key)}-rv"

@@ -81,7 +81,6 @@ def average_models(srcs: list[str | Path], out: str | Path, overwrite: bool = Fa
     """
     import torch
 
-    from toolkit.config import read_yaml
     from toolkit.fsutil import atomic_dir
     from toolkit.train.packing import ENSEMBLE_FILE, check_finished, load_model_dir
 
@@ -95,13 +94,12 @@ def average_models(srcs: list[str | Path], out: str | Path, overwrite: bool = Fa
             raise UserError(f"{p} is an ensemble bundle; average its members instead")
         check_finished(p, allow_unfinished)
     loaded = [load_model_dir(p) for p in paths]
-    task = loaded[0][0]
-    model_conf = read_yaml(paths[0] / "config.yaml").get("model")
-    for p, (t, _, _) in zip(paths[1:], loaded[1:], strict=True):
+    task, cfg, _ = loaded[0]
+    for p, (t, c, _) in zip(paths[1:], loaded[1:], strict=True):
         if t.name != task.name:
             raise UserError(f"{p} is a {t.name} model, {paths[0]} a {task.name} model; "
                             "average models of one task")
-        if read_yaml(p / "config.yaml").get("model") != model_conf:
+        if c.model != cfg.model:
             raise UserError(f"{p}: its config's model section differs from {paths[0]}'s; "
                             "average only trainings of the same network")
     state = mean_state([m.state_dict() for _, _, m in loaded])

@@ -44,10 +44,8 @@ tags=""
 for extra in "${extras[@]}"; do
   xtag=$(basename "$extra" .yaml)
   ./run.sh --config "$extra" --baseline false --stop-stage 2 --nj "$nj"
-  # its keys become <xtag>-<key> (combine --prefix names keys after the input's folder,
-  # here a link named after the config), apart from the default songs and other extras
-  mkdir -p "dump/$xtag/named" && ln -sfn ../train "dump/$xtag/named/$xtag"
-  [[ -d dump/$xtag/$xtag ]] || sptk-cli data combine --prefix "dump/$xtag/named/$xtag" \
+  # its keys become <xtag>-<key>, apart from the default songs and the other extras
+  [[ -d dump/$xtag/$xtag ]] || sptk-cli data combine --prefix-name "$xtag" "dump/$xtag/train" \
     -o "dump/$xtag/$xtag"
   tags+=_$xtag
   [[ -d dump/default_mir1k$tags/train ]] || sptk-cli data combine --common "$train" \
