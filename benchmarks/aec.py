@@ -19,7 +19,10 @@ wheel (``rtc.AudioProcessingModule(echo_cancellation=True)``, 10-ms int16 frames
 its own delay estimator; no noise suppression, gain control or high-pass filter),
 SpeexDSP's MDF canceller from PyPI ``speexdsp`` (1-s filter; Debian
 ``libspeexdsp-dev swig`` to build it); a missing peer is reported and skipped.
-AECMOS comes from the ``speechmos`` wheel. ± is the 95 % confidence half-width.
+AECMOS comes from the ``speechmos`` wheel. ± is the 95 % confidence half-width. With
+two or more ``--model``, a second table gives each later model minus the first, clip by
+clip (paired: much narrower than the difference of two rows); ``--json`` keeps every clip's
+values under ``per_clip``.
 ``--oracle`` adds what a perfect canceller would output (the simulation's clean near
 end, and near end + noise), scored the same way: on these clips the clean near end's
 AECMOS "other" is far from 5, so read the systems' scores against those rows.
@@ -127,12 +130,16 @@ ORACLES = {"oracle: near end (clean)": lambda c: c["near"],
 
 
 def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None,
-            oracles: dict | None = None) -> dict:
-    """Per system: mean ± CI of the double-talk and far-end single-talk metrics.
+            oracles: dict | None = None) -> dict[str, dict[str, list[float]]]:
+    """Per system: the double-talk and far-end single-talk metrics of every clip.
 
     ``oracles`` (name -> ``fn(clip)``, ``clip`` holding the simulation's ``near`` and
     ``noise`` signals) adds double-talk rows of what a perfect canceller would output: the
     ceiling the metrics allow on these clips.
+
+    Returns:
+        name -> metric -> one value per clip, in the sets' key order (the same clips for
+        every system, so two systems' lists pair up).
     """
     oracles = oracles or {}
     rows: dict[str, dict[str, list[float]]] = {n: {} for n in [*fns, *oracles]}
@@ -160,8 +167,29 @@ def quality(dt: Path | None, fest: Path | None, fns: dict, mos: AecMos | None,
                     r.setdefault(f"{scen}_aecmos_echo", []).append(echo)
                     if scen == "dt":
                         r.setdefault("dt_aecmos_other", []).append(other)
+    return rows
+
+
+def summary(rows: dict[str, dict[str, list[float]]]) -> dict:
+    """name -> metric -> (mean, 95 % half-width), and the clip counts under ``n``."""
     return {n: {k: mean_ci(v) for k, v in r.items()} | {"n": {k: len(v) for k, v in r.items()}}
             for n, r in rows.items()}
+
+
+def paired(rows: dict[str, dict[str, list[float]]], base: str, names: list[str]) -> dict:
+    """Each of ``names`` minus ``base``, clip by clip: metric -> (mean, 95 % half-width).
+
+    A clip where either value is not finite (an unbounded ERLE) is left out of that metric.
+    """
+    out = {}
+    for name in names:
+        out[name] = {}
+        for k, b in rows[base].items():
+            d = [x - y for x, y in zip(rows[name][k], b, strict=True)
+                 if np.isfinite(x) and np.isfinite(y)]
+            out[name][k] = mean_ci(d)
+            out[name].setdefault("n", {})[k] = len(d)
+    return out
 
 
 def timing(model: torch.nn.Module, frames: int, peers: bool = True) -> dict[str, float]:
@@ -265,9 +293,16 @@ def main() -> None:
     if dt or fest:
         aecmos = bundled_aecmos()
         mos = AecMos(aecmos) if aecmos else None
-        report["quality"] = quality(dt, fest, systems(models, not a.no_peers), mos,
-                                    ORACLES if a.oracle else None)
+        rows = quality(dt, fest, systems(models, not a.no_peers), mos,
+                       ORACLES if a.oracle else None)
+        report["quality"] = summary(rows)
         print(table(report["quality"]))
+        if len(models) > 1:  # the same clips: differences to the first model, clip by clip
+            base, *others = models
+            report["paired"] = {"base": base, **paired(rows, base, others)}
+            print(f"\nclip by clip, minus {base}:")
+            print(table({f"{n} - {base}": r for n, r in report["paired"].items() if n != "base"}))
+        report["per_clip"] = rows
     else:
         print(f"no held-out sets ({SETS}/test_dt, test_fest): run recipes/aec stage 0 with "
               "conf/keep_near.yaml, or pass --dt/--fest")
