@@ -70,5 +70,44 @@ def test_average_bad_inputs(cli, tmp_path):
     assert_one_line_error(cli("average", "--model", a, "--model", wider, "--out", out),
                           "model section differs")
     assert_one_line_error(cli("average", "--model", a, "--model", tmp_path / "none", "--out",
+                              out), "does not exist")
+    (tmp_path / "empty").mkdir()
+    assert_one_line_error(cli("average", "--model", a, "--model", tmp_path / "empty", "--out",
                               out), "not a model directory")
+    assert not out.exists()
+
+
+def test_average_takes_the_epoch_checkpoints_of_one_run(cli, tmp_path):
+    run = _exp(tmp_path / "run", 0)
+    (run / "ckpt").mkdir()
+    for epoch, seed in ((3, 3), (4, 4)):
+        torch.manual_seed(seed)
+        state = build_model("tone", get_task("tone").config_class().model).state_dict()
+        torch.save({"model": state, "optim": {}}, run / "ckpt" / f"epoch-{epoch}.pt")
+    out = tmp_path / "avg"
+    cli("average", "--model", run / "ckpt" / "epoch-3.pt", "--model", run / "ckpt" /
+        "epoch-4.pt", "--model", run, "--out", out, check=True)
+    states = [torch.load(f, weights_only=True)["model"] for f in
+              (run / "ckpt" / "epoch-3.pt", run / "ckpt" / "epoch-4.pt", run / "best.pt")]
+    _, _, mo = load_model_dir(out)
+    w = "body.0.weight"
+    assert torch.allclose(mo.state_dict()[w], sum(s[w] for s in states) / 3, atol=1e-6)
+    assert (out / "config.yaml").read_text() == (run / "config.yaml").read_text()
+
+
+def test_average_checkpoint_file_errors(cli, tmp_path):
+    run = _exp(tmp_path / "run", 0)
+    stray = tmp_path / "stray.pt"
+    torch.save({"model": {}}, stray)
+    out = tmp_path / "avg"
+    assert_one_line_error(cli("average", "--model", run, "--model", stray, "--out", out),
+                          "outside an experiment directory")
+    torch.save({"optim": {}}, run / "opt.pt")
+    assert_one_line_error(cli("average", "--model", run, "--model", run / "opt.pt", "--out",
+                              out), "holds no model weights")
+    torch.save({"model": {"x": torch.zeros(1)}}, run / "other.pt")
+    assert_one_line_error(cli("average", "--model", run, "--model", run / "other.pt", "--out",
+                              out), "do not fit")
+    assert_one_line_error(cli("average", "--model", run, "--model", run / "gone.pt", "--out",
+                              out), "does not exist")
     assert not out.exists()

@@ -206,7 +206,8 @@ def pack(
 
 def average(
     models: list[Path] = typer.Option(..., "--model", "-m", help="A member: an experiment "
-                                      "directory or a packed model; give two or more."),
+                                      "directory, a packed model, or a checkpoint file of a "
+                                      "run (EXP/ckpt/epoch-N.pt); give two or more."),
     out: Path = typer.Option(..., "--out", "-o", help="Experiment directory to write."),
     overwrite: bool = OVERWRITE,
     allow_unfinished: bool = ALLOW_UNFINISHED,

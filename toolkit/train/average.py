@@ -4,7 +4,9 @@ Several trainings of one network (other seeds, or the last epochs of one run) of
 generalise better as the element-wise mean of their weights than any one of them, at
 no inference cost (the checkpoint averaging of Kaldi and ESPnet recipes). The members
 must be the same task and the same ``model:`` section of the config; each is an
-experiment directory (its ``best.pt``, else ``last.pt``) or a packed bundle.
+experiment directory (its ``best.pt``, else ``last.pt``), a packed bundle, or one
+checkpoint file of an experiment (``EXP/ckpt/epoch-12.pt``, ``EXP/last.pt``: the
+epochs of one run; the trainer keeps the last ``trainer.keep_last`` of them).
 
 The output is an experiment directory like one ``sptk-cli train`` writes and
 finishes (``meta.yaml``, the first member's ``config.yaml`` and task files,
@@ -62,12 +64,45 @@ def mean_state(states: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _experiment_of(ckpt: Path) -> Path:
+    """The experiment directory a checkpoint file belongs to (``EXP/x.pt``, ``EXP/ckpt/x.pt``)."""
+    for exp in (ckpt.parent, ckpt.parent.parent):
+        if (exp / "config.yaml").is_file() and (exp / "meta.yaml").is_file():
+            return exp
+    raise UserError(f"{ckpt}: a checkpoint file outside an experiment directory (no "
+                    "config.yaml and meta.yaml beside it or one level up); give the "
+                    "experiment's own checkpoint files")
+
+
+def _load_member(p: Path, allow_unfinished: bool) -> tuple[Any, Any, dict, Path]:
+    """(task, config, state dict, experiment or bundle directory) of one member."""
+    from toolkit.train.checkpoint import load_checkpoint
+    from toolkit.train.packing import ENSEMBLE_FILE, check_finished, load_model_dir
+
+    if p.is_file():  # one checkpoint of a run: a complete state, finished or not
+        exp = _experiment_of(p)
+        task, cfg, model = load_model_dir(exp)  # its network, then this file's weights
+        state = load_checkpoint(p).get("model")
+        if not isinstance(state, dict):
+            raise UserError(f"{p} holds no model weights (a training checkpoint has 'model')")
+        ref = model.state_dict()
+        if set(state) != set(ref) or any(v.shape != ref[k].shape for k, v in state.items()):
+            raise UserError(f"{p}: its weights do not fit the model in {exp / 'config.yaml'}")
+        return task, cfg, {k: v.to(ref[k].dtype) for k, v in state.items()}, exp
+    if (p / ENSEMBLE_FILE).is_file():
+        raise UserError(f"{p} is an ensemble bundle; average its members instead")
+    check_finished(p, allow_unfinished)
+    task, cfg, model = load_model_dir(p)
+    return task, cfg, model.state_dict(), p
+
+
 def average_models(srcs: list[str | Path], out: str | Path, overwrite: bool = False,
                    allow_unfinished: bool = False) -> Path:
     """Write the experiment directory ``out`` whose weights are the mean of ``srcs``.
 
     Args:
-        srcs: two or more experiment directories or bundles of one task and network.
+        srcs: two or more experiment directories, bundles or checkpoint files of one task
+            and network.
         out: the experiment directory to write (atomically; finished with ``.done``).
         overwrite: replace a finished ``out``.
         allow_unfinished: accept members whose training has not finished (a warning each).
@@ -82,7 +117,6 @@ def average_models(srcs: list[str | Path], out: str | Path, overwrite: bool = Fa
     import torch
 
     from toolkit.fsutil import atomic_dir
-    from toolkit.train.packing import ENSEMBLE_FILE, check_finished, load_model_dir
 
     paths = [Path(s) for s in srcs]
     if len(paths) < 2:
@@ -90,25 +124,25 @@ def average_models(srcs: list[str | Path], out: str | Path, overwrite: bool = Fa
     if len({p.resolve() for p in paths}) != len(paths):
         raise UserError("the same model is given twice; give each member once")
     for p in paths:
-        if (p / ENSEMBLE_FILE).is_file():
-            raise UserError(f"{p} is an ensemble bundle; average its members instead")
-        check_finished(p, allow_unfinished)
-    loaded = [load_model_dir(p) for p in paths]
-    task, cfg, _ = loaded[0]
-    for p, (t, c, _) in zip(paths[1:], loaded[1:], strict=True):
+        if not p.exists():
+            raise UserError(f"{p} does not exist; give experiment directories, bundles or "
+                            "their checkpoint files")
+    loaded = [_load_member(p, allow_unfinished) for p in paths]
+    task, cfg, _, first = loaded[0]
+    for p, (t, c, _, _) in zip(paths[1:], loaded[1:], strict=True):
         if t.name != task.name:
             raise UserError(f"{p} is a {t.name} model, {paths[0]} a {task.name} model; "
                             "average models of one task")
         if c.model != cfg.model:
             raise UserError(f"{p}: its config's model section differs from {paths[0]}'s; "
                             "average only trainings of the same network")
-    state = mean_state([m.state_dict() for _, _, m in loaded])
+    state = mean_state([m for _, _, m, _ in loaded])
     with atomic_dir(out, overwrite=overwrite) as tmp:
         for name in ("meta.yaml", "config.yaml", *task.pack_files):
-            if not (paths[0] / name).is_file():
-                raise UserError(f"{paths[0] / name} is missing; the model directory is "
+            if not (first / name).is_file():
+                raise UserError(f"{first / name} is missing; the model directory is "
                                 "incomplete")
-            shutil.copy2(paths[0] / name, tmp / name)
+            shutil.copy2(first / name, tmp / name)
         torch.save({"model": state, "averaged_from": [str(p) for p in paths]}, tmp / "best.pt")
         (tmp / "averaged_from.txt").write_text(
             "".join(f"{p.resolve()}\n" for p in paths), encoding="utf-8")
