@@ -11,6 +11,7 @@ Usage (from recipes/tts):
     python local/asr_compare.py --out exp/asr_compare [--model BUNDLE] [--text FILE]
     python local/asr_compare.py --out OUT --model EXP/mlms_rand --duration EXP/duration \
         --text local/dev_en.txt --postfilter-beta 0.6 --no-peers
+    python local/asr_compare.py --out OUT --text local/dev_en.txt --text local/dev2_en.txt ...
 
 ``--model`` with ``--duration`` takes a recipe run's experiment folders instead of a
 bundle; ``--postfilter-beta`` replaces the bundle's cepstral postfilter strength (a decode
@@ -59,7 +60,9 @@ def main() -> None:
     ap.add_argument("--model", type=Path, default=None, help="TTS bundle (default: shipped)")
     ap.add_argument("--duration", type=Path, default=None,
                     help="duration experiment (with --model an acoustic experiment)")
-    ap.add_argument("--text", type=Path, default=HERE / "heldout_en.txt")
+    ap.add_argument("--text", type=Path, action="append", default=None,
+                    help="sentence file (repeatable: the files' sentences in order; default "
+                         "local/heldout_en.txt)")
     ap.add_argument("--postfilter-beta", type=float, default=None)
     ap.add_argument("--rate", type=float, default=1.0, help="speaking rate (synthesize --rate)")
     ap.add_argument("--speaker", default=None,
@@ -67,13 +70,21 @@ def main() -> None:
                          "folders have no voices.yaml, so name it)")
     ap.add_argument("--no-peers", action="store_true", help="skip flite and espeak-ng")
     args = ap.parse_args()
+    texts = args.text or [HERE / "heldout_en.txt"]
+    for t in texts:
+        if not t.is_file():
+            ap.error(f"--text {t}: no such file")
     ref = args.out / "ref"
     synth = TtsSynthesizer(args.model or default_bundle(), duration=args.duration,
                            rate=args.rate)
     if args.postfilter_beta is not None:
         synth.cfg.vocoder.postfilter_beta = args.postfilter_beta
     speaker = args.speaker or synth.default_speaker("en")
-    text_datadir(args.text, ref, "en", speaker, overwrite=True)
+    args.out.mkdir(parents=True, exist_ok=True)
+    sentences = args.out / "sentences.txt"  # the files joined: one set, keys in file order
+    sentences.write_text("".join(t.read_text(encoding="utf-8") + "\n" for t in texts),
+                         encoding="utf-8")
+    text_datadir(sentences, ref, "en", speaker, overwrite=True)
     systems = {f"sptk-cli synthesize (bundle, {speaker})": args.out / "sptk"}
     synthesize_datadir(synth, ref, systems[next(iter(systems))], overwrite=True)
     peers = () if args.no_peers else (
