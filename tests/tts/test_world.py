@@ -91,3 +91,19 @@ def test_synthesize_shapes_and_bad_input():
         synthesize(y[:, :40], conf)
     with pytest.raises(UserError, match="too short"):
         analyze(np.zeros(50, np.float32), conf)
+
+
+def test_vuv_threshold_decides_which_frames_are_voiced():
+    conf = VocoderConfig()
+    y = analyze(voiced_signal(), conf)
+    voiced = y[:, VUV] > 0.5
+    y[voiced, VUV] = 0.6  # what a model might predict: voiced, but not surely
+    def voicing(wave):  # share of the originally voiced frames voiced again
+        again = analyze(wave, conf)
+        m = min(len(again), len(y))
+        return again[:m][voiced[:m], VUV].mean()
+
+    assert voicing(synthesize(y, conf)) > 0.8  # 0.6 > 0.5: the harmonic frames stay voiced
+    assert voicing(synthesize(y, VocoderConfig(vuv_threshold=0.7))) < 0.2  # noise excitation
+    # the argument overrides the config
+    assert voicing(synthesize(y, VocoderConfig(vuv_threshold=0.7), vuv_threshold=0.5)) > 0.8

@@ -57,6 +57,8 @@ class VocoderConfig:
         f0_floor, f0_ceil: F0 search range in Hz.
         alpha: all-pass constant; 0 chooses it from the sample rate (pysptk mcepalpha).
         postfilter_beta: cepstral postfilter strength at synthesis (0 disables it).
+        vuv_threshold: at synthesis, a frame whose V/UV value exceeds it is voiced
+            (generated features are continuous; analysed ones are 0 or 1).
     """
 
     sample_rate: int = 16000
@@ -66,6 +68,7 @@ class VocoderConfig:
     f0_ceil: float = 500.0
     alpha: float = 0.0
     postfilter_beta: float = 0.4
+    vuv_threshold: float = 0.5
 
     def all_pass(self) -> float:
         """The all-pass constant (frequency warping) used for the mel-cepstrum."""
@@ -176,12 +179,13 @@ def decode_bands(bands: np.ndarray, sample_rate: int, n_fft: int) -> np.ndarray:
 
 
 def synthesize(feats: np.ndarray, conf: VocoderConfig, postfilter_beta: float | None = None,
-               vuv_threshold: float = 0.5) -> np.ndarray:
+               vuv_threshold: float | None = None) -> np.ndarray:
     """Waveform from ``(frames, 49)`` features (generated or analysed).
 
     Args:
-        feats: ``(frames, 49)``; V/UV above ``vuv_threshold`` is voiced.
+        feats: ``(frames, 49)``; V/UV above the threshold is voiced.
         postfilter_beta: overrides ``conf.postfilter_beta`` (0: no postfilter).
+        vuv_threshold: overrides ``conf.vuv_threshold``.
 
     Returns:
         ``(samples,)`` float32 audio at ``conf.sample_rate``.
@@ -195,7 +199,8 @@ def synthesize(feats: np.ndarray, conf: VocoderConfig, postfilter_beta: float | 
     beta = conf.postfilter_beta if postfilter_beta is None else postfilter_beta
     mc = postfilter(feats[:, :N_MCEP], alpha, beta, n_fft)
     sp = mc2sp(mc, alpha, n_fft)
-    f0 = np.where(feats[:, VUV] > vuv_threshold, np.exp(feats[:, LF0]), 0.0)
+    threshold = conf.vuv_threshold if vuv_threshold is None else vuv_threshold
+    f0 = np.where(feats[:, VUV] > threshold, np.exp(feats[:, LF0]), 0.0)
     ap = decode_bands(feats[:, BAP], sr, n_fft)
     y = pw.synthesize(np.ascontiguousarray(f0), np.ascontiguousarray(sp),
                       np.ascontiguousarray(ap), sr, conf.frame_period)

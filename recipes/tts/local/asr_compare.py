@@ -64,6 +64,8 @@ def main() -> None:
                     help="sentence file (repeatable: the files' sentences in order; default "
                          "local/heldout_en.txt)")
     ap.add_argument("--postfilter-beta", type=float, default=None)
+    ap.add_argument("--vuv-threshold", type=float, default=None,
+                    help="V/UV value above which a frame is voiced (the bundle's: 0.5)")
     ap.add_argument("--rate", type=float, default=1.0, help="speaking rate (synthesize --rate)")
     ap.add_argument("--speaker", default=None,
                     help="voice (default: the bundle's default English speaker; experiment "
@@ -79,6 +81,8 @@ def main() -> None:
                            rate=args.rate)
     if args.postfilter_beta is not None:
         synth.cfg.vocoder.postfilter_beta = args.postfilter_beta
+    if args.vuv_threshold is not None:
+        synth.cfg.vocoder.vuv_threshold = args.vuv_threshold
     speaker = args.speaker or synth.default_speaker("en")
     args.out.mkdir(parents=True, exist_ok=True)
     sentences = args.out / "sentences.txt"  # the files joined: one set, keys in file order
