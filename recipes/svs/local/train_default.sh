@@ -5,7 +5,8 @@
 # test songs (data/default/test). Layout: exp/<config name>/ holds the training,
 # decode/<test set>/hyp, scores/<test set>.json and pack/ (copy it to toolkit/assets/svs to
 # ship it). Rerunning the same command resumes an interrupted training from its last.pt.
-# Usage: local/train_default.sh [--revoice COPIES] MIR1K_DIR [CONFIG] [NJ] [EXTRA...]
+# Usage: local/train_default.sh [--revoice COPIES] [--revoice-wide COPIES] MIR1K_DIR [CONFIG]
+#          [NJ] [EXTRA...]
 #   (MIR-1K or ../../../shared/data/mir1k_train: the Wavfile/ layout or its train+dev split)
 #   EXTRA: configs of more synthetic songs (e.g. conf/songs_extra.yaml conf/songs_extra2.yaml)
 #   whose training parts join the training set (keys prefixed with <config name>-); dev and
@@ -13,14 +14,19 @@
 #   --revoice COPIES: amy's training clips also join COPIES times revoiced (`sptk-cli svs
 #   revoice`: another pitch and formant scale, seed 0), and validation adds amy's dev clips
 #   revoiced once (seed 1): data/default_mir1k_rv/dev.
+#   --revoice-wide COPIES: COPIES more revoiced versions over a wider range of voices (F0
+#   -12..+2 semitones, formant scale 0.80..1.05, seed 2; keys prefixed rvw-); validation as
+#   with --revoice.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ../../tools/recipe_lib.sh
 revoice=0
-if [[ ${1:-} == --revoice ]]; then
-  revoice=${2:-}; shift 2 || die "--revoice needs the number of copies"
-  [[ $revoice =~ ^[1-9][0-9]*$ ]] || die "--revoice $revoice: give the number of copies (1 or more)"
-fi
+wide=0
+while [[ ${1:-} == --revoice || ${1:-} == --revoice-wide ]]; do
+  opt=$1; n=${2:-}; shift 2 || die "$opt needs the number of copies"
+  [[ $n =~ ^[1-9][0-9]*$ ]] || die "$opt $n: give the number of copies (1 or more)"
+  if [[ $opt == --revoice ]]; then revoice=$n; else wide=$n; fi
+done
 mir1k=${1:-}
 config=${2:-conf/default_mir1k_aug.yaml}
 nj=${3:-2}
@@ -59,12 +65,28 @@ if (( revoice > 0 )); then
   log "amy's clips revoiced: $revoice copies for training, one of the dev clips for validation"
   rv=data/mir1k_dev_rv$revoice
   sptk-cli svs revoice --data data/mir1k_dev/train --out "$rv/train" --copies "$revoice" --seed 0
-  sptk-cli svs revoice --data data/mir1k_dev/dev --out data/mir1k_dev_rv/dev --seed 1
   [[ -f dump/${rv#data/}/train/.done ]] || sptk-cli svs dump --config "$config" \
     --data "$rv/train" --out "dump/${rv#data/}/train"
   [[ -d ${train%/train}_rv$revoice/train ]] || sptk-cli data combine --common "$train" \
     "dump/${rv#data/}/train" -o "${train%/train}_rv$revoice/train"
   train=${train%/train}_rv$revoice/train
+fi
+if (( wide > 0 )); then
+  log "amy's clips revoiced over a wider range of voices: $wide more copies for training"
+  rv=data/mir1k_dev_rvw$wide
+  sptk-cli svs revoice --data data/mir1k_dev/train --out "$rv/train" --copies "$wide" --seed 2 \
+    --semitones=-12:2 --formant 0.8:1.05
+  [[ -f dump/${rv#data/}/train/.done ]] || sptk-cli svs dump --config "$config" \
+    --data "$rv/train" --out "dump/${rv#data/}/train"
+  # keys <key>-rv<copy> as --revoice's: prefixed rvw- to stay apart from them
+  [[ -d dump/${rv#data/}/rvw ]] || sptk-cli data combine --prefix-name rvw \
+    "dump/${rv#data/}/train" -o "dump/${rv#data/}/rvw"
+  [[ -d ${train%/train}_rvw$wide/train ]] || sptk-cli data combine --common "$train" \
+    "dump/${rv#data/}/rvw" -o "${train%/train}_rvw$wide/train"
+  train=${train%/train}_rvw$wide/train
+fi
+if (( revoice > 0 || wide > 0 )); then
+  sptk-cli svs revoice --data data/mir1k_dev/dev --out data/mir1k_dev_rv/dev --seed 1
   valid=data/default_mir1k_rv/dev
   [[ -d $valid ]] || sptk-cli data combine --common data/default_mir1k/dev \
     data/mir1k_dev_rv/dev -o "$valid"
@@ -79,6 +101,7 @@ for test in mir1k_dev default; do
 done
 revoiced=""
 (( revoice > 0 )) && revoiced=" (and her clips revoiced $revoice times)"
+(( wide > 0 )) && revoiced+=" (and $wide times over a wider range of voices)"
 sptk-cli pack --exp "$exp" --out "$exp/pack" "${scores[@]}" --card conf/model_card.yaml --description \
   "U-Net singing voice separation (two mask U-Nets, vocals and accompaniment) trained with \
 $config on the built-in synthetic songs${extras[*]:+ (and those of ${extras[*]})} and MIR-1K's singer amy\
