@@ -76,19 +76,12 @@ def _experiment_of(ckpt: Path) -> Path:
 
 def _load_member(p: Path, allow_unfinished: bool) -> tuple[Any, Any, dict, Path]:
     """(task, config, state dict, experiment or bundle directory) of one member."""
-    from toolkit.train.checkpoint import load_checkpoint
     from toolkit.train.packing import ENSEMBLE_FILE, check_finished, load_model_dir
 
     if p.is_file():  # one checkpoint of a run: a complete state, finished or not
         exp = _experiment_of(p)
-        task, cfg, model = load_model_dir(exp)  # its network, then this file's weights
-        state = load_checkpoint(p).get("model")
-        if not isinstance(state, dict):
-            raise UserError(f"{p} holds no model weights (a training checkpoint has 'model')")
-        ref = model.state_dict()
-        if set(state) != set(ref) or any(v.shape != ref[k].shape for k, v in state.items()):
-            raise UserError(f"{p}: its weights do not fit the model in {exp / 'config.yaml'}")
-        return task, cfg, {k: v.to(ref[k].dtype) for k, v in state.items()}, exp
+        task, cfg, model = load_model_dir(exp, weights=p)
+        return task, cfg, model.state_dict(), exp
     if (p / ENSEMBLE_FILE).is_file():
         raise UserError(f"{p} is an ensemble bundle; average its members instead")
     check_finished(p, allow_unfinished)

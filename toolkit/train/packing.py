@@ -136,8 +136,13 @@ def check_finished(path: str | Path, allow_unfinished: bool = False) -> None:
                     "--allow-unfinished to use it as it is")
 
 
-def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any]:
-    """Load (task, config, model in eval mode) from an experiment or a bundle."""
+def load_model_dir(path: str | Path, device: str = "cpu",
+                   weights: str | Path | None = None) -> tuple[Any, Any, Any]:
+    """Load (task, config, model in eval mode) from an experiment or a bundle.
+
+    ``weights`` names another checkpoint file of the experiment to load instead of its
+    ``model.pt`` / ``best.pt`` / ``last.pt`` (e.g. ``EXP/ckpt/epoch-12.pt``).
+    """
     import torch
 
     from toolkit.config import from_dict, read_yaml
@@ -155,7 +160,12 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
     task = get_task(meta.get("task", ""))
     cfg = from_dict(task.config_class, read_yaml(path / "config.yaml"))
     model = build_model(task.name, cfg.model)
-    if (path / "model.pt").is_file():
+    if weights is not None:
+        state = load_checkpoint(weights).get("model")
+        if not isinstance(state, dict):
+            raise UserError(f"{weights} holds no model weights (a training checkpoint has "
+                            "'model')")
+    elif (path / "model.pt").is_file():
         state = load_checkpoint(path / "model.pt")
         state = state.get("model", state)
     else:
@@ -168,7 +178,8 @@ def load_model_dir(path: str | Path, device: str = "cpu") -> tuple[Any, Any, Any
     try:
         model.load_state_dict(state)
     except RuntimeError as e:
-        raise UserError(f"{path}: weights do not fit the model in config.yaml "
+        raise UserError(f"{weights or path}: weights do not fit the model in "
+                        f"{path / 'config.yaml'} "
                         f"({str(e).splitlines()[0]})") from None
     model.to(torch.device(device)).eval()
     return task, cfg, model
