@@ -279,3 +279,36 @@ def test_the_step_reads_its_config_from_the_batch_not_from_the_task(tmp_path):
     batch = SETask().collate([{**item, "cfg": general}])
     _, values = SETask().train_step(small_model(), batch)
     assert "snr" in values  # the general loss, chosen by the batch's config
+
+
+def test_a_teacher_sets_the_targets_of_near_clean_training_items_only(tmp_path):
+    """``loss.teacher``: items of input SNR >= ``loss.teacher_db`` learn the teacher's
+    speech (and the rest of the input as noise); noisier items and validation keep theirs."""
+    from tests.models.test_unet_se import SMALL, small_model
+    from toolkit.errors import UserError
+
+    small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
+    teacher_model = small_model()
+    teacher = _model_dir(tmp_path / "teacher", teacher_model, small)
+    cfg = load_config(SEConfig, None, [*small, "loss.kind=snr_spec", f"loss.teacher={teacher}",
+                                       "loss.teacher_db=15"])
+    task, student = SETask(), small_model()
+    task.prepare_model(student, cfg, None, None)
+    g = torch.Generator().manual_seed(0)
+    speech = torch.randn(3, 8000, generator=g)
+    level = torch.tensor([[1.0], [0.01], [0.0]])  # input SNR 0 dB, 40 dB, clean
+    noise = torch.randn(3, 8000, generator=g) * level
+    noisy = speech + noise
+    with torch.no_grad():
+        t = teacher_model.eval()(noisy)["speech"]
+    s2, n2 = task._teacher_targets(student.train(), noisy, speech, noise, cfg)
+    assert torch.equal(s2[0], speech[0]) and torch.equal(n2[0], noise[0])
+    assert torch.allclose(s2[1:], t[1:], atol=1e-5)
+    assert torch.allclose(n2[1:], noisy[1:] - t[1:], atol=1e-5)
+    s3, n3 = task._teacher_targets(student.eval(), noisy, speech, noise, cfg)
+    assert s3 is speech and n3 is noise  # validation: the true targets
+    assert not any(p.requires_grad for p in task._teacher.parameters())
+    assert not any(k.startswith("_teacher") for k in student.state_dict())
+    with pytest.raises(UserError, match="snr_spec"):
+        SETask().prepare_model(small_model(), load_config(
+            SEConfig, None, [*small, f"loss.teacher={teacher}"]), None, None)

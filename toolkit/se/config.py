@@ -140,6 +140,12 @@ class LossConfig:
             least ``near_clean_db`` (clean inputs included) against 1 for the others,
             for an enhancer that must leave near-clean speech alone.
         near_clean_db: the input SNR (dB) from which an item counts as near-clean.
+        teacher: ``snr_spec`` only: a model directory (an se model of any architecture)
+            whose speech estimate replaces the target of the training items of input
+            SNR >= ``teacher_db`` (clean ones included), to carry a model's behaviour on
+            near-clean input over to a student that learns the noisy items from the
+            clean targets; validation keeps the clean targets. Empty: no teacher.
+        teacher_db: the input SNR (dB) from which an item learns the teacher's output.
     """
 
     kind: str = "si_sdr"
@@ -149,6 +155,8 @@ class LossConfig:
     compress: float = 0.3
     near_clean_weight: float = 1.0
     near_clean_db: float = 20.0
+    teacher: str = ""
+    teacher_db: float = 15.0
 
 
 @dataclass

@@ -23,7 +23,8 @@ own experiment directory, chained by :mod:`toolkit.se.steps`:
 The general enhancer (``mix`` with noise sources, ``loss.kind: snr_spec``) is
 the ``source`` mode on dynamically mixed data (:mod:`toolkit.se.simulate`).
 Every batch carries its run's config under ``"cfg"`` (:meth:`SETask.collate`):
-the step reads mode and loss from it; the task object keeps no state.
+the step reads mode and loss from it; the task object keeps no state but the
+frozen teacher of ``loss.teacher`` (:meth:`SETask.prepare_model`), never saved.
 
 DANN's validation loss is the source enhancement loss alone (BCE and domain
 accuracy are reported beside it): a checkpoint is never chosen for separating
@@ -90,6 +91,13 @@ class SETask(Task):
                          cfg.uda.init, ", ".join(sorted({k.split(".")[0] for k in missing})))
             if cfg.uda.init_negate:
                 model.negate_outputs()
+        self._teacher = None
+        if cfg.loss.teacher:
+            if cfg.loss.kind != "snr_spec":
+                raise UserError(f"loss.teacher is for loss.kind snr_spec (this run: "
+                                f"{cfg.loss.kind}); remove loss.teacher or change the loss")
+            _, _, self._teacher = load_model_dir(cfg.loss.teacher)
+            self._teacher.eval().requires_grad_(False)
         if cfg.uda.reset_classifier:
             for m in model.classifier.modules():
                 if hasattr(m, "reset_parameters"):
@@ -123,10 +131,26 @@ class SETask(Task):
             loss = values.pop("enh_loss")
         return {"loss": float(loss), **values}, len(batch["noisy"])
 
+    def _teacher_targets(self, model, noisy, speech, noise, cfg):
+        """Training items of input SNR >= ``loss.teacher_db`` take the teacher's speech
+        (and the rest of the input as noise) as targets; others, and validation, keep theirs."""
+        teacher = getattr(self, "_teacher", None)
+        if teacher is None or not _unwrap(model).training:
+            return speech, noise
+        snr_in = 10 * torch.log10(speech.pow(2).sum(-1) / (noise.pow(2).sum(-1) + 1e-12) + 1e-12)
+        near = (snr_in >= cfg.loss.teacher_db).unsqueeze(-1)
+        if not near.any():
+            return speech, noise
+        with torch.no_grad():
+            t = teacher.to(noisy.device)(noisy)["speech"]
+        return torch.where(near, t, speech), torch.where(near, noisy - t, noise)
+
     def _step_source(self, model, batch, cfg):
         out = model(batch["noisy"])
         if cfg.loss.kind == "snr_spec":
-            return general_loss(out, batch["noisy"], batch["speech"], batch["noise"], cfg.loss)
+            speech, noise = self._teacher_targets(model, batch["noisy"], batch["speech"],
+                                                  batch["noise"], cfg)
+            return general_loss(out, batch["noisy"], speech, noise, cfg.loss)
         loss, s = enhancement_loss(out, batch["speech"], batch["noise"])
         return loss, {"si_sdr": float(s.mean())}
 
