@@ -142,9 +142,9 @@ class LossConfig:
         near_clean_db: the input SNR (dB) from which an item counts as near-clean.
         teacher: ``snr_spec`` only: a model directory (an se model of any architecture)
             whose speech estimate replaces the target of the training items of input
-            SNR >= ``teacher_db`` (clean ones included), to carry a model's behaviour on
-            near-clean input over to a student that learns the noisy items from the
-            clean targets; validation keeps the clean targets. Empty: no teacher.
+            SNR >= ``teacher_db`` (clean ones included), in training and validation, to
+            carry a model's behaviour on near-clean input over to a student that learns
+            the noisy items from the clean targets. Empty: no teacher.
         teacher_db: the input SNR (dB) from which an item learns the teacher's output.
     """
 

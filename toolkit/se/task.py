@@ -131,11 +131,12 @@ class SETask(Task):
             loss = values.pop("enh_loss")
         return {"loss": float(loss), **values}, len(batch["noisy"])
 
-    def _teacher_targets(self, model, noisy, speech, noise, cfg):
-        """Training items of input SNR >= ``loss.teacher_db`` take the teacher's speech
-        (and the rest of the input as noise) as targets; others, and validation, keep theirs."""
+    def _teacher_targets(self, noisy, speech, noise, cfg):
+        """Items of input SNR >= ``loss.teacher_db`` take the teacher's speech (and the rest
+        of the input as noise) as targets, in training and validation alike (the checkpoint
+        is chosen on the objective it was trained for); the others keep theirs."""
         teacher = getattr(self, "_teacher", None)
-        if teacher is None or not _unwrap(model).training:
+        if teacher is None:
             return speech, noise
         snr_in = 10 * torch.log10(speech.pow(2).sum(-1) / (noise.pow(2).sum(-1) + 1e-12) + 1e-12)
         near = (snr_in >= cfg.loss.teacher_db).unsqueeze(-1)
@@ -148,7 +149,7 @@ class SETask(Task):
     def _step_source(self, model, batch, cfg):
         out = model(batch["noisy"])
         if cfg.loss.kind == "snr_spec":
-            speech, noise = self._teacher_targets(model, batch["noisy"], batch["speech"],
+            speech, noise = self._teacher_targets(batch["noisy"], batch["speech"],
                                                   batch["noise"], cfg)
             return general_loss(out, batch["noisy"], speech, noise, cfg.loss)
         loss, s = enhancement_loss(out, batch["speech"], batch["noise"])
