@@ -50,12 +50,17 @@ def _decoder() -> Decoder:
 
 
 def transcribe(wave: np.ndarray, sample_rate: int) -> str:
-    """PocketSphinx's en-us transcript of ``wave`` ``(samples,)`` (float in [-1, 1])."""
+    """PocketSphinx's en-us transcript of ``wave`` ``(samples,)`` (float in [-1, 1]).
+
+    The decoder's front end (cepstral mean, noise tracker) starts afresh for every
+    utterance, so a transcript never depends on what was decoded before it.
+    """
     x = np.asarray(wave, dtype=np.float32)
     if sample_rate != ASR_RATE:
         x = resample(x, sample_rate, ASR_RATE)
     pcm = (np.clip(x, -1.0, 1.0) * 32767).astype("<i2").tobytes()
     dec = _decoder()
+    dec.reinit_feat()  # otherwise the previous utterances' CMN and noise estimate carry over
     dec.start_utt()
     dec.process_raw(pcm, full_utt=True)
     dec.end_utt()
