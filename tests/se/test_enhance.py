@@ -36,8 +36,9 @@ def test_chunked_file_matches_the_array_path(tmp_path, model):
     enhance_file(model, tmp_path / "x.wav", tmp_path / "y.wav", chunk_s=2.0)
     y = sf.read(tmp_path / "y.wav", dtype="float32")[0]
     ref, _ = enhance_array(model, x, chunk_s=2.0)  # the same chunks, in memory
-    err = np.sqrt(np.mean((y - ref) ** 2)) / np.sqrt(np.mean(ref ** 2))
-    assert y.shape == x.shape and err < 0.01
+    # equal up to the file's 16-bit quantisation (a relative tolerance failed once the
+    # model removed most of this noise input: 1 LSB was 1 % of its quiet output)
+    assert y.shape == x.shape and np.abs(y - ref).max() <= 2 / 32768
 
 
 def test_enhance_command_files_folders_globs_and_short_input(tmp_path):
@@ -86,3 +87,7 @@ def test_adapt_checks_its_config_before_any_work(tmp_path):
                    "--set", "trainer.no_such_key=1")
     assert_one_line_error(proc, "no_such_key")
     assert not (tmp_path / "adapted.work" / "data").exists()
+    import yaml  # the default model was trained with a teacher; its adaptation is not
+
+    written = yaml.safe_load((tmp_path / "adapted.work" / "adapt.yaml").read_text())
+    assert written["loss"]["teacher"] == ""

@@ -179,6 +179,7 @@ def adapt_model(model: Path | None, target: Path, out: Path, source: Path | None
     cfg_file = Path(config) if config else work / "adapt.yaml"
     if config is None:
         base = load_config(SEConfig, model / "config.yaml")
+        base.loss.teacher = ""  # the model's own training teacher is not the adaptation's
         base.steps = {**DEFAULT_STEPS, **{k: v for k, v in base.steps.items()
                                           if k in DEFAULT_STEPS}}
         work.mkdir(parents=True, exist_ok=True)
