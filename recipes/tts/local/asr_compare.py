@@ -12,6 +12,7 @@ Usage (from recipes/tts):
     python local/asr_compare.py --out OUT --model EXP/mlms_rand --duration EXP/duration \
         --text local/dev_en.txt --postfilter-beta 0.6 --no-peers
     python local/asr_compare.py --out OUT --text local/dev_en.txt --text local/dev2_en.txt ...
+    python local/asr_compare.py --out OUT --rescore     # score an earlier run's speech again
 
 ``--model`` with ``--duration`` takes a recipe run's experiment folders instead of a
 bundle; ``--postfilter-beta`` replaces the bundle's cepstral postfilter strength (a decode
@@ -71,7 +72,13 @@ def main() -> None:
                     help="voice (default: the bundle's default English speaker; experiment "
                          "folders have no voices.yaml, so name it)")
     ap.add_argument("--no-peers", action="store_true", help="skip flite and espeak-ng")
+    ap.add_argument("--rescore", action="store_true",
+                    help="score the speech an earlier run wrote to OUT again (after a change "
+                         "of the scoring code), synthesizing nothing")
     args = ap.parse_args()
+    if args.rescore:
+        rescore(args.out)
+        return
     texts = args.text or [HERE / "heldout_en.txt"]
     for t in texts:
         if not t.is_file():
@@ -100,6 +107,21 @@ def main() -> None:
             continue
         external(ref, args.out / name, cmd)
         systems[name] = args.out / name
+    score_systems(ref, systems, args.out)
+
+
+def rescore(out: Path) -> None:
+    """Score again the systems of an earlier run (the names its ``scores.json`` lists)."""
+    scores = out / "scores.json"
+    if not scores.is_file():
+        raise SystemExit(f"{out}: no scores.json of an earlier run to score again")
+    names = list(json.loads(scores.read_text()))
+    systems = {n: out / ("sptk" if n.startswith("sptk-cli") else n) for n in names}
+    score_systems(out / "ref", systems, out)
+
+
+def score_systems(ref: Path, systems: dict[str, Path], out: Path) -> None:
+    """Print the WER table of ``systems`` (name -> data dir) and write ``out/scores.json``."""
     keys = DataDir(ref).keys()
     result = {}
     print("| speech | WER | words |\n|---|---|---|")
@@ -109,7 +131,7 @@ def main() -> None:
         result[name] = {"asr_wer": s["asr_wer"], "words": s["words"],
                         "transcripts": {k: v["asr_text"] for k, v in per.items()}}
         print(f"| {name} | {s['asr_wer']:.3f} | {s['words']} |")
-    (args.out / "scores.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out / "scores.json").write_text(json.dumps(result, indent=1) + "\n")
 
 
 if __name__ == "__main__":
