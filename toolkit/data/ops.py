@@ -261,10 +261,10 @@ def combine(srcs: list[str | Path], dst: str | Path, prefix: bool = False,
     ``prefix`` each key (and speaker) becomes ``<dirname>-<key>`` so that
     identical keys do not collide; ``names`` (one per input) gives the prefixes
     instead of the folder names (e.g. two corpora whose folders are both ``train``).
-    Sample rates must agree. Inputs must hold the
-    same files unless ``common``, which keeps only the files every input has (e.g.
-    MIR-1K with a corpus that also has drums and bass stems). Meta values on which
-    every input agrees are kept; differing licences are all listed.
+    Sample rates must agree. Inputs must hold the same files unless ``common``,
+    which keeps only the files every input has (e.g. MIR-1K with a corpus that
+    also has drums and bass stems). Meta values on which every input agrees are
+    kept; differing licences are all listed.
     """
     if not srcs:
         raise UserError("combine needs at least one input directory")

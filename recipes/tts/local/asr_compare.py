@@ -77,6 +77,8 @@ def main() -> None:
                          "of the scoring code), synthesizing nothing")
     args = ap.parse_args()
     if args.rescore:
+        if not (args.out / "scores.json").is_file():
+            ap.error(f"--rescore: {args.out} holds no scores.json of an earlier run")
         rescore(args.out)
         return
     texts = args.text or [HERE / "heldout_en.txt"]
@@ -112,10 +114,7 @@ def main() -> None:
 
 def rescore(out: Path) -> None:
     """Score again the systems of an earlier run (the names its ``scores.json`` lists)."""
-    scores = out / "scores.json"
-    if not scores.is_file():
-        raise SystemExit(f"{out}: no scores.json of an earlier run to score again")
-    names = list(json.loads(scores.read_text()))
+    names = list(json.loads((out / "scores.json").read_text()))
     systems = {n: out / ("sptk" if n.startswith("sptk-cli") else n) for n in names}
     score_systems(out / "ref", systems, out)
 
