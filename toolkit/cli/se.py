@@ -1,7 +1,8 @@
 """Speech enhancement commands: ``enhance``, ``adapt``, ``dnsmos`` and the ``se`` group.
 
 Thin wrappers over :mod:`toolkit.se.infer` (enhance), :mod:`toolkit.se.steps`
-(the stage-3 training steps), :mod:`toolkit.se.adapt` (adaptation from a folder
+(the stage-3 training steps), :mod:`toolkit.se.probe` (domain separability),
+:mod:`toolkit.se.adapt` (adaptation from a folder
 of noisy audio), :mod:`toolkit.se.corpus` (the source / target corpus),
 :mod:`toolkit.se.simulate` (fixed mixture sets) and :mod:`toolkit.metrics.dnsmos`.
 """
@@ -100,6 +101,41 @@ def table(
     if out:
         atomic_write_text(out, text)
     typer.echo(text, nl=False)
+
+
+@group.command("probe")
+def probe(
+    models: list[Path] = typer.Option(..., "--model", "-m", help="se experiment, or one of "
+                                      "its checkpoints (EXP/ckpt/epoch-N.pt); repeatable."),
+    data: Path = typer.Option(..., "--data", "-d", help="Corpus folder with source_train, "
+                              "target_train, source_dev, target_dev."),
+    out: Path = typer.Option(None, "--out", "-o", help="Write the results here (JSON)."),
+    n_train: int = typer.Option(800, "--n-train", help="Training items per domain."),
+    epochs: int = typer.Option(30, "--epochs", help="Probe training epochs."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the draws and of the probe."),
+) -> None:
+    """Domain separability of each model's bottleneck: a fresh classifier's dev accuracy
+    (0.5 = the domains are aligned; DANN's aim)."""
+    import json
+
+    from toolkit.errors import UserError
+    from toolkit.fsutil import atomic_write_text
+    from toolkit.se.probe import probe_domains
+
+    if n_train < 10 or epochs < 1:
+        raise UserError("--n-train must be >= 10 and --epochs >= 1")
+    results = []
+    for m in models:
+        weights = m if m.suffix == ".pt" else None
+        model_dir = m.parent.parent if weights else m
+        if not m.exists():
+            raise UserError(f"--model {m}: no such experiment or checkpoint")
+        r = probe_domains(model_dir, data, weights, n_train=n_train, epochs=epochs, seed=seed)
+        results.append(r)
+        typer.echo(f"{m}: dev accuracy {r['accuracy']:.3f} ± {r['ci95']:.3f} "
+                   f"(train {r['train_accuracy']:.3f}, {r['n_dev']} dev items)")
+    if out:
+        atomic_write_text(out, json.dumps(results, indent=1) + "\n")
 
 
 @group.command("mix-set")
