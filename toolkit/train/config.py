@@ -31,6 +31,9 @@ class OptimConfig:
         scheduler: none | plateau (factor/patience on the trainer's metric) |
             cosine (over all epochs) | step (gamma every step_epochs) |
             warmup (linear warm-up over warmup_steps, then constant).
+        lr_scale: learning-rate multipliers by parameter-name prefix, e.g.
+            ``{classifier: 10}`` lets DANN's domain classifier learn ten times faster
+            than the encoder it is set against (the schedule acts on every group).
     """
 
     name: Literal["adam", "adamw", "sgd"] = "adam"
@@ -45,6 +48,7 @@ class OptimConfig:
     gamma: float = 0.5
     warmup_steps: int = 0
     min_lr: float = 0.0
+    lr_scale: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass

@@ -9,9 +9,23 @@ import torch
 from toolkit.train.config import OptimConfig, TrainerConfig
 
 
+def param_groups(model: torch.nn.Module, conf: OptimConfig) -> list[dict[str, Any]]:
+    """The trainable parameters, one group per ``conf.lr_scale`` prefix (learning rate
+    ``conf.lr`` times its scale; the first matching prefix wins) and one for the rest
+    (first, at ``conf.lr``). Empty groups are left out."""
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    scales = list(conf.lr_scale.items())
+    groups: list[list[torch.nn.Parameter]] = [[] for _ in range(len(scales) + 1)]
+    for name, p in named:
+        i = next((j + 1 for j, (prefix, _) in enumerate(scales) if name.startswith(prefix)), 0)
+        groups[i].append(p)
+    lrs = [conf.lr, *(conf.lr * float(v) for _, v in scales)]
+    return [{"params": g, "lr": lr} for g, lr in zip(groups, lrs, strict=True) if g]
+
+
 def build_optimizer(model: torch.nn.Module, conf: OptimConfig) -> torch.optim.Optimizer:
-    """Adam, AdamW or SGD over the trainable parameters."""
-    params = [p for p in model.parameters() if p.requires_grad]
+    """Adam, AdamW or SGD over the trainable parameters (groups: :func:`param_groups`)."""
+    params = param_groups(model, conf)
     if conf.name == "adam":
         return torch.optim.Adam(params, lr=conf.lr, betas=conf.betas,
                                 weight_decay=conf.weight_decay)
