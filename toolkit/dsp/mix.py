@@ -237,17 +237,19 @@ def clip_guard(signals: list[np.ndarray], limit: float = 0.99,
     """Scale every signal by one gain so the reference peak stays within ``limit``.
 
     Scaling all components of a mixture together keeps their ratios (SNR, SER)
-    and keeps "components sum to the mixture" true.
+    and keeps "components sum to the mixture" true. By default no signal may exceed
+    ``limit``: a component can peak above its mixture (speech and noise in opposite
+    phase), and a file clipped on writing would no longer sum to the mixture.
 
     Args:
         signals: arrays of any shape.
         limit: largest allowed absolute sample value.
-        reference: the signal whose peak matters (default: the first one).
+        reference: the signal whose peak matters (default: every signal's).
 
     Returns:
         ``(scaled signals, gain)``; the gain is 1 when nothing needed scaling.
     """
-    ref = signals[0] if reference is None else reference
-    peak = float(np.max(np.abs(ref))) if np.size(ref) else 0.0
+    refs = signals if reference is None else [reference]
+    peak = max((float(np.max(np.abs(r))) for r in refs if np.size(r)), default=0.0)
     gain = limit / peak if peak > limit else 1.0
     return [np.asarray(s) * gain for s in signals], gain
