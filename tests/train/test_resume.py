@@ -94,13 +94,35 @@ def test_more_epochs_extend_a_finished_run_exactly(tmp_path):
     assert x["epoch"] == y["epoch"] == 2 and (tmp_path / "x" / ".done").exists()
     for k, v in y["model"].items():
         assert torch.equal(v, x["model"][k]), f"{k} differs from an uninterrupted run"
-    # another change to a finished run leaves it as it is (skipped, as before) ...
+    # fewer epochs for a finished run leave it as it is (skipped) ...
     proc = run_cli(*args, *flat, "--set", "trainer.epochs=1", check=True)
     assert "skipping" in proc.stderr
     assert torch.load(tmp_path / "x" / "last.pt", weights_only=True)["epoch"] == 2
-    # ... and is refused for an unfinished one, more epochs under a cosine schedule too
+    # ... any other change is refused, for a finished run too (a skip would ignore it) ...
+    proc = run_cli(*args, *flat, "--set", "optim.lr=0.1")
+    assert proc.returncode == 2 and "another config" in proc.stderr
+    # ... and for an unfinished one, more epochs under a cosine schedule too
     cos = train_args(conf, tmp_path / "data", tmp_path / "z")
     run_cli(*cos, "--set", "trainer.epochs=1", check=True)
     (tmp_path / "z" / ".done").unlink()  # pretend it was interrupted
     proc = run_cli(*cos, "--set", "trainer.epochs=2")
     assert proc.returncode == 2 and "only trainer.epochs may grow" in proc.stderr
+
+
+def test_epochs_of_a_nested_step_section_extend_and_added_fields_do_not_count():
+    import yaml
+
+    from toolkit.config import dump_yaml, from_dict
+    from toolkit.registry import get_task
+    from toolkit.train.run import _normalised, extended_from
+
+    saved = ("trainer: {epochs: 8, seed: 0}\noptim: {lr: 0.001}\n"
+             "steps: {dann: {trainer: {epochs: 8}}}\n")
+    more = saved.replace("epochs: 8", "epochs: 24")
+    assert extended_from(saved, more) == 8
+    assert extended_from(saved, more.replace("lr: 0.001", "lr: 0.01")) is None
+    # a config saved before a field existed reads as this code writes it
+    se = get_task("se")
+    full = yaml.safe_load(dump_yaml(from_dict(se.config_class, {})))
+    del full["optim"]["lr_scale"]
+    assert _normalised(se, yaml.safe_dump(full)) == dump_yaml(from_dict(se.config_class, {}))
