@@ -69,3 +69,15 @@ def test_probe_command_answers_bad_input_with_one_line(tmp_path):
     proc = run_cli("se", "probe", "--model", model, "--data", tmp_path)
     assert proc.returncode == 2
     assert_one_line_error(proc, "source_train/wav.scp is missing")
+
+
+def test_a_rescaled_bottleneck_does_not_hide_the_domains(tmp_path):
+    model = _model_dir(tmp_path / "m", small_model(),
+                       [f"model.conf.{k}={v}" for k, v in SMALL.items()])
+    state = torch.load(model / "last.pt")
+    for k in ("enc.1.1.weight", "enc.1.1.bias"):  # the last GroupNorm: the bottleneck x 1e-4
+        state["model"][k] = state["model"][k] * 1e-4
+    torch.save(state, model / "last.pt")
+    apart = probe_domains(model, _corpus(tmp_path / "apart", "tone"), n_train=40,
+                          n_dev=20, seconds=0.5, epochs=15, lr=1e-2)
+    assert apart["accuracy"] >= 0.9, apart

@@ -5,9 +5,11 @@ domain. The adversarial classifier trained beside it is a poor witness: it chase
 encoder, and its accuracy can sit near 0.5 while a classifier given time would still
 separate the domains. The measure here freezes the model, takes the bottleneck of fixed
 crops of the source and target mixtures (the noisy signal only: the target's labels are
-never read), trains a fresh classifier of the model's own domain-classifier architecture
-until a held-out part of the training items stops improving, and reports its accuracy on
-the dev mixtures: 0.5 means the domains are aligned, 1.0 fully separable.
+never read), standardises each feature dimension on the training items (so an encoder
+that merely rescales its features cannot slow the probe down), trains a fresh classifier
+of the model's own domain-classifier architecture until a held-out part of the training
+items stops improving, and reports its accuracy on the dev mixtures: 0.5 means the domains
+are aligned, 1.0 fully separable.
 
 Example::
 
@@ -139,6 +141,9 @@ def probe_domains(model_dir: str | Path, data: Path, weights: str | Path | None 
 
     z_tr, y_tr = both("train", n_train)
     z_dev, y_dev = both("dev", n_dev)
+    mean = z_tr.mean(dim=(0, 2), keepdim=True)
+    std = z_tr.std(dim=(0, 2), keepdim=True) + 1e-6
+    z_tr, z_dev = (z_tr - mean) / std, (z_dev - mean) / std
     clf, epoch = train_probe(z_tr, y_tr, model.conf.classifier_hidden, epochs, lr, seed)
     acc = _accuracy(clf, z_dev, y_dev)
     return {"model": str(model_dir), "weights": str(weights) if weights else None,
