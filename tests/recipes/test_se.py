@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED, assert_one_line_error, run_cli, write_wav
+from tests.conftest import SHARED, assert_one_line_error, cli_env, run_cli, write_wav
 from tests.recipes.test_template import copy_recipe
 
 ASTERISK = "/usr/share/asterisk/sounds/en"
@@ -16,10 +17,6 @@ ASTERISK = "/usr/share/asterisk/sounds/en"
 
 def run_recipe(recipe: Path, *args: str):
     """run.sh with a longer limit than the template's: eight trainings, 9 decode/score passes."""
-    import subprocess
-
-    from tests.conftest import cli_env
-
     return subprocess.run(["./run.sh", *args], cwd=recipe, env=cli_env(), capture_output=True,
                           text=True, timeout=3000, stdin=subprocess.DEVNULL)
 
@@ -77,6 +74,22 @@ def test_se_recipe_end_to_end(tmp_path):
     again = run_recipe(recipe, "--config", "conf/tiny.yaml", "--nj", "1", "--stage", "3",
                        "--stop-stage", "3")
     assert again.returncode == 0 and again.stderr.count("skipping") >= 8
+
+    # issue 14: one DANN setting probed after every epoch, and its alignment table
+    proc = subprocess.run(["local/gap/dann_align.sh", "conf/tiny.yaml", "exp/tiny", "exp/align",
+                           "--set", "steps.dann.trainer.epochs=2",
+                           "--set", "steps.dann.optim.lr_scale.classifier=10"],
+                          cwd=recipe, env=cli_env(), capture_output=True, text=True,
+                          timeout=1200, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    probes = json.loads((recipe / "exp/align/probe.json").read_text())
+    assert [p["weights"] for p in probes] == [None, "exp/align/dann/ckpt/epoch-1.pt",
+                                              "exp/align/dann/ckpt/epoch-2.pt"]
+    assert all(0.0 <= p["accuracy"] <= 1.0 and p["n_dev"] > 0 for p in probes)
+    proc = subprocess.run(["python", "local/gap/align_table.py", "exp/align"], cwd=recipe,
+                          env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout.count("| align |") == 3, proc.stderr
+    assert "| align | 0.0001 | 0.001 |" in proc.stdout  # the classifier's own learning rate
 
 
 def test_enhance_and_adapt_bad_input(tmp_path):
