@@ -69,6 +69,9 @@ def test_probe_command_answers_bad_input_with_one_line(tmp_path):
     proc = run_cli("se", "probe", "--model", model, "--data", tmp_path)
     assert proc.returncode == 2
     assert_one_line_error(proc, "source_train/wav.scp is missing")
+    # a checkpoint file names its experiment, at EXP/ or at EXP/ckpt/
+    proc = run_cli("se", "probe", "--model", model / "last.pt", "--data", tmp_path)
+    assert_one_line_error(proc, "source_train/wav.scp is missing")
 
 
 def test_a_rescaled_bottleneck_does_not_hide_the_domains(tmp_path):

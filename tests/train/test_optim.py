@@ -38,3 +38,10 @@ def test_without_lr_scale_one_group_of_the_trainable_parameters():
     only = build_optimizer(net, OptimConfig(lr=1e-3, lr_scale={"classifier": 2.0,
                                                                "nothing": 3.0}))
     assert [g["lr"] for g in only.param_groups] == pytest.approx([1e-3, 2e-3])
+
+
+def test_lr_scale_names_the_parameters_as_the_model_does_inside_a_wrapper():
+    wrapped = torch.nn.Module()
+    wrapped.module = _Net()  # how DistributedDataParallel names its model's parameters
+    opt = build_optimizer(wrapped, OptimConfig(lr=1e-3, lr_scale={"classifier": 10.0}))
+    assert [g["lr"] for g in opt.param_groups] == pytest.approx([1e-3, 1e-2])

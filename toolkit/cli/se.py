@@ -126,10 +126,12 @@ def probe(
         raise UserError("--n-train must be >= 10 and --epochs >= 1")
     results = []
     for m in models:
-        weights = m if m.suffix == ".pt" else None
-        model_dir = m.parent.parent if weights else m
         if not m.exists():
             raise UserError(f"--model {m}: no such experiment or checkpoint")
+        weights = m if m.suffix == ".pt" else None
+        # EXP/best.pt or EXP/ckpt/epoch-N.pt: the experiment is the folder with config.yaml
+        model_dir = (m.parent if (m.parent / "config.yaml").is_file() else m.parent.parent
+                     ) if weights else m
         r = probe_domains(model_dir, data, weights, n_train=n_train, epochs=epochs, seed=seed)
         results.append(r)
         typer.echo(f"{m}: dev accuracy {r['accuracy']:.3f} ± {r['ci95']:.3f} "

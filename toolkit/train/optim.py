@@ -17,6 +17,7 @@ def param_groups(model: torch.nn.Module, conf: OptimConfig) -> list[dict[str, An
     scales = list(conf.lr_scale.items())
     groups: list[list[torch.nn.Parameter]] = [[] for _ in range(len(scales) + 1)]
     for name, p in named:
+        name = name.removeprefix("module.")  # the same names under DistributedDataParallel
         i = next((j + 1 for j, (prefix, _) in enumerate(scales) if name.startswith(prefix)), 0)
         groups[i].append(p)
     lrs = [conf.lr, *(conf.lr * float(v) for _, v in scales)]
