@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -86,7 +87,7 @@ def test_se_recipe_end_to_end(tmp_path):
     assert [p["weights"] for p in probes] == [None, "exp/align/dann/ckpt/epoch-1.pt",
                                               "exp/align/dann/ckpt/epoch-2.pt"]
     assert all(0.0 <= p["accuracy"] <= 1.0 and p["n_dev"] > 0 for p in probes)
-    proc = subprocess.run(["python", "local/gap/align_table.py", "exp/align"], cwd=recipe,
+    proc = subprocess.run([sys.executable, "local/gap/align_table.py", "exp/align"], cwd=recipe,
                           env=cli_env(), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.count("| align |") == 3, proc.stderr
     assert "| align | 0.0001 | 0.001 |" in proc.stdout  # the classifier's own learning rate

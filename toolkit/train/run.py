@@ -106,10 +106,11 @@ def _normalised(task: Any, saved: str) -> str:
     import yaml
 
     from toolkit.config import dump_yaml, from_dict
+    from toolkit.errors import ConfigError
 
     try:
         return dump_yaml(from_dict(task.config_class, yaml.safe_load(saved)))
-    except Exception:  # a removed or retyped key: compare the texts as they are
+    except (ConfigError, yaml.YAMLError):  # a removed or retyped key: compare as they are
         return saved
 
 

@@ -21,10 +21,10 @@ for s in source classifier; do
 done
 sptk-cli se step dann --config "$config" --data "$data" --exp "$out" \
   --set trainer.keep_last=100 "$@"
-models=("$from/source")
+args=(--model "$from/source")
 every=${PROBE_EVERY:-1}
 while read -r ck; do
   n=${ck##*epoch-}; n=${n%.pt}
-  (( n % every == 0 )) && models+=("$ck")
-done < <(ls "$out"/dann/ckpt/epoch-*.pt | sort -t- -k2 -n)
-sptk-cli se probe --data "$data" --out "$out/probe.json" $(printf -- '--model %s ' "${models[@]}")
+  (( n % every == 0 )) && args+=(--model "$ck")
+done < <(ls "$out"/dann/ckpt/epoch-*.pt | sort -V)
+sptk-cli se probe --data "$data" --out "$out/probe.json" "${args[@]}"
