@@ -301,14 +301,46 @@ def test_a_teacher_sets_the_targets_of_near_clean_training_items_only(tmp_path):
     noisy = speech + noise
     with torch.no_grad():
         t = teacher_model.eval()(noisy)["speech"]
-    s2, n2 = task._teacher_targets(noisy, speech, noise, cfg)
+    s2, n2 = task._targets(noisy, speech, noise, cfg)
     assert torch.equal(s2[0], speech[0]) and torch.equal(n2[0], noise[0])
     assert torch.allclose(s2[1:], t[1:], atol=1e-5)
     assert torch.allclose(n2[1:], noisy[1:] - t[1:], atol=1e-5)
-    s3, n3 = task._teacher_targets(noisy[:1], speech[:1], noise[:1], cfg)
+    s3, n3 = task._targets(noisy[:1], speech[:1], noise[:1], cfg)
     assert s3 is not None and torch.equal(s3, speech[:1]) and torch.equal(n3, noise[:1])
     assert not any(p.requires_grad for p in task._teacher.parameters())
     assert not any(k.startswith("_teacher") for k in student.state_dict())
     with pytest.raises(UserError, match="snr_spec"):
         SETask().prepare_model(small_model(), load_config(
             SEConfig, None, [*small, f"loss.teacher={teacher}"]), None, None)
+
+
+def test_keep_noise_leaves_a_rising_share_of_the_noise_in_near_clean_targets():
+    """``loss.keep_noise_db [lo, hi]``: no share below ``lo``, all of the noise from ``hi``
+    on, linear between; the targets still sum to the input. Off by default; a bad pair or
+    another loss kind is refused."""
+    from tests.models.test_unet_se import SMALL, small_model
+    from toolkit.errors import ConfigError, UserError
+
+    small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
+    cfg = load_config(SEConfig, None, [*small, "loss.kind=snr_spec", "loss.keep_noise_db=[20,30]"])
+    task = SETask()
+    task.prepare_model(small_model(), cfg, None, None)
+    g = torch.Generator().manual_seed(0)
+    speech = torch.randn(4, 8000, generator=g)
+    noise = torch.randn(4, 8000, generator=g)
+    snr = torch.tensor([0.0, 25.0, 30.0, 45.0])
+    ratio = speech.pow(2).sum(-1) / noise.pow(2).sum(-1) / 10 ** (snr / 10)
+    noise = noise * ratio.sqrt()[:, None]
+    s2, n2 = task._targets(speech + noise, speech, noise, cfg)
+    share = torch.tensor([0.0, 0.5, 1.0, 1.0])[:, None]
+    assert torch.allclose(s2, speech + share * noise, atol=1e-4)
+    assert torch.allclose(n2, (1 - share) * noise, atol=1e-4)
+    assert torch.allclose(s2 + n2, speech + noise, atol=1e-5)
+    off = load_config(SEConfig, None, [*small, "loss.kind=snr_spec"])
+    s3, n3 = task._targets(speech + noise, speech, noise, off)
+    assert torch.equal(s3, speech) and torch.equal(n3, noise)
+    with pytest.raises(ConfigError, match="keep_noise_db"):
+        load_config(SEConfig, None, [*small, "loss.keep_noise_db=[30,20]"])
+    with pytest.raises(UserError, match="snr_spec"):
+        SETask().prepare_model(small_model(), load_config(
+            SEConfig, None, [*small, "loss.keep_noise_db=[20,30]"]), None, None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from toolkit.errors import ConfigError
 from toolkit.train.config import ModelSpec, OptimConfig, TrainConfig, TrainerConfig
 
 MODES = ("source", "target", "classifier", "dann", "remixit", "srst")
@@ -146,6 +147,12 @@ class LossConfig:
             carry a model's behaviour on near-clean input over to a student that learns
             the noisy items from the clean targets. Empty: no teacher.
         teacher_db: the input SNR (dB) from which an item learns the teacher's output.
+        keep_noise_db: ``snr_spec`` only: ``[lo, hi]`` input SNRs (dB) between which the
+            targets keep a share ``a`` of the noise rising linearly from 0 at ``lo`` to 1
+            at ``hi`` and above (speech target ``s + a n``, noise target ``(1 - a) n``,
+            after the teacher's), in training and validation: an enhancer that leaves
+            near-clean input as it is instead of risking the speech for a noise 30 dB
+            down. Empty: off.
     """
 
     kind: str = "si_sdr"
@@ -157,6 +164,12 @@ class LossConfig:
     near_clean_db: float = 20.0
     teacher: str = ""
     teacher_db: float = 15.0
+    keep_noise_db: list[float] = field(default_factory=list)
+
+    def __post_init__(self):
+        k = self.keep_noise_db
+        if k and (len(k) != 2 or not float(k[0]) < float(k[1])):
+            raise ConfigError(f"loss.keep_noise_db must be [lo, hi] with lo < hi (dB), got {k}")
 
 
 @dataclass

@@ -92,6 +92,9 @@ class SETask(Task):
             if cfg.uda.init_negate:
                 model.negate_outputs()
         self._teacher = None
+        if cfg.loss.keep_noise_db and cfg.loss.kind != "snr_spec":
+            raise UserError(f"loss.keep_noise_db is for loss.kind snr_spec (this run: "
+                            f"{cfg.loss.kind}); remove loss.keep_noise_db or change the loss")
         if cfg.loss.teacher:
             if cfg.loss.kind != "snr_spec":
                 raise UserError(f"loss.teacher is for loss.kind snr_spec (this run: "
@@ -131,25 +134,32 @@ class SETask(Task):
             loss = values.pop("enh_loss")
         return {"loss": float(loss), **values}, len(batch["noisy"])
 
-    def _teacher_targets(self, noisy, speech, noise, cfg):
-        """Items of input SNR >= ``loss.teacher_db`` take the teacher's speech (and the rest
-        of the input as noise) as targets, in training and validation alike (the checkpoint
-        is chosen on the objective it was trained for); the others keep theirs."""
+    def _targets(self, noisy, speech, noise, cfg):
+        """The ``snr_spec`` targets, in training and validation alike (the checkpoint is
+        chosen on the objective it was trained for): items of input SNR >=
+        ``loss.teacher_db`` take the teacher's speech (and the rest of the input as
+        noise); then with ``loss.keep_noise_db`` the near-clean ones keep their share of
+        the noise in the speech target. The others keep theirs."""
         teacher = getattr(self, "_teacher", None)
-        if teacher is None:
+        keep = cfg.loss.keep_noise_db
+        if teacher is None and not keep:
             return speech, noise
         snr_in = 10 * torch.log10(speech.pow(2).sum(-1) / (noise.pow(2).sum(-1) + 1e-12) + 1e-12)
         near = (snr_in >= cfg.loss.teacher_db).unsqueeze(-1)
-        if not near.any():
-            return speech, noise
-        with torch.no_grad():
-            t = teacher.to(noisy.device)(noisy)["speech"]
-        return torch.where(near, t, speech), torch.where(near, noisy - t, noise)
+        if teacher is not None and near.any():
+            with torch.no_grad():
+                t = teacher.to(noisy.device)(noisy)["speech"]
+            speech, noise = torch.where(near, t, speech), torch.where(near, noisy - t, noise)
+        if keep:
+            lo, hi = (float(v) for v in keep)
+            share = ((snr_in - lo) / (hi - lo)).clamp(0.0, 1.0).unsqueeze(-1)
+            speech, noise = speech + share * noise, (1.0 - share) * noise
+        return speech, noise
 
     def _step_source(self, model, batch, cfg):
         out = model(batch["noisy"])
         if cfg.loss.kind == "snr_spec":
-            speech, noise = self._teacher_targets(batch["noisy"], batch["speech"],
+            speech, noise = self._targets(batch["noisy"], batch["speech"],
                                                   batch["noise"], cfg)
             return general_loss(out, batch["noisy"], speech, noise, cfg.loss)
         loss, s = enhancement_loss(out, batch["speech"], batch["noise"])
