@@ -166,7 +166,7 @@ class LossConfig:
     teacher_db: float = 15.0
     keep_noise_db: list[float] = field(default_factory=list)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         k = self.keep_noise_db
         if k and (len(k) != 2 or not float(k[0]) < float(k[1])):
             raise ConfigError(f"loss.keep_noise_db must be [lo, hi] with lo < hi (dB), got {k}")

@@ -159,8 +159,7 @@ class SETask(Task):
     def _step_source(self, model, batch, cfg):
         out = model(batch["noisy"])
         if cfg.loss.kind == "snr_spec":
-            speech, noise = self._targets(batch["noisy"], batch["speech"],
-                                                  batch["noise"], cfg)
+            speech, noise = self._targets(batch["noisy"], batch["speech"], batch["noise"], cfg)
             return general_loss(out, batch["noisy"], speech, noise, cfg.loss)
         loss, s = enhancement_loss(out, batch["speech"], batch["noise"])
         return loss, {"si_sdr": float(s.mean())}
