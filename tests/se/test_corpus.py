@@ -185,3 +185,33 @@ def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpu
     tnoise = {v.split()[1] for v in test.read("utt2origin").values()}
     trnoise = {v.split()[1] for v in DataDir(mix / "target_train").read("utt2origin").values()}
     assert {o[1] for o in origin} <= tnoise | (set(DataDir(tmp_path / "tgt").keys()) - trnoise)
+
+
+def test_talker_prefixes_narrow_each_domain(tmp_path):
+    """``source_talkers`` / ``target_talkers`` keep only talkers whose names start with
+    a given prefix; a prefix that matches nothing is a one-line error naming the key."""
+    from toolkit.se.config import UDACorpusConfig
+    from toolkit.se.corpus import mix_uda_corpus
+
+    _pools(tmp_path, ["en"] * 8 + ["fr"] * 8, 0.5, 1.0)
+    args = (tmp_path / "speech", tmp_path / "src", tmp_path / "tgt")
+    conf = UDACorpusConfig(target_langs=["fr"], n_source_train=6, n_source_dev=2,
+                           n_target_train=6, n_target_dev=2, n_target_test=2, dev_share=0.2,
+                           test_share=0.2, source_talkers=["en-talker1"],
+                           target_talkers=["fr-talker0"])
+    mix = mix_uda_corpus(tmp_path / "mix", *args, conf)
+    talkers = {d: set(DataDir(mix / d).read("utt2spk").values())
+               for d in ("source_train", "source_dev", "target_train", "target_test")}
+    assert talkers["source_train"] | talkers["source_dev"] == {"en-talker1"}
+    assert talkers["target_train"] | talkers["target_test"] == {"fr-talker0"}
+    wide = mix_uda_corpus(tmp_path / "wide", *args,
+                          UDACorpusConfig(target_langs=["fr"], n_source_train=6,
+                                          n_source_dev=2, n_target_train=6, n_target_dev=2,
+                                          n_target_test=2, dev_share=0.2, test_share=0.2))
+    assert set(DataDir(wide / "source_train").read("utt2spk").values()) == {"en-talker0",
+                                                                            "en-talker1"}
+    import dataclasses
+
+    with pytest.raises(UserError, match="corpus.target_talkers"):
+        mix_uda_corpus(tmp_path / "none", *args,
+                       dataclasses.replace(conf, target_talkers=["de-"]))

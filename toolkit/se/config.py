@@ -26,6 +26,9 @@ class UDACorpusConfig:
         speech_sources: speech pools to build (asterisk, tuxpaint, ktuberling).
         max_per_lang: clips per language and source taken from the pools (0: all).
         source_langs / target_langs: languages of each domain.
+        source_talkers / target_talkers: talker-name prefixes (``utt2spk``, e.g.
+            ``asterisk-allison`` or ``tuxpaint-``) a domain's speech is drawn from;
+            empty: every talker of its languages.
         source_noise_types / target_noise_types: disjoint noise families.
         noise_sources: noise pool sources to scan (empty: all installed).
         n_procedural: clips per procedural noise type.
@@ -54,6 +57,8 @@ class UDACorpusConfig:
     source_langs: list[str] = field(default_factory=lambda: ["en"])
     target_langs: list[str] = field(default_factory=lambda: [
         "fr", "it", "ru", "ro", "bg", "el", "es", "ca", "be", "da"])
+    source_talkers: list[str] = field(default_factory=list)
+    target_talkers: list[str] = field(default_factory=list)
     source_noise_types: list[str] = field(default_factory=lambda: [
         "machine", "white", "pink", "brown", "hum", "fan"])
     target_noise_types: list[str] = field(default_factory=lambda: [

@@ -13,7 +13,9 @@ offline pools, or mixes pools the user prepared from the real corpora
   fans);
 - target speech: ``corpus.target_langs`` from every other speaker (asterisk
   fr/it/ru, tuxpaint's children's-book readers in ro, bg, el, ...; a speaker
-  heard in the source domain is never used in the target); target noise:
+  heard in the source domain is never used in the target); either domain can be
+  narrowed to talker-name prefixes (``corpus.source_talkers`` /
+  ``corpus.target_talkers``); target noise:
   ``corpus.target_noise_types`` (default transient and tonal sounds: impacts,
   alerts, music, non-speech vocalisations, ambient beds); with
   ``corpus.target_reverb`` a share of the target speech is reverberated by
@@ -80,10 +82,15 @@ def _split(keys: list[str], groups: dict[str, str], shares: list[float], seed: i
     return [*parts, [k for k in keys if groups.get(k, k) in rest]]
 
 
-def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str]) -> list[str]:
+def _pick_speech(speech: DataDir, langs: list[str], exclude_speakers: set[str],
+                 talkers: list[str]) -> list[str]:
+    """Keys in ``langs`` whose talker is not excluded and starts with one of
+    ``talkers`` (every talker when empty)."""
     utt2lang, utt2spk = speech.read("utt2lang"), speech.read("utt2spk")
+    prefixes = tuple(talkers) or ("",)
     return [k for k in speech.keys()
-            if utt2lang.get(k) in langs and utt2spk.get(k) not in exclude_speakers]
+            if utt2lang.get(k) in langs and utt2spk.get(k) not in exclude_speakers
+            and utt2spk.get(k, "").startswith(prefixes)]
 
 
 def _by_talker(keys: list[str], utt2spk: dict[str, str], rng: np.random.Generator,
@@ -209,15 +216,17 @@ def mix_uda_corpus(out: str | Path, speech_dir: str | Path, source_noise_dir: st
         log.info("%s is complete but lacks %s: mixing it (the other sets are kept)", out,
                  ", ".join(todo))
     speech = DataDir(speech_dir)
-    src_keys = _pick_speech(speech, conf.source_langs, set())
+    src_keys = _pick_speech(speech, conf.source_langs, set(), conf.source_talkers)
     src_spk = {speech.read("utt2spk")[k] for k in src_keys}
-    tgt_keys = _pick_speech(speech, conf.target_langs, src_spk)
-    for what, keys, langs in (("source", src_keys, conf.source_langs),
-                              ("target", tgt_keys, conf.target_langs)):
+    tgt_keys = _pick_speech(speech, conf.target_langs, src_spk, conf.target_talkers)
+    for what, keys, langs, talkers in (
+            ("source", src_keys, conf.source_langs, conf.source_talkers),
+            ("target", tgt_keys, conf.target_langs, conf.target_talkers)):
         if len(keys) < 3:
+            who = f" of talkers {','.join(talkers)}*" if talkers else ""
             raise UserError(f"{speech_dir} holds {len(keys)} {what} utterances in languages "
-                            f"{','.join(langs)}; build a larger speech pool or change "
-                            f"corpus.{what}_langs")
+                            f"{','.join(langs)}{who}; build a larger speech pool or change "
+                            f"corpus.{what}_langs / corpus.{what}_talkers")
     noises = {}
     for what, d in (("source", source_noise_dir), ("target", target_noise_dir)):
         nd = DataDir(d)
