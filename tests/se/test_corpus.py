@@ -190,6 +190,8 @@ def test_test_sets_span_every_talker_and_table2_set_is_added_to_a_finished_corpu
 def test_talker_prefixes_narrow_each_domain(tmp_path):
     """``source_talkers`` / ``target_talkers`` keep only talkers whose names start with
     a given prefix; a prefix that matches nothing is a one-line error naming the key."""
+    import dataclasses
+
     from toolkit.se.config import UDACorpusConfig
     from toolkit.se.corpus import mix_uda_corpus
 
@@ -210,8 +212,6 @@ def test_talker_prefixes_narrow_each_domain(tmp_path):
                                           n_target_test=2, dev_share=0.2, test_share=0.2))
     assert set(DataDir(wide / "source_train").read("utt2spk").values()) == {"en-talker0",
                                                                             "en-talker1"}
-    import dataclasses
-
     with pytest.raises(UserError, match="corpus.target_talkers"):
         mix_uda_corpus(tmp_path / "none", *args,
                        dataclasses.replace(conf, target_talkers=["de-"]))
