@@ -8,7 +8,8 @@ offline pools, or mixes pools the user prepared from the real corpora
 (:mod:`toolkit.corpora.external.librispeech_wham`, :mod:`toolkit.corpora.external.dns_challenge`):
 
 - source speech: ``corpus.source_langs`` (default English: the asterisk
-  prompts of one studio talker); source noise: ``corpus.source_noise_types``
+  prompts of one studio talker and tuxpaint's English readings); source noise:
+  ``corpus.source_noise_types``
   (default the stationary family: machines, white / pink / brown noise, hum,
   fans);
 - target speech: ``corpus.target_langs`` from every other speaker (asterisk
