@@ -21,16 +21,19 @@ from pathlib import Path
 
 import numpy as np
 
+from toolkit.data.datadir import DataDir
+from toolkit.errors import UserError
+
 
 def _scores(step_dir: Path, name: str) -> dict[str, float]:
+    parts = sorted((step_dir / "scores" / f"{name}.parts").glob("*.json"))
+    if not parts:
+        raise UserError(f"{step_dir}/scores/{name}.parts holds no per-file scores; run "
+                        "stage 5 for this step first")
     out = {}
-    for part in sorted((step_dir / "scores" / f"{name}.parts").glob("*.json")):
+    for part in parts:
         out.update({k: v["si_sdr"] for k, v in json.loads(part.read_text())["per_key"].items()})
     return out
-
-
-def _table(path: Path) -> dict[str, list[str]]:
-    return {f[0]: f[1:] for f in (line.split() for line in path.read_text().splitlines()) if f}
 
 
 def main() -> None:
@@ -39,16 +42,16 @@ def main() -> None:
     exp, corpus = Path(sys.argv[1]), Path(sys.argv[2])
     name = sys.argv[3] if len(sys.argv) == 4 else "target_test"
     src, tgt = _scores(exp / "source", name), _scores(exp / "target", name)
-    d = corpus / "mix" / name
-    origin, spk, lang = (_table(d / f) for f in ("utt2origin", "utt2spk", "utt2lang"))
-    label = {k: v[0] for k, v in _table(corpus / "noise_target" / "label").items() if v}
+    d = DataDir(corpus / "mix" / name)
+    origin, spk, lang = (d.read(f) for f in ("utt2origin", "utt2spk", "utt2lang"))
+    label = DataDir(corpus / "noise_target").read("label")
     groups: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
     for key in sorted(set(src) & set(tgt)):
-        speech, noise, *room = origin[key]
+        speech, noise, *room = origin[key].split()
         pair = (src[key], tgt[key])
         for group in (("all", ""), ("snr", key.rsplit("-snr", 1)[-1]),
                       ("noise type", label.get(noise, "?")),
-                      ("talkers", spk[key][0].split("-")[0]), ("language", lang[key][0]),
+                      ("talkers", spk[key].split("-")[0]), ("language", lang[key]),
                       ("reverberant", "yes" if room else "no")):
             groups[group].append(pair)
     print(f"| {exp} on {name}: group | files | source | oracle | gap (± 95 %) |")
@@ -62,4 +65,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except UserError as e:  # missing scores or corpus files: one line, exit 2
+        print(f"error: {e}", file=sys.stderr)
+        sys.exit(2)
