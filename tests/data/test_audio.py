@@ -54,7 +54,8 @@ def test_save_clips_pcm_with_warning(tmp_path, caplog):
 
 
 @pytest.mark.parametrize("make, kwargs, needle", [
-    (lambda p: p.write_bytes(b"not audio at all"), {}, "not a readable audio file"),
+    (lambda p: p.write_bytes(b"not audio at all"), {},
+     "not a readable audio file (Format not recognised.); give a wav"),
     (lambda p: sf.write(p, np.zeros((0, 1)), 16000), {}, "empty"),
     (lambda p: sf.write(p, np.array([0.1, np.nan, 0.2]), 16000, subtype="FLOAT"), {}, "NaN"),
     (lambda p: sf.write(p, np.zeros(800), 8000), {"sample_rate": 16000,
@@ -70,6 +71,14 @@ def test_each_problem_names_the_file(tmp_path, make, kwargs, needle):
     with pytest.raises(AudioError) as e:
         load_audio(path, **kwargs)
     assert str(e.value).startswith(str(path)) and needle in str(e.value)
+
+
+def test_header_of_a_non_audio_file_says_why_and_what_to_do(tmp_path):
+    path = tmp_path / "notes.wav"
+    path.write_text("not audio")
+    with pytest.raises(AudioError, match=r"notes.wav: not a readable audio file \(Format not "
+                                         r"recognised.\); give a wav, flac, ogg or mp3 file"):
+        audio_info(path)
 
 
 def test_refuses_to_write_nan(tmp_path):

@@ -80,9 +80,14 @@ def audio_info(spec: str | Path) -> AudioInfo:
     try:
         info = sf.info(spec)
         return AudioInfo(int(info.samplerate), int(info.frames), int(info.channels))
-    except Exception:  # libsndfile cannot parse it: try the slow path
-        x, sr = _read_fallback(spec)
+    except Exception as e:  # libsndfile cannot parse it: try the slow path
+        x, sr = _read_fallback(spec, _reason(e))
         return AudioInfo(sr, x.shape[1], x.shape[0])
+
+
+def _reason(e: Exception) -> str:
+    """libsndfile's own words for a file it cannot open (the part after the last colon)."""
+    return str(e).split(":")[-1].strip()
 
 
 def _read_fallback(spec: str, first_error: str = "") -> tuple[np.ndarray, int]:
@@ -97,7 +102,8 @@ def _read_fallback(spec: str, first_error: str = "") -> tuple[np.ndarray, int]:
             x, sr = librosa.load(spec, sr=None, mono=False)
     except Exception as e:
         reason = first_error or (str(e).strip().splitlines() or [type(e).__name__])[0]
-        raise AudioError(f"{spec}: not a readable audio file ({reason})") from None
+        raise AudioError(f"{spec}: not a readable audio file ({reason}); give a wav, flac, "
+                         "ogg or mp3 file") from None
     x = np.atleast_2d(np.asarray(x, dtype=np.float32))
     return x, int(sr)
 
@@ -122,8 +128,7 @@ def _read(spec: str, offset: float, duration: float | None) -> tuple[np.ndarray,
     except Exception as e:
         if isinstance(src, io.BytesIO):
             raise AudioError(f"{spec}: the command's output is not audio") from None
-        reason = str(e).split(":")[-1].strip() if str(e) else ""
-        x, sr = _read_fallback(spec, reason)
+        x, sr = _read_fallback(spec, _reason(e))
         start = int(round(offset * sr))
         end = None if duration is None else start + int(round(duration * sr))
         return x[:, start:end], sr
