@@ -87,7 +87,10 @@ def test_cancel_echo_bad_inputs(tmp_path, pair, model_dir):
     r8k = write_wav(tmp_path / "r8k.wav", 1.0, sr=8000)
     assert_one_line_error(run_cli(*base, mic, "--ref", r8k), "8000 Hz", "one rate")
     assert_one_line_error(run_cli(*base, mic, "--ref", tmp_path / "none.wav"), "--ref")
-    assert_one_line_error(run_cli(*base, mic), "no far-end file")
+    assert_one_line_error(run_cli(*base, mic), "which file is its far end", "*_mic*", "--ref")
+    call_mic = write_wav(tmp_path / "call_mic.wav", 1.0)
+    assert_one_line_error(run_cli(*base, call_mic), "no far-end file beside",
+                          "call_lpb.wav, call_ref.wav, call_far.wav", "--ref")
     assert_one_line_error(run_cli(*base, mic, "--ref", far, "--method", "x"), "--method")
     assert_one_line_error(run_cli(*base, mic, "--ref", far, "--device", "tpu"), "--device")
     se_model = Path(__file__).parents[2] / "toolkit" / "assets" / "se"

@@ -60,8 +60,10 @@ CASES = [
     Case("enhance-bad-device", ["enhance", "a.wav", "--device", "gpu7"], "--device", files=A),
     Case("enhance-empty-folder", ["enhance", "d"], "holds no audio file", files={"d": None}),
     # cancel-echo
-    Case("aec-no-far-end", ["cancel-echo", "mic.wav"], "no far-end file",
+    Case("aec-no-far-end", ["cancel-echo", "mic.wav"], "which file is its far end",
          files={"mic.wav": GOOD}),
+    Case("aec-no-far-end-beside", ["cancel-echo", "a_mic.wav"], "no far-end file",
+         files={"a_mic.wav": GOOD}),
     Case("aec-missing-mic", ["cancel-echo", "nope.wav", "--ref", "r.wav"], "no such file",
          files={"r.wav": GOOD}),
     Case("aec-missing-ref", ["cancel-echo", "mic.wav", "--ref", "nope.wav"], "nope.wav",

@@ -31,14 +31,18 @@ def _far_end(mic: Path, rel: Path, ref: Path | None) -> Path:
                      if "_mic" in rel.name]
     if ref is not None and ref.is_file():
         return ref
-    folder = ref if ref is not None else None
-    for name in names:
-        cand = (folder / name) if folder is not None else mic.with_name(name.name)
-        if cand != mic and cand.is_file():
+    cands = [ref / name if ref is not None else mic.with_name(name.name) for name in names]
+    cands = [c for c in cands if c != mic]
+    for cand in cands:
+        if cand.is_file():
             return cand
+    hint = "pass --ref FILE for one input or --ref FOLDER with one file per input"
+    if not cands:  # no --ref and no _mic in the name: nothing to look for beside it
+        fail(f"{mic}: which file is its far end? Without --ref a microphone file must be "
+             f"named *_mic* (its far end *_lpb*, *_ref* or *_far* beside it); {hint}")
     where = f"in {ref}" if ref is not None else f"beside {mic}"
-    fail(f"{mic}: no far-end file {where} (looked for {', '.join(n.name for n in names)}); "
-         "pass --ref FILE for one input or --ref FOLDER with one file per input")
+    fail(f"{mic}: no far-end file {where} (looked for {', '.join(c.name for c in cands)}); "
+         f"{hint}")
 
 
 def cancel_echo(
