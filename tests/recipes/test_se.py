@@ -93,6 +93,39 @@ def test_se_recipe_end_to_end(tmp_path):
     assert "| align | 0.0001 | 0.001 |" in proc.stdout  # the classifier's own learning rate
 
 
+def _fake_scores(step_dir: Path, si_sdr: dict[str, float]) -> None:
+    parts = step_dir / "scores" / "target_test.parts"
+    parts.mkdir(parents=True)
+    per_key = {k: {"si_sdr": v, "pesq": 1.0, "stoi": 0.5} for k, v in si_sdr.items()}
+    (parts / "1.json").write_text(json.dumps({"task": "se", "per_key": per_key}))
+
+
+def test_paired_rows_average_an_utterance_over_its_snrs_then_pair_it(tmp_path):
+    script = Path(__file__).parents[2] / "recipes" / "se" / "local" / "gap" / "paired_rows.py"
+    exps = [tmp_path / "exp", tmp_path / "exp_s1"]
+    for seed, exp in enumerate(exps):
+        # 4 utterances at two SNRs; srst beats source by 1 dB on utterance u0 only (seed 0),
+        # by 2 dB on every utterance (seed 1)
+        src = {f"u{i}-snr{s}": float(i + s) for i in range(4) for s in (-5, 5)}
+        _fake_scores(exp / "source", src)
+        _fake_scores(exp / "remixit", {k: v + 0.5 for k, v in src.items()})
+        gain = {k: (1.0 if k.startswith("u0") else 0.0) if seed == 0 else 2.0 for k in src}
+        _fake_scores(exp / "srst", {k: v + gain[k] for k, v in src.items()})
+    proc = subprocess.run([sys.executable, script, *map(str, exps), "--ref", "source"],
+                          env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    rows = {ln.split(" | ")[0].strip("| "): ln.split(" | ")[1:]
+            for ln in proc.stdout.splitlines()[2:]}
+    assert list(rows) == ["source", "remixit", "srst"]  # steps without scores are left out
+    assert rows["srst"][0] == "2.62"  # mean of 1.5 + (0.25 | 2)
+    assert rows["srst"][1] == "+0.25 / +2.00"  # per seed
+    # per utterance, seeds averaged: u0 1.5, others 1.0 -> mean 1.125, sd 0.25, n 4
+    assert rows["srst"][2].startswith("+1.12 ± 0.40 (n=4)")
+    bad = subprocess.run([sys.executable, script, str(exps[0]), "--ref", "dann"],
+                         env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: --ref dann: not scored")
+
+
 def test_enhance_and_adapt_bad_input(tmp_path):
     write_wav(tmp_path / "x.wav")
     assert_one_line_error(run_cli("enhance", tmp_path / "nope.wav", "-o", tmp_path / "o.wav",

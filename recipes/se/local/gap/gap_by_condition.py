@@ -25,7 +25,8 @@ from toolkit.data.datadir import DataDir
 from toolkit.errors import UserError
 
 
-def _scores(step_dir: Path, name: str) -> dict[str, float]:
+def per_file_scores(step_dir: Path, name: str) -> dict[str, float]:
+    """Per test file, the SI-SDR of a scored step (stage 5's STEP/scores/SET.parts)."""
     parts = sorted((step_dir / "scores" / f"{name}.parts").glob("*.json"))
     if not parts:
         raise UserError(f"{step_dir}/scores/{name}.parts holds no per-file scores; run "
@@ -41,7 +42,7 @@ def main() -> None:
         sys.exit(__doc__.split("Usage:")[1].strip())
     exp, corpus = Path(sys.argv[1]), Path(sys.argv[2])
     name = sys.argv[3] if len(sys.argv) == 4 else "target_test"
-    src, tgt = _scores(exp / "source", name), _scores(exp / "target", name)
+    src, tgt = per_file_scores(exp / "source", name), per_file_scores(exp / "target", name)
     d = DataDir(corpus / "mix" / name)
     origin, spk, lang = (d.read(f) for f in ("utt2origin", "utt2spk", "utt2lang"))
     label = DataDir(corpus / "noise_target").read("label")
