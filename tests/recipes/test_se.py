@@ -108,7 +108,9 @@ def test_paired_rows_average_an_utterance_over_its_snrs_then_pair_it(tmp_path):
         # by 2 dB on every utterance (seed 1)
         src = {f"u{i}-snr{s}": float(i + s) for i in range(4) for s in (-5, 5)}
         _fake_scores(exp / "source", src)
-        _fake_scores(exp / "remixit", {k: v + 0.5 for k, v in src.items()})
+        # remixit of seed 0 lacks utterance u3 (a partly scored step)
+        _fake_scores(exp / "remixit", {k: v + 0.5 for k, v in src.items()
+                                       if seed or not k.startswith("u3")})
         gain = {k: (1.0 if k.startswith("u0") else 0.0) if seed == 0 else 2.0 for k in src}
         _fake_scores(exp / "srst", {k: v + gain[k] for k, v in src.items()})
     proc = subprocess.run([sys.executable, script, *map(str, exps), "--ref", "source"],
@@ -121,6 +123,12 @@ def test_paired_rows_average_an_utterance_over_its_snrs_then_pair_it(tmp_path):
     assert rows["srst"][1] == "+0.25 / +2.00"  # per seed
     # per utterance, seeds averaged: u0 1.5, others 1.0 -> mean 1.125, sd 0.25, n 4
     assert rows["srst"][2].startswith("+1.12 ± 0.40 (n=4)")
+    # against the partly scored remixit, only the utterances it has are paired
+    proc = subprocess.run([sys.executable, script, *map(str, exps), "--ref", "remixit"],
+                          env=cli_env(), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    # u0..u2: source 1.00, srst (1.33 | 3.00); minus remixit per utterance (1.0, 0.5, 0.5)
+    assert "| srst | 2.17 | -0.17 / +1.50 | +0.67 ± 0.72 (n=3) |" in proc.stdout
     bad = subprocess.run([sys.executable, script, str(exps[0]), "--ref", "dann"],
                          env=cli_env(), capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and bad.stderr.startswith("error: --ref dann: not scored")

@@ -52,7 +52,9 @@ def table(exps: list[Path], name: str, refs: list[str]) -> str:
            + " | ".join(f"minus {r}: per seed | minus {r}: utterances ± 95 %" for r in refs)
            + " |", "|---|---|" + "---|---|" * len(refs)]
     for step in steps:
-        keys = sorted(set.intersection(*(set(scores[e, step]) for e in exps)))
+        # utterances scored for this step and every reference in every experiment
+        keys = sorted(set.intersection(*(set(scores[e, s]) for e in exps
+                                         for s in (step, *refs))))
         mean = np.mean([[scores[e, step][k] for k in keys] for e in exps])
         cells = [step, f"{mean:.2f}"]
         for ref in refs:
