@@ -12,7 +12,8 @@ import pytest
 import soundfile as sf
 
 from tests.conftest import ROOT, assert_one_line_error, cli_env, run_cli, write_wav
-from toolkit.aed.infer import Classifier, classify_array, classify_file, prefetch, window_posteriors
+from toolkit.aed.infer import Classifier, classify_array, classify_file, window_posteriors
+from toolkit.aed.windows import prefetch
 from toolkit.data.audio import load_mono
 from toolkit.dsp.features import extract
 

@@ -7,7 +7,7 @@ Sixteen classes, all from material installed by Debian packages (no download):
   desktop sound packages (hedgewars, wesnoth, colobot, freedesktop sound theme);
   ``hum, fan`` are procedural;
 - eight **General MIDI instrument families** rendered with FluidSynth from the
-  FluidR3 soundfont (:class:`toolkit.corpora.sounds.music.FluidRenderer`): ``piano, organ,
+  FluidR3 soundfont (:class:`toolkit.corpora.sounds.fluid.FluidRenderer`): ``piano, organ,
   guitar, bass, strings, brass, reed, pipe``. Each clip picks one of the family's eight
   programs and plays a random phrase (notes, chords or arpeggios) in that
   instrument's register.
@@ -87,7 +87,7 @@ def build_aed_sounds(out: str | Path, per_class: int = 40, duration: float = 5.0
         soundfont: .sf2 file (default FluidR3_GM).
         overwrite: rebuild a finished corpus.
     """
-    from toolkit.corpora.sounds.music import DEFAULT_SOUNDFONT, FluidRenderer
+    from toolkit.corpora.sounds.fluid import DEFAULT_SOUNDFONT, FluidRenderer
     from toolkit.corpora.sounds.noise import catalogue, make_clip
     from toolkit.corpora.sounds.soundpool import dpkg_version, finish_pool, start_pool
     from toolkit.data.audio import save_audio

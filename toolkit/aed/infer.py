@@ -18,19 +18,17 @@ with the length of a file: one batch of windows plus the model.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
-import soundfile as sf
 import torch
 
 from toolkit.aed.data import fit_frames, pad_to_window, window_samples
-from toolkit.data.audio import audio_info, load_mono, resample
+from toolkit.aed.windows import Win, iter_windows, prefetch, window_starts
+from toolkit.data.audio import audio_info, resample
 from toolkit.dsp.features import extract
 from toolkit.errors import AudioError, UserError
 from toolkit.train.packing import default_model_dir, load_model_dir
@@ -98,14 +96,6 @@ class Classifier:
         return prob.cpu().numpy()
 
 
-def window_starts(n: int, window: int, hop: int) -> list[int]:
-    """Start samples of the windows over ``n`` samples; the last one reaches the end."""
-    starts = [0]
-    while starts[-1] + window < n:
-        starts.append(starts[-1] + hop)
-    return starts
-
-
 def window_posteriors(clf: Classifier, feats: np.ndarray) -> np.ndarray:
     """Posterior ``(n_classes,)`` of a clip's ``(frames, n_mels)`` features: the
     frame-weighted mean over windows of ``target_frames`` that tile the clip (the
@@ -139,111 +129,6 @@ class WindowResult:
     probs: np.ndarray
 
 
-class _Source:
-    """Mono audio at the model's rate, read window by window.
-
-    libsndfile formats are read by seeking (memory: one window); other formats
-    (decoded by librosa/audioread) are loaded whole.
-    """
-
-    def __init__(self, path: str, rate: int):
-        self.path, self.rate = path, rate
-        try:
-            info = sf.info(path)
-            self.native, self.frames, self.whole = int(info.samplerate), int(info.frames), None
-        except Exception:  # not libsndfile's: decode whole (checks and errors of load_mono)
-            self.whole, _ = load_mono(path, rate)
-            self.native, self.frames = rate, len(self.whole)
-        self.n = (self.frames if self.native == rate
-                  else int(round(self.frames * rate / self.native)))
-        if self.n == 0:
-            raise AudioError(f"{path}: empty audio (0 samples)")
-
-    def read(self, start: int, length: int) -> np.ndarray:
-        """Samples ``[start, start + length)`` at the model's rate (cut at the end)."""
-        if self.whole is not None:
-            return self.whole[start: start + length]
-        if self.native == self.rate:
-            x = sf.read(self.path, frames=length, start=start, dtype="float32",
-                        always_2d=True)[0]
-            y = x.mean(1)
-        else:  # resample a slightly longer stretch so that the filter has context
-            ratio = self.native / self.rate
-            margin = int(0.02 * self.native)
-            a = max(0, int(start * ratio) - margin)
-            b = min(self.frames, int(np.ceil((start + length) * ratio)) + margin)
-            x = sf.read(self.path, frames=b - a, start=a, dtype="float32", always_2d=True)[0]
-            y = resample(x.mean(1), self.native, self.rate)
-            off = int(round((start * ratio - a) / ratio))
-            y = y[off: off + min(length, self.n - start)]
-        if not np.isfinite(y).all():
-            raise AudioError(f"{self.path}: contains NaN or Inf samples")
-        return y.astype(np.float32, copy=False)
-
-
-class _Win(NamedTuple):
-    index: int
-    start: int
-    end: int
-    covered: int  # frames of real audio
-    last: bool
-    feats: np.ndarray
-    audible: bool  # any non-zero sample
-    src: _Source
-
-
-def _windows(paths: Sequence[str | Path], clf: Classifier, hop: int) -> Iterator[_Win]:
-    """The windows of every file, in order, each read when it is needed."""
-    for i, path in enumerate(paths):
-        src = _Source(str(path), clf.sample_rate)
-        starts = window_starts(src.n, clf.window, hop)
-        for k, s in enumerate(starts):
-            wave = src.read(s, clf.window)
-            covered = min(clf.cfg.data.target_frames, clf.frames_of(len(wave)))
-            yield _Win(i, s, s + len(wave), covered, k == len(starts) - 1, clf.features(wave),
-                       bool(np.any(wave)), src)
-
-
-def prefetch(items: Iterator[Any], size: int) -> Iterator[Any]:
-    """Run the iterator ``items`` in a background thread, at most ``size`` items ahead
-    (reading and fbank beside the model: two cores busy; memory: ``size`` items)."""
-    q: queue.Queue = queue.Queue(maxsize=max(1, size))
-    stop = threading.Event()
-    done = object()
-
-    def put(entry: tuple[Any, BaseException | None]) -> bool:
-        """Queue ``entry`` unless the consumer has stopped; False when it has."""
-        while not stop.is_set():
-            try:
-                q.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put((item, None)):
-                    return
-            put((done, None))
-        except BaseException as e:  # re-raised in the consumer
-            put((done, e))
-
-    thread = threading.Thread(target=work, daemon=True)
-    thread.start()
-    try:
-        while True:
-            item, error = q.get()
-            if item is done:
-                if error is not None:
-                    raise error
-                return
-            yield item
-    finally:
-        stop.set()
-
-
 def classify_files(paths: Sequence[str | Path], clf: Classifier, hop: int | None = None,
                    batch_size: int = 16, on_window=None) -> Iterator[FileResult]:
     """Classify files; yields one :class:`FileResult` per file, in input order.
@@ -263,7 +148,7 @@ def classify_files(paths: Sequence[str | Path], clf: Classifier, hop: int | None
         raise UserError(f"batch size {batch_size}: give a number >= 1")
     sr = clf.sample_rate
     acc: dict[int, dict[str, Any]] = {}
-    pending: list[_Win] = []
+    pending: list[Win] = []
 
     def flush() -> Iterator[FileResult]:
         probs = clf.posteriors(np.stack([w.feats for w in pending]))
@@ -278,7 +163,7 @@ def classify_files(paths: Sequence[str | Path], clf: Classifier, hop: int | None
                 yield _finish(str(paths[w.index]), clf, a)
         pending.clear()
 
-    for w in prefetch(_windows(paths, clf, hop), 2 * batch_size):
+    for w in prefetch(iter_windows(paths, clf, hop), 2 * batch_size):
         a = acc.setdefault(w.index, {"sum": 0.0, "weight": 0, "windows": 0, "audible": False,
                                      "n": w.src.n})
         a["windows"] += 1
@@ -294,7 +179,7 @@ def window_features(paths: Sequence[str | Path], clf: Classifier, batch_size: in
                     hop: int | None = None) -> Iterator[list[np.ndarray]]:
     """The model inputs of the files' windows, ``batch_size`` at a time."""
     batch: list[np.ndarray] = []
-    for w in prefetch(_windows(paths, clf, hop or clf.default_hop), 2 * batch_size):
+    for w in prefetch(iter_windows(paths, clf, hop or clf.default_hop), 2 * batch_size):
         batch.append(w.feats)
         if len(batch) == batch_size:
             yield batch
