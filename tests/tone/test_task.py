@@ -17,14 +17,15 @@ from toolkit.tone.infer import classify_array
 from toolkit.tone.task import TASK
 
 
-def _cfg(**data) -> ToneConfig:
-    return from_dict(ToneConfig, {"model": {"name": "tone_cnn", "conf": {"n_mels": 40}},
+def _cfg(model: str = "tone_cnn", **data) -> ToneConfig:
+    return from_dict(ToneConfig, {"model": {"name": model, "conf": {"n_mels": 40}},
                                   "data": {"crop_frames": 32, **data}})
 
 
-def test_a_few_training_steps_reduce_the_loss_without_any_task_state(tmp_path):
+@pytest.mark.parametrize("model", ["tone_cnn", "tone_linear"])
+def test_a_few_training_steps_reduce_the_loss_without_any_task_state(tmp_path, model):
     corpus = build_tones(tmp_path / "tones", 24, 0, 16000, 0.5, None, False)
-    cfg = _cfg()
+    cfg = _cfg(model)
     train, _ = TASK.build_datasets(cfg, corpus, None)
     item = train[0]
     assert item["feats"].shape == (32, 40) and item["label"] in (0, 1, 2)
