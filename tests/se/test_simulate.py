@@ -112,7 +112,7 @@ def test_speech_eq_shapes_input_and_target_alike_and_leaves_the_default_stream(t
 def test_fixed_mixture_sets_hold_every_snr_and_clean_inputs(tmp_path):
     from tests.conftest import assert_one_line_error, run_cli
     from toolkit.data.datadir import DataDir
-    from toolkit.se.simulate import write_mixture_set
+    from toolkit.se.mixset import write_mixture_set
 
     speech, noise = _pools(tmp_path)
     cfg = MixConfig(noise=[str(noise)], test_speakers=["c"], noise_holdout=0.5)
@@ -133,3 +133,41 @@ def test_fixed_mixture_sets_hold_every_snr_and_clean_inputs(tmp_path):
     proc = run_cli("se", "mix-set", "-c", conf, "--speech", speech, "-o", tmp_path / "x",
                    "--split", "train")
     assert_one_line_error(proc, "--split")
+    proc = run_cli("se", "mix-set", "-c", conf, "--speech", speech, "-o", tmp_path / "x",
+                   "--min-seconds", "-1")
+    assert_one_line_error(proc, "--min-seconds")
+
+
+def test_talker_runs_join_one_talkers_utterances_into_long_items():
+    from toolkit.se.mixset import talker_runs
+
+    talkers = ["a", "a", "a", "a", "b", "b", "c"]
+    lengths = [5, 5, 5, 2, 9, 1, 3]
+    assert talker_runs(talkers, lengths, 0) == [[i] for i in range(7)]
+    # a: 5+5 reaches 10, then 5+2 is short and joins; b: 9+1; c alone, shorter than 10
+    assert talker_runs(talkers, lengths, 10) == [[0, 1, 2, 3], [4, 5], [6]]
+    # b: 9 is long enough alone; its last utterance (1) is a short run and joins it
+    assert talker_runs(talkers, lengths, 6) == [[0, 1], [2, 3], [4, 5], [6]]
+
+
+def test_mixture_sets_of_joined_utterances_are_long_and_keep_their_parts(tmp_path):
+    from toolkit.data.datadir import DataDir
+    from toolkit.se.mixset import PAUSE_SECONDS, write_mixture_set
+
+    speech, noise = _pools(tmp_path)  # talker c: 0.4, 0.7 and 1.0 s
+    cfg = MixConfig(noise=[str(noise)], test_speakers=["c"], noise_holdout=0.5)
+    out = write_mixture_set(tmp_path / "long", speech, cfg, "test", [5.0, float("inf")], 5,
+                            min_seconds=1.0)
+    d = DataDir(out)
+    parts = d.read("utt2parts")
+    assert sorted(parts.values()) == ["c-0 c-1", "c-0 c-1", "c-2", "c-2"]
+    pool = DataDir(speech).read("wav.scp")
+    for k, keys in parts.items():
+        s = sf.read(d.read("speech.scp")[k])[0]
+        assert len(s) / 16000 >= 1.0
+        if k.endswith("-clean") and " " in keys:
+            a, b = (sf.read(pool[q])[0] for q in keys.split())
+            joined = np.concatenate([a, np.zeros(round(PAUSE_SECONDS * 16000)), b])
+            assert len(s) == len(joined)
+            gain = np.dot(s, joined) / np.dot(joined, joined)
+            np.testing.assert_allclose(s, gain * joined, atol=1e-5)

@@ -4,7 +4,7 @@ Thin wrappers over :mod:`toolkit.se.infer` (enhance), :mod:`toolkit.se.steps`
 (the stage-3 training steps), :mod:`toolkit.se.probe` (domain separability),
 :mod:`toolkit.se.adapt` (adaptation from a folder
 of noisy audio), :mod:`toolkit.se.corpus` (the source / target corpus),
-:mod:`toolkit.se.simulate` (fixed mixture sets) and :mod:`toolkit.metrics.dnsmos`.
+:mod:`toolkit.se.mixset` (fixed mixture sets) and :mod:`toolkit.metrics.dnsmos`.
 """
 
 from __future__ import annotations
@@ -152,15 +152,22 @@ def mix_set(
     n: int = typer.Option(30, "--n", help="Utterances (each mixed at every SNR)."),
     noise_from: str = typer.Option("all", "--noise-from", help="all | pool | esc: which "
                                    "held-out noises."),
+    min_seconds: float = typer.Option(0.0, "--min-seconds", help="Join consecutive "
+                                      "utterances of one talker (0.3-s pauses) into items "
+                                      "of at least this length (0: one utterance each)."),
     overwrite: bool = OVERWRITE,
 ) -> None:
-    """A fixed mixture set of held-out talkers and noise recordings at given SNRs."""
+    """A fixed mixture set of held-out talkers and noise recordings at given SNRs.
+
+    Writes ``utt2parts`` beside the usual files: the speech pool keys of each item.
+    """
     import dataclasses
 
     from toolkit.config import load_config
     from toolkit.errors import UserError
     from toolkit.se.config import SEConfig
-    from toolkit.se.simulate import SPLITS, write_mixture_set
+    from toolkit.se.mixset import write_mixture_set
+    from toolkit.se.simulate import SPLITS
 
     if split not in SPLITS[1:]:
         raise UserError(f"--split {split}: use valid or test (training talkers are not held out)")
@@ -170,10 +177,13 @@ def mix_set(
         levels = [float(v) for v in snrs.split(",") if v.strip()]
     except ValueError:
         raise UserError(f"--snrs {snrs}: give comma-separated numbers (inf = clean)") from None
+    if not 0 <= min_seconds <= 60:
+        raise UserError(f"--min-seconds {min_seconds:g}: give 0 (single utterances) to 60")
     m = load_config(SEConfig, config).mix
     m = dataclasses.replace(m, rirs="", noise=[] if noise_from == "esc" else m.noise,
                             esc="" if noise_from == "pool" else m.esc)
-    write_mixture_set(out, speech, m, split, levels, n, overwrite=overwrite)
+    write_mixture_set(out, speech, m, split, levels, n, overwrite=overwrite,
+                      min_seconds=min_seconds)
     typer.echo(str(out))
 
 

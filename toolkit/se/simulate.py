@@ -41,11 +41,10 @@ import numpy as np
 import soundfile as sf
 import torch
 
-from toolkit.data.audio import load_mono, save_audio
-from toolkit.data.datadir import DataDir, write_datadir
+from toolkit.data.audio import load_mono
+from toolkit.data.datadir import DataDir
 from toolkit.dsp.mix import active_rms, reverberate, rms
 from toolkit.errors import DataDirError, UserError
-from toolkit.fsutil import skip_if_done
 from toolkit.se.config import MixConfig
 
 SPLITS = ("train", "valid", "test")
@@ -201,18 +200,21 @@ class MixSimulator:
         return reverberate(s, self.src.rirs[int(rng.integers(len(self.src.rirs)))])
 
     def draw(self, rng: np.random.Generator, snr: float | None = None,
-             speech: str | None = None) -> dict[str, np.ndarray]:
+             speech: str | np.ndarray | None = None) -> dict[str, np.ndarray]:
         """One item ``{"noisy", "speech", "noise": (segment,) float32}``.
 
         Args:
             rng: the item's generator (every random choice comes from it).
             snr: a fixed SNR in dB (``inf``: clean input; no reverberation, no spectral
                 shaping) instead of the configured draws (test sets at given conditions).
-            speech: a fixed speech file instead of a random one.
+            speech: a fixed speech file (or its samples) instead of a random one.
         """
         c = self.cfg
-        path = speech or self.src.speech[int(rng.integers(len(self.src.speech)))]
-        s = _read_crop(path, self.n, rng, loop=False)
+        if isinstance(speech, np.ndarray):
+            s = _fit(speech, self.n, rng, loop=False)
+        else:
+            path = speech or self.src.speech[int(rng.integers(len(self.src.speech)))]
+            s = _read_crop(path, self.n, rng, loop=False)
         if snr is None and self.src.rirs and rng.random() < c.p_reverb:
             s = self._reverb(s, rng)
         if snr is None and c.p_eq > 0 and rng.random() < c.p_eq:
@@ -262,48 +264,3 @@ class DynamicMixDataset:
         key = [self.seed, self.epoch, i] if self.train else [self.seed, 999_983, i]
         item = self.sim.draw(np.random.default_rng(key))
         return {**{k: torch.from_numpy(v) for k, v in item.items()}, **self.extra}
-
-
-def write_mixture_set(out: str | Path, speech_dir: str | Path, cfg: MixConfig, split: str,
-                      snrs: list[float], n_utts: int, seed: int = 0,
-                      overwrite: bool = False) -> Path:
-    """A fixed test (or dev) data directory: ``n_utts`` held-out utterances at every SNR.
-
-    Every utterance of the split's talkers is mixed whole (no reverberation) with a
-    noise of the split's recordings at each of ``snrs`` (``inf``: the clean utterance),
-    at a level drawn from ``cfg.level_dbfs``.
-
-    Writes ``wav.scp`` (noisy), ``speech.scp``, ``noise.scp``, ``utt2snr``,
-    ``utt2spk`` and the audio under ``out/audio``.
-
-    Returns:
-        ``out``.
-    """
-    out = Path(out).absolute()  # wav.scp entries stay valid from any working directory
-    if skip_if_done(out, overwrite):
-        return out
-    src = MixSources(speech_dir, cfg, split)
-    spk = DataDir(speech_dir).read("utt2spk")
-    by_path = {v: k for k, v in DataDir(speech_dir).read("wav.scp").items()}
-    rng = np.random.default_rng([seed, 7])
-    picks = rng.choice(len(src.speech), size=min(n_utts, len(src.speech)), replace=False)
-    files: dict[str, dict[str, str]] = {n: {} for n in
-                                        ("wav.scp", "speech.scp", "noise.scp", "utt2snr",
-                                         "utt2spk")}
-    for j, p in enumerate(sorted(int(i) for i in picks)):
-        path = src.speech[p]
-        n = sf.info(path).frames
-        sim = MixSimulator(src, cfg, n)
-        for c, snr in enumerate(snrs):
-            tag = "clean" if np.isinf(snr) else f"snr{snr:+g}"
-            key = f"{j:04d}-{tag}"
-            item = sim.draw(np.random.default_rng([seed, j, c]), snr=snr, speech=path)
-            for role, name in (("wav.scp", "noisy"), ("speech.scp", "speech"),
-                               ("noise.scp", "noise")):
-                files[role][key] = str(save_audio(out / "audio" / f"{key}.{name}.wav",
-                                                  item[name], 16000, subtype="FLOAT"))
-            files["utt2snr"][key] = "inf" if np.isinf(snr) else f"{snr:g}"
-            files["utt2spk"][key] = spk.get(by_path[path], "unknown")
-    write_datadir(out, files, {"sample_rate": 16000, "task": "se", "split": split},
-                  overwrite=True, in_place=True)
-    return out
