@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
+from toolkit.errors import ConfigError
 from toolkit.models.unet_se import UNetSE, grad_reverse
 from toolkit.registry import build_model
 
@@ -104,3 +106,13 @@ def test_the_recurrent_bottleneck_starts_as_the_identity_and_learns():
     losses = _train(rnn.train(), 15)
     assert rnn.rnn.out.weight.abs().sum() > 0  # the branch left zero
     assert losses[-1] < losses[0] - 1.0, losses
+
+
+def test_the_domain_layer_chooses_the_classifiers_features():
+    x = torch.randn(2, 8000)
+    deep = build_model("se", {"name": "unet_se", "conf": {**SMALL, "domain_layer": "tcn"}})
+    z = deep(x)["bottleneck"]
+    assert z.shape[1] == SMALL["bottleneck"] and torch.allclose(deep.bottleneck(x), z)
+    assert small_model()(x)["bottleneck"].shape[1] == small_model().bottleneck_dim
+    with pytest.raises(ConfigError, match="domain_layer"):
+        build_model("se", {"name": "unet_se", "conf": {**SMALL, "domain_layer": "decoder"}})

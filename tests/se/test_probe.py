@@ -58,6 +58,9 @@ def test_probe_separates_differing_domains_and_not_identical_ones(tmp_path):
     assert apart["accuracy"] >= 0.9 and apart["n_dev"] == 40
     assert same["accuracy"] <= 0.75, same
     assert 0 < apart["ci95"] <= 0.1 or apart["accuracy"] == 1.0
+    deep = probe_domains(model, tmp_path / "apart", n_train=40, n_dev=20, seconds=0.5,
+                         epochs=15, lr=1e-2, layer="tcn")  # the temporal layer's features
+    assert deep["layer"] == "tcn" and apart["layer"] == "encoder" and deep["accuracy"] >= 0.9
 
 
 def test_probe_command_answers_bad_input_with_one_line(tmp_path):
@@ -69,6 +72,9 @@ def test_probe_command_answers_bad_input_with_one_line(tmp_path):
     proc = run_cli("se", "probe", "--model", model, "--data", tmp_path)
     assert proc.returncode == 2
     assert_one_line_error(proc, "source_train/wav.scp is missing")
+    proc = run_cli("se", "probe", "--model", model, "--data", tmp_path, "--layer", "dec")
+    assert proc.returncode == 2
+    assert_one_line_error(proc, "--layer 'dec'")
     # a checkpoint file names its experiment, at EXP/ or at EXP/ckpt/
     proc = run_cli("se", "probe", "--model", model / "last.pt", "--data", tmp_path)
     assert_one_line_error(proc, "source_train/wav.scp is missing")

@@ -344,3 +344,27 @@ def test_keep_noise_leaves_a_rising_share_of_the_noise_in_near_clean_targets():
     with pytest.raises(UserError, match="snr_spec"):
         SETask().prepare_model(small_model(), load_config(
             SEConfig, None, [*small, "loss.keep_noise_db=[20,30]"]), None, None)
+
+
+def test_a_dann_on_the_temporal_layer_warm_starts_with_a_fresh_classifier(tmp_path):
+    """``model.conf.domain_layer=tcn`` from a source model whose classifier read the
+    encoder: every other weight is loaded, the classifier (another input size) starts
+    afresh, and the adversary's gradient reaches the temporal layers."""
+    from tests.models.test_unet_se import SMALL, small_model
+    from toolkit.registry import build_model
+
+    plain = small_model()
+    small = [f"model.conf.{k}={v}" for k, v in SMALL.items()]
+    init = _model_dir(tmp_path / "plain", plain, small)
+    cfg = load_config(SEConfig, None, [f"uda.init={init}", *small,
+                                       "model.conf.domain_layer=tcn"])
+    model = build_model("se", {"name": "unet_se", "conf": {**SMALL, "domain_layer": "tcn"}})
+    SETask().prepare_model(model, cfg, None, None)
+    x = torch.randn(2, 8000)
+    with torch.no_grad():
+        assert torch.allclose(model.eval()(x)["speech"], plain.eval()(x)["speech"], atol=1e-5)
+    out = model(x)
+    assert out["bottleneck"].shape[1] == SMALL["bottleneck"]
+    model.domain_logits(out["bottleneck"], reverse=1.0).sum().backward()
+    assert model.tcn[0][0].weight.grad.abs().sum() > 0
+    assert model.proj_out.weight.grad is None  # after the domain layer: no adversary

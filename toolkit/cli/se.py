@@ -113,6 +113,8 @@ def probe(
     n_train: int = typer.Option(800, "--n-train", help="Training items per domain."),
     epochs: int = typer.Option(30, "--epochs", help="Probe training epochs."),
     seed: int = typer.Option(0, "--seed", help="Seed of the draws and of the probe."),
+    layer: str = typer.Option(None, "--layer", help="Probe these features (encoder | tcn) "
+                              "instead of each model's own domain layer."),
 ) -> None:
     """Domain separability of each model's bottleneck: a fresh classifier's dev accuracy
     (0.5 = the domains are aligned; DANN's aim)."""
@@ -132,9 +134,10 @@ def probe(
         # EXP/best.pt or EXP/ckpt/epoch-N.pt: the experiment is the folder with config.yaml
         model_dir = (m.parent if (m.parent / "config.yaml").is_file() else m.parent.parent
                      ) if weights else m
-        r = probe_domains(model_dir, data, weights, n_train=n_train, epochs=epochs, seed=seed)
+        r = probe_domains(model_dir, data, weights, n_train=n_train, epochs=epochs, seed=seed,
+                          layer=layer)
         results.append(r)
-        typer.echo(f"{m}: dev accuracy {r['accuracy']:.3f} ± {r['ci95']:.3f} "
+        typer.echo(f"{m} ({r['layer']}): dev accuracy {r['accuracy']:.3f} ± {r['ci95']:.3f} "
                    f"(train {r['train_accuracy']:.3f}, {r['n_dev']} dev items)")
     if out:
         atomic_write_text(out, json.dumps(results, indent=1) + "\n")

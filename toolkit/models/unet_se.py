@@ -37,9 +37,12 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from toolkit.errors import ConfigError
 from toolkit.registry import register_model
 
 EPS = 1e-8
+#: where the domain classifier may look (``UNetSE.Conf.domain_layer``)
+DOMAIN_LAYERS = ("encoder", "tcn")
 
 
 class GradientReversal(torch.autograd.Function):
@@ -115,6 +118,10 @@ class UNetSE(nn.Module):
             bottleneck: channels of the temporal convolutions in the bottleneck.
             dilations: dilations of the bottleneck's residual 1-D convolutions over time.
             classifier_hidden: channels of the domain classifier's first convolution.
+            domain_layer: the features the domain classifier (and DANN's gradient
+                reversal) sees: ``encoder`` (the encoder output, the paper's
+                bottleneck) or ``tcn`` (after the temporal convolutions and the GRU,
+                before the output projection; a departure tried for issue 14).
             rnn: GRU units per direction of the residual bidirectional GRU after the
                 temporal convolutions (0: none, the paper's model).
         """
@@ -125,6 +132,7 @@ class UNetSE(nn.Module):
         bottleneck: int = 256
         dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
         classifier_hidden: int = 128
+        domain_layer: str = "encoder"
         rnn: int = 0
 
     #: parameters a warm start may lack: they start as the identity (see ResidualBiGRU)
@@ -159,7 +167,11 @@ class UNetSE(nn.Module):
             if i < len(dec_in) - 1:
                 layers += [nn.GroupNorm(1, co), nn.PReLU(co)]
             self.dec.append(nn.Sequential(*layers))
-        self.classifier = DomainClassifier(self.bottleneck_dim, conf.classifier_hidden)
+        if conf.domain_layer not in DOMAIN_LAYERS:
+            raise ConfigError(f"model.conf.domain_layer: {conf.domain_layer!r} is not one of "
+                              f"{', '.join(DOMAIN_LAYERS)}")
+        dim = self.bottleneck_dim if conf.domain_layer == "encoder" else b
+        self.classifier = DomainClassifier(dim, conf.classifier_hidden)
 
     # ------------------------------------------------------------------ STFT
     def stft(self, wave: torch.Tensor) -> torch.Tensor:
@@ -183,13 +195,16 @@ class UNetSE(nn.Module):
         b, c, f, t = x.shape
         return x.reshape(b, c * f, t), skips
 
-    def decode_masks(self, z: torch.Tensor, skips: list[torch.Tensor]) -> torch.Tensor:
-        """Bottleneck ``(batch, dim, frames)`` -> masks ``(batch, 4, freq, frames)``."""
+    def temporal(self, z: torch.Tensor) -> torch.Tensor:
+        """Bottleneck ``(batch, dim, frames)`` -> ``(batch, bottleneck, frames)`` after the
+        temporal convolutions (and the GRU)."""
         h = self.proj_in(z)
         for layer in self.tcn:
             h = h + layer(h)
-        if self.rnn is not None:
-            h = self.rnn(h)
+        return self.rnn(h) if self.rnn is not None else h
+
+    def decode_masks(self, h: torch.Tensor, skips: list[torch.Tensor]) -> torch.Tensor:
+        """:meth:`temporal` features -> masks ``(batch, 4, freq, frames)``."""
         x = self.proj_out(h).reshape(skips[-1].shape)
         for layer, skip in zip(self.dec, skips[::-1], strict=True):
             x = layer(torch.cat([x, skip], dim=1))
@@ -203,14 +218,16 @@ class UNetSE(nn.Module):
 
         Returns:
             ``speech`` and ``noise``: ``(batch, samples)`` estimates (input scale);
-            ``bottleneck``: ``(batch, dim, frames)`` the classifier's input.
+            ``bottleneck``: ``(batch, dim, frames)`` the classifier's input (the
+            ``domain_layer``'s features).
         """
         n = noisy.shape[-1]
         scale = noisy.pow(2).mean(dim=-1, keepdim=True).sqrt() + EPS
         spec = self.stft(noisy / scale)
         z, skips = self.encode(spec)
-        m = self.decode_masks(z, skips)
-        out = {"bottleneck": z}
+        h = self.temporal(z)
+        m = self.decode_masks(h, skips)
+        out = {"bottleneck": z if self.conf.domain_layer == "encoder" else h}
         for name, (re, im) in (("speech", (0, 1)), ("noise", (2, 3))):
             mask = torch.complex(m[:, re], m[:, im])
             mag = mask.abs()
@@ -231,9 +248,11 @@ class UNetSE(nn.Module):
         last.bias.neg_()
 
     def bottleneck(self, noisy: torch.Tensor) -> torch.Tensor:
-        """Only the encoder: ``(batch, samples)`` -> ``(batch, dim, frames)``."""
+        """The domain classifier's input: ``(batch, samples)`` -> ``(batch, dim, frames)``
+        (the encoder alone, or with the temporal part for ``domain_layer`` ``tcn``)."""
         scale = noisy.pow(2).mean(dim=-1, keepdim=True).sqrt() + EPS
-        return self.encode(self.stft(noisy / scale))[0]
+        z = self.encode(self.stft(noisy / scale))[0]
+        return z if self.conf.domain_layer == "encoder" else self.temporal(z)
 
     def domain_logits(self, bottleneck: torch.Tensor, reverse: float = 0.0) -> torch.Tensor:
         """Classifier logits ``(batch,)`` of 'target domain'.

@@ -29,7 +29,7 @@ import torch
 from toolkit.data.audio import load_mono
 from toolkit.data.datadir import DataDir
 from toolkit.errors import UserError
-from toolkit.models.unet_se import DomainClassifier
+from toolkit.models.unet_se import DOMAIN_LAYERS, DomainClassifier
 from toolkit.train.packing import load_model_dir
 
 
@@ -105,7 +105,8 @@ def train_probe(z: torch.Tensor, y: torch.Tensor, hidden: int, epochs: int, lr: 
 
 def probe_domains(model_dir: str | Path, data: Path, weights: str | Path | None = None,
                   n_train: int = 800, n_dev: int = 200, seconds: float = 2.0,
-                  epochs: int = 30, lr: float = 1e-3, seed: int = 0) -> dict[str, Any]:
+                  epochs: int = 30, lr: float = 1e-3, seed: int = 0,
+                  layer: str | None = None) -> dict[str, Any]:
     """Dev accuracy of a fresh domain classifier on a frozen model's bottleneck.
 
     Args:
@@ -118,6 +119,8 @@ def probe_domains(model_dir: str | Path, data: Path, weights: str | Path | None 
         epochs: probe training epochs (the best on a held-out fifth is kept).
         lr: the probe's Adam learning rate.
         seed: seed of the draws and the probe's initialisation.
+        layer: probe these features (``encoder`` or ``tcn``, see
+            ``UNetSE.Conf.domain_layer``) instead of the model's own domain layer.
 
     Returns:
         ``accuracy`` on the dev items with its 95 % binomial half-width ``ci95``,
@@ -127,6 +130,10 @@ def probe_domains(model_dir: str | Path, data: Path, weights: str | Path | None 
     if not hasattr(model, "bottleneck") or not hasattr(model, "bottleneck_dim"):
         raise UserError(f"{model_dir}: not an enhancer with a bottleneck (UNetSE); "
                         "give an se experiment")
+    if layer is not None:
+        if layer not in DOMAIN_LAYERS:
+            raise UserError(f"--layer {layer!r}: use one of {', '.join(DOMAIN_LAYERS)}")
+        model.conf.domain_layer = layer
     for part in ("source_train", "target_train", "source_dev", "target_dev"):
         if not (data / part / "wav.scp").is_file():
             raise UserError(f"{data / part}/wav.scp is missing; give the corpus folder of "
@@ -147,6 +154,7 @@ def probe_domains(model_dir: str | Path, data: Path, weights: str | Path | None 
     clf, epoch = train_probe(z_tr, y_tr, model.conf.classifier_hidden, epochs, lr, seed)
     acc = _accuracy(clf, z_dev, y_dev)
     return {"model": str(model_dir), "weights": str(weights) if weights else None,
+            "layer": model.conf.domain_layer,
             "accuracy": acc, "ci95": 1.96 * math.sqrt(acc * (1 - acc) / len(y_dev)),
             "train_accuracy": _accuracy(clf, z_tr, y_tr), "epoch": epoch,
             "n_train": len(y_tr), "n_dev": len(y_dev)}

@@ -78,6 +78,13 @@ class SETask(Task):
             state = {k: v.float() for k, v in init.state_dict().items()}
             own = model.state_dict()
             optional = getattr(model, "WARM_START_OPTIONAL", ())
+            layer = getattr(getattr(model, "conf", None), "domain_layer", None)
+            if layer and layer != getattr(getattr(init, "conf", None), "domain_layer", "encoder"):
+                # the init model's classifier read another layer: this one starts afresh
+                state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+                optional = (*optional, "classifier.")
+                log.info("uda.init %s: its domain classifier read another layer; the "
+                         "classifier on '%s' starts afresh", cfg.uda.init, layer)
             missing = [k for k in own if k not in state]
             bad = [k for k in missing if not k.startswith(optional)]
             bad += [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
@@ -86,9 +93,9 @@ class SETask(Task):
                                 f"(missing, extra or of another shape: {', '.join(bad[:4])}); "
                                 "give a model of the same architecture")
             model.load_state_dict(state, strict=False)
-            if missing:
+            if added := sorted({k.split(".")[0] for k in missing} - {"classifier"}):
                 log.info("uda.init %s has no %s: they start as the identity",
-                         cfg.uda.init, ", ".join(sorted({k.split(".")[0] for k in missing})))
+                         cfg.uda.init, ", ".join(added))
             if cfg.uda.init_negate:
                 model.negate_outputs()
         self._teacher = None

@@ -4,6 +4,9 @@
 # checkpoint kept, then a fresh domain probe (sptk-cli se probe) on the source model and
 # on each kept epoch (every PROBE_EVERY-th, default 1): dev accuracy 0.5 = aligned. A rerun
 # with --set steps.dann.trainer.epochs=N extends a finished run and probes again.
+# With --set model.conf.domain_layer=tcn the adversary reads the features after the
+# temporal convolutions (its classifier starts afresh); the source model is then probed
+# at that layer too (PROBE_LAYER, default: the layer named in a --set, else encoder).
 # Usage: local/gap/dann_align.sh CONFIG EXP_FROM EXP_OUT [--set key=value ...]
 #   local/gap/dann_align.sh conf/gap.yaml exp/gap exp/gap_dann_lr3 \
 #     --set steps.dann.optim.lr=1e-3
@@ -21,7 +24,9 @@ for s in source classifier; do
 done
 sptk-cli se step dann --config "$config" --data "$data" --exp "$out" \
   --set trainer.keep_last=100 "$@"
-args=(--model "$from/source")
+layer=${PROBE_LAYER:-encoder}
+for a in "$@"; do [[ $a == model.conf.domain_layer=* ]] && layer=${PROBE_LAYER:-${a#*=}}; done
+args=(--model "$from/source" --layer "$layer")
 every=${PROBE_EVERY:-1}
 while read -r ck; do
   n=${ck##*epoch-}; n=${n%.pt}
