@@ -116,3 +116,12 @@ def test_the_domain_layer_chooses_the_classifiers_features():
     assert small_model()(x)["bottleneck"].shape[1] == small_model().bottleneck_dim
     with pytest.raises(ConfigError, match="domain_layer"):
         build_model("se", {"name": "unet_se", "conf": {**SMALL, "domain_layer": "decoder"}})
+
+
+def test_a_normalised_classifier_cannot_be_fooled_by_shrinking_the_features():
+    torch.manual_seed(0)
+    model = build_model("se", {"name": "unet_se", "conf": {**SMALL, "classifier_norm": True}})
+    z = torch.randn(4, model.bottleneck_dim, 20)
+    assert torch.allclose(model.domain_logits(z), model.domain_logits(0.05 * z), atol=1e-3)
+    plain = small_model()
+    assert not torch.allclose(plain.domain_logits(z), plain.domain_logits(0.05 * z), atol=1e-3)

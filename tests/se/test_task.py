@@ -368,3 +368,9 @@ def test_a_dann_on_the_temporal_layer_warm_starts_with_a_fresh_classifier(tmp_pa
     model.domain_logits(out["bottleneck"], reverse=1.0).sum().backward()
     assert model.tcn[0][0].weight.grad.abs().sum() > 0
     assert model.proj_out.weight.grad is None  # after the domain layer: no adversary
+    normed = build_model("se", {"name": "unet_se", "conf": {**SMALL, "classifier_norm": True}})
+    cfg = load_config(SEConfig, None, [f"uda.init={init}", *small,
+                                       "model.conf.classifier_norm=true"])
+    SETask().prepare_model(normed, cfg, None, None)  # the classifier's BN statistics are new
+    assert torch.equal(normed.classifier.norm.running_var, torch.ones_like(
+        normed.classifier.norm.running_var))

@@ -69,17 +69,21 @@ class DomainClassifier(nn.Module):
     Args:
         in_dim: bottleneck features per frame (channels x frequency bins).
         hidden: channels of the first convolution.
+        norm: standardise each input feature first (batch statistics, no affine), so an
+            encoder cannot hide the domains from it by shrinking the features that
+            carry them (not in the paper).
     """
 
-    def __init__(self, in_dim: int, hidden: int = 128):
+    def __init__(self, in_dim: int, hidden: int = 128, norm: bool = False):
         super().__init__()
+        self.norm = nn.BatchNorm1d(in_dim, affine=False) if norm else nn.Identity()
         self.conv1 = nn.Conv1d(in_dim, hidden, 3, padding=1)
         self.act = nn.PReLU(hidden)
         self.conv2 = nn.Conv1d(hidden, 1, 3, padding=1)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         """``(batch, in_dim, frames)`` bottleneck -> ``(batch,)`` logits of 'target domain'."""
-        return self.conv2(self.act(self.conv1(z))).mean(dim=(1, 2))
+        return self.conv2(self.act(self.conv1(self.norm(z)))).mean(dim=(1, 2))
 
 
 class ResidualBiGRU(nn.Module):
@@ -122,6 +126,8 @@ class UNetSE(nn.Module):
                 reversal) sees: ``encoder`` (the encoder output, the paper's
                 bottleneck) or ``tcn`` (after the temporal convolutions and the GRU,
                 before the output projection; a departure tried for issue 14).
+            classifier_norm: standardise the classifier's input features (see
+                :class:`DomainClassifier`; not in the paper).
             rnn: GRU units per direction of the residual bidirectional GRU after the
                 temporal convolutions (0: none, the paper's model).
         """
@@ -133,6 +139,7 @@ class UNetSE(nn.Module):
         dilations: list[int] = field(default_factory=lambda: [1, 2, 4, 8])
         classifier_hidden: int = 128
         domain_layer: str = "encoder"
+        classifier_norm: bool = False
         rnn: int = 0
 
     #: parameters a warm start may lack: they start as the identity (see ResidualBiGRU)
@@ -171,7 +178,7 @@ class UNetSE(nn.Module):
             raise ConfigError(f"model.conf.domain_layer: {conf.domain_layer!r} is not one of "
                               f"{', '.join(DOMAIN_LAYERS)}")
         dim = self.bottleneck_dim if conf.domain_layer == "encoder" else b
-        self.classifier = DomainClassifier(dim, conf.classifier_hidden)
+        self.classifier = DomainClassifier(dim, conf.classifier_hidden, conf.classifier_norm)
 
     # ------------------------------------------------------------------ STFT
     def stft(self, wave: torch.Tensor) -> torch.Tensor:

@@ -56,6 +56,12 @@ def _unwrap(model: Any) -> Any:
     return getattr(model, "module", model)
 
 
+def _classifier_kind(model: torch.nn.Module) -> tuple:
+    """What a model's domain classifier reads: ``(domain_layer, classifier_norm)``."""
+    conf = getattr(model, "conf", None)
+    return (getattr(conf, "domain_layer", "encoder"), getattr(conf, "classifier_norm", False))
+
+
 class SETask(Task):
     """Speech enhancement: the general enhancer and the UDA modes of the SRST paper."""
 
@@ -78,13 +84,12 @@ class SETask(Task):
             state = {k: v.float() for k, v in init.state_dict().items()}
             own = model.state_dict()
             optional = getattr(model, "WARM_START_OPTIONAL", ())
-            layer = getattr(getattr(model, "conf", None), "domain_layer", None)
-            if layer and layer != getattr(getattr(init, "conf", None), "domain_layer", "encoder"):
-                # the init model's classifier read another layer: this one starts afresh
+            if _classifier_kind(model) != _classifier_kind(init):
+                # the init model's classifier read other features: this one starts afresh
                 state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
                 optional = (*optional, "classifier.")
-                log.info("uda.init %s: its domain classifier read another layer; the "
-                         "classifier on '%s' starts afresh", cfg.uda.init, layer)
+                log.info("uda.init %s: its domain classifier read other features (layer, "
+                         "normalisation); this one starts afresh", cfg.uda.init)
             missing = [k for k in own if k not in state]
             bad = [k for k in missing if not k.startswith(optional)]
             bad += [k for k, v in state.items() if k not in own or own[k].shape != v.shape]
