@@ -25,7 +25,9 @@ done
 sptk-cli se step dann --config "$config" --data "$data" --exp "$out" \
   --set trainer.keep_last=100 "$@"
 layer=${PROBE_LAYER:-encoder}
-for a in "$@"; do [[ $a == model.conf.domain_layer=* ]] && layer=${PROBE_LAYER:-${a#*=}}; done
+for a in "$@"; do
+  if [[ $a == model.conf.domain_layer=* ]]; then layer=${PROBE_LAYER:-${a#*=}}; fi
+done
 args=(--model "$from/source" --layer "$layer")
 every=${PROBE_EVERY:-1}
 while read -r ck; do
